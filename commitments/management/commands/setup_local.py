@@ -1,0 +1,34 @@
+"""Prepare a local database for `make run`: the Chile seed once, and an admin account once."""
+
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from commitments.models import Member
+
+
+class Command(BaseCommand):
+    help = "Load the Chile seed unless it is there, and create a local admin unless one exists."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--username", default="admin")
+
+    def handle(self, *args, username, **options):
+        # Loading only into a database without Chile keeps the edits made since.
+        if not Member.objects.filter(slug="chile").exists():
+            call_command("loaddata", "chile", verbosity=0)
+            self.stdout.write("Loaded the Chile seed (4 action plans, 62 commitments).")
+
+        User = get_user_model()
+        if User.objects.filter(is_superuser=True).exists():
+            self.stdout.write("Sign in at http://127.0.0.1:8000/admin/ with your existing admin account.")
+            return
+        password = secrets.token_urlsafe(12)
+        User.objects.create_superuser(username=username, email="", password=password)
+        self.stdout.write(self.style.SUCCESS(
+            f"Created a local admin account. Sign in at http://127.0.0.1:8000/admin/ "
+            f"as {username!r} with password {password!r} "
+            f"(change it with: .venv/bin/python manage.py changepassword {username})."
+        ))

@@ -1,0 +1,286 @@
+"""OGP members, their action plans, commitments, milestones, institutions and policy areas."""
+
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from reviews.scales import Completion, YesNo
+
+
+class Member(models.Model):
+    """A country or a local government that belongs to OGP."""
+
+    class Region(models.TextChoices):
+        AFRICA_MIDDLE_EAST = "Africa and the Middle East", _("Africa and the Middle East")
+        AMERICAS = "Americas", _("Americas")
+        ASIA_PACIFIC = "Asia and the Pacific", _("Asia and the Pacific")
+        EUROPE = "Europe", _("Europe")
+
+    class Kind(models.TextChoices):
+        # Spelled as the export's "National Or Local" column.
+        NATIONAL = "National", _("National")
+        LOCAL = "Local", _("Local")
+        LEGACY_LOCAL = "Legacy Local", _("Legacy Local")
+        OTHER = "Other", _("Other")
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("OGP slug"), max_length=200, unique=True)
+    code = models.CharField(_("code"), max_length=10, blank=True, db_index=True,
+                            help_text=_("ISO 3166 alpha-3 code for countries, e.g. CHL."))
+    region = models.CharField(_("region"), max_length=40, choices=Region.choices)
+    kind = models.CharField(_("national or local"), max_length=20, choices=Kind.choices,
+                            default=Kind.NATIONAL)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("commitments:member-detail", args=[self.slug])
+
+
+class ActionPlan(models.Model):
+    """A member's numbered action plan, e.g. "Chile Action Plan 2016-2018" (AP_CHL03)."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="action_plans",
+                               verbose_name=_("member"))
+    number = models.PositiveSmallIntegerField(_("number"))
+    ogp_id = models.CharField(_("OGP id"), max_length=30, unique=True,
+                              help_text=_("As in OGP's export, e.g. AP_CHL03."))
+    title = models.CharField(_("title"), max_length=300)
+    submission_year = models.PositiveSmallIntegerField(_("year of submission"))
+    end_year = models.PositiveSmallIntegerField(_("end year"))
+
+    class Meta:
+        ordering = ["member__name", "-submission_year", "-number"]
+        verbose_name = _("action plan")
+        verbose_name_plural = _("action plans")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "number"], name="action_plan_number_unique_per_member"),
+            models.CheckConstraint(condition=Q(end_year__gte=F("submission_year")),
+                                   name="action_plan_ends_after_submission"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def cycle(self) -> int:
+        """OGP names a plan's cycle by its year of submission."""
+        return self.submission_year
+
+    def get_absolute_url(self):
+        return reverse("commitments:action-plan-detail", args=[self.member.slug, self.ogp_id])
+
+
+class Institution(models.Model):
+    """A government body or organisation that leads or supports commitments."""
+
+    name = models.CharField(_("name"), max_length=1000, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("institution")
+        verbose_name_plural = _("institutions")
+
+    def __str__(self):
+        return self.name
+
+
+class PolicyArea(models.Model):
+    """A policy-area tag (OGP's export has about 86 of them, one 0/1 column each)."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("policy area")
+        verbose_name_plural = _("policy areas")
+
+    def __str__(self):
+        return self.name
+
+
+class CommitmentQuerySet(models.QuerySet):
+    def for_member(self, member):
+        return self.filter(action_plan__member=member)
+
+    def active(self):
+        return self.filter(status=Commitment.Status.ACTIVE)
+
+    def with_irm_summary(self):
+        """Annotate the IRM's mid-term and end-of-term completion as one column each.
+
+        Each is a correlated subquery on the (commitment, report) unique index, so a list of
+        commitments gets them in its own query, without a query per row.
+        """
+        # Imported here: reviews.models imports this module.
+        from reviews.models import Assessment, IRMReport
+
+        def latest(kinds, field):
+            return models.Subquery(
+                Assessment.objects.filter(commitment=models.OuterRef("pk"), report__kind__in=kinds)
+                .order_by("-report__publication_year").values(field)[:1]
+            )
+
+        return self.annotate(
+            mid_term_completion=latest(IRMReport.MID_TERM_KINDS, "completion"),
+            end_of_term_completion=latest(IRMReport.END_OF_TERM_KINDS, "completion"),
+        )
+
+
+class Commitment(models.Model):
+    """One commitment of an action plan, identified by OGP as e.g. CL0050."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        INACTIVE = "inactive", _("Inactive")
+
+    identifier = models.CharField(_("identifier"), max_length=20, unique=True,
+                                  help_text=_("OGP's commitment unique identifier, e.g. CL0050."))
+    action_plan = models.ForeignKey(ActionPlan, on_delete=models.PROTECT, related_name="commitments",
+                                    verbose_name=_("action plan"))
+    number = models.CharField(_("number in the plan"), max_length=30, blank=True)
+    title = models.CharField(_("title"), max_length=1000)
+    short_title = models.CharField(_("short title"), max_length=1000, blank=True)
+    theme = models.CharField(_("theme"), max_length=300, blank=True)
+    # The description as OGP publishes it, whole; the sections below split it where the
+    # action plan used OGP's template (problem, objective, brief description, ...).
+    description = models.TextField(_("description"), blank=True)
+    problem = models.TextField(_("status quo or problem addressed"), blank=True)
+    main_objective = models.TextField(_("main objective"), blank=True)
+    brief_description = models.TextField(_("brief description"), blank=True)
+    ogp_challenge = models.TextField(_("OGP challenge addressed"), blank=True)
+    relevance = models.TextField(_("relevance"), blank=True)
+    ambition = models.TextField(_("ambition"), blank=True)
+    # Dates in the export are free-form ("3/1/2021", "Sept 2018", "NA"): the text is kept
+    # as written, and the date holds its exact or first-day reading when there is one.
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    start_date_text = models.CharField(_("start date as written"), max_length=100, blank=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    end_date_text = models.CharField(_("end date as written"), max_length=100, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.ACTIVE, db_index=True)
+    lead_institution = models.ForeignKey(Institution, on_delete=models.PROTECT, null=True, blank=True,
+                                         related_name="led_commitments",
+                                         verbose_name=_("lead institution"))
+    supporting_institutions = models.ManyToManyField(Institution, blank=True,
+                                                     related_name="supported_commitments",
+                                                     verbose_name=_("supporting institutions"))
+    policy_areas = models.ManyToManyField(PolicyArea, blank=True, related_name="commitments",
+                                          verbose_name=_("policy areas"))
+    # Relevance to the OGP values as the action plan states it; the IRM's own reading is
+    # on each assessment.
+    access_to_information = models.BooleanField(_("access to information"), default=False)
+    civic_participation = models.BooleanField(_("civic participation"), default=False)
+    public_accountability = models.BooleanField(_("public accountability"), default=False)
+    technology_innovation = models.BooleanField(_("technology and innovation"), default=False)
+    starred = models.BooleanField(_("starred"), default=False, db_index=True,
+                                  help_text=_("The IRM's final star (end of term, or the latest report)."))
+    carried_forward = models.CharField(_("carried forward"), max_length=3, choices=YesNo.choices,
+                                       default=YesNo.ND)
+    ogp_url = models.URLField(_("OGP page"), max_length=500, blank=True)
+    # Columns of OGP's export that ogptracker does not model, kept so an import loses nothing.
+    ogp_extra = models.JSONField(_("other OGP export columns"), default=dict, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+
+    objects = CommitmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["identifier"]
+        verbose_name = _("commitment")
+        verbose_name_plural = _("commitments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True) | Q(end_date__isnull=True)
+                | Q(end_date__gte=F("start_date")),
+                name="commitment_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.identifier}: {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("commitments:commitment-detail", args=[self.identifier])
+
+    @property
+    def member(self):
+        return self.action_plan.member
+
+    @property
+    def ogp_values(self) -> list[str]:
+        """The labels of the OGP values the commitment states it is relevant to."""
+        return [str(self._meta.get_field(name).verbose_name) for name in OGP_VALUE_FIELDS
+                if getattr(self, name)]
+
+    @property
+    def description_sections(self) -> list[tuple[str, str]]:
+        """(heading, text) of every section that has text, in OGP's template order."""
+        return [(str(self._meta.get_field(name).verbose_name), getattr(self, name))
+                for name in DESCRIPTION_SECTION_FIELDS if getattr(self, name)]
+
+
+OGP_VALUE_FIELDS = ("access_to_information", "civic_participation", "public_accountability",
+                    "technology_innovation")
+DESCRIPTION_SECTION_FIELDS = ("problem", "main_objective", "brief_description", "ogp_challenge",
+                              "relevance", "ambition")
+
+
+class Milestone(models.Model):
+    """An ordered step of a commitment, with its own status and dates."""
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="milestones",
+                                   verbose_name=_("commitment"))
+    order = models.PositiveSmallIntegerField(_("order"))
+    text = models.TextField(_("text"))
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Completion.choices,
+                              default=Completion.NOT_STARTED)
+    evidence_url = models.URLField(_("evidence link"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["commitment", "order"]
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        constraints = [
+            models.UniqueConstraint(fields=["commitment", "order"], name="milestone_order_unique"),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True) | Q(end_date__isnull=True)
+                | Q(end_date__gte=F("start_date")),
+                name="milestone_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.order}. {self.text[:80]}"
+
+
+class Source(models.Model):
+    """A footnoted source of a commitment's IRM findings, e.g. [110] with its link."""
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="sources",
+                                   verbose_name=_("commitment"))
+    footnote = models.PositiveIntegerField(_("footnote number"))
+    text = models.TextField(_("text"))
+    url = models.URLField(_("link"), max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["commitment", "footnote"]
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+        constraints = [
+            models.UniqueConstraint(fields=["commitment", "footnote"], name="source_footnote_unique"),
+        ]
+
+    def __str__(self):
+        return f"[{self.footnote}] {self.text[:80]}"
