@@ -188,6 +188,9 @@ class Commitment(models.Model):
     ogp_url = models.URLField(_("OGP page"), max_length=500, blank=True)
     # Columns of OGP's export that ogptracker does not model, kept so an import loses nothing.
     ogp_extra = models.JSONField(_("other OGP export columns"), default=dict, blank=True)
+    # Identifier, titles, description and institutions, lowercased and without accents, so
+    # "secretaria ejecutiva" finds "Secretaría Ejecutiva"; full-text indexed on PostgreSQL.
+    search_text = models.TextField(_("search text"), blank=True, editable=False)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
@@ -205,6 +208,7 @@ class Commitment(models.Model):
                 name="commitment_ends_after_start",
             ),
         ]
+        # The full-text GIN index on search_text is PostgreSQL-only: see migration 0002.
 
     def __str__(self):
         return f"{self.identifier}: {self.title}"
