@@ -1,16 +1,94 @@
 """The secretariat's daily tool: members, plans, commitments with their milestones and assessments."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from reviews.models import Assessment
 from reviews.scales import Completion
 
-from .models import ActionPlan, Commitment, Institution, Member, Milestone, PolicyArea, Source
+from . import history, permissions, services
+from .admin_import import OGPImportAdminMixin
+from .models import (
+    ActionPlan,
+    Commitment,
+    Institution,
+    Member,
+    Milestone,
+    PolicyArea,
+    Source,
+    StaffMembership,
+)
+
+
+class ViewableByStaffRoles:
+    """Reference tables every staff role reads (and autocompletes); changes keep Django's permissions."""
+
+    def has_module_permission(self, request):
+        user = request.user
+        return permissions.can_view_commitments_admin(user) or super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        user = request.user
+        return permissions.can_view_commitments_admin(user) or super().has_view_permission(request, obj)
+
+
+class MemberScopedAdmin(ViewableByStaffRoles):
+    """Rows that belong to a member: the secretariat sees and changes only its members' rows.
+
+    member_path leads from the model to its member's id; the rules are in commitments.permissions.
+    """
+
+    member_path = ""
+
+    def get_queryset(self, request):
+        return permissions.visible_in_admin(request.user, super().get_queryset(request), self.member_path)
+
+    def _member_id(self, obj):
+        value = obj
+        for part in self.member_path.split("__"):
+            value = getattr(value, part)
+        return value
+
+    def has_view_permission(self, request, obj=None):
+        user = request.user
+        if obj is None or permissions.is_superuser(user) or permissions.is_reviewer(user):
+            return super().has_view_permission(request, obj)
+        # The history view finds deleted or hidden rows too: check the row's member.
+        return permissions.can_edit_member(user, self._member_id(obj))
+
+    def has_change_permission(self, request, obj=None):
+        if obj is None:
+            return permissions.is_superuser(request.user) or permissions.is_secretariat(request.user)
+        return permissions.can_edit_member(request.user, self._member_id(obj))
+
+    def has_add_permission(self, request):
+        return permissions.is_superuser(request.user) or permissions.is_secretariat(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return permissions.is_superuser(request.user)
+
+
+class OwnMembersChoices:
+    """Foreign keys to a member or an action plan offer only the user's own members' rows."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if not permissions.is_superuser(request.user):
+            ids = permissions.member_ids(request.user)
+            if db_field.name == "member":
+                kwargs["queryset"] = Member.objects.filter(pk__in=ids)
+            elif db_field.name == "action_plan":
+                kwargs["queryset"] = ActionPlan.objects.filter(member_id__in=ids)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Member)
-class MemberAdmin(admin.ModelAdmin):
+class MemberAdmin(ViewableByStaffRoles, admin.ModelAdmin):
     list_display = ["name", "code", "region", "kind"]
     list_filter = ["region", "kind"]
     search_fields = ["name", "code", "slug"]
@@ -18,7 +96,8 @@ class MemberAdmin(admin.ModelAdmin):
 
 
 @admin.register(ActionPlan)
-class ActionPlanAdmin(admin.ModelAdmin):
+class ActionPlanAdmin(MemberScopedAdmin, OwnMembersChoices, admin.ModelAdmin):
+    member_path = "member_id"
     list_display = ["title", "ogp_id", "member", "number", "submission_year", "end_year"]
     list_filter = ["member__region", "submission_year"]
     list_select_related = ["member"]
@@ -27,24 +106,45 @@ class ActionPlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(Institution)
-class InstitutionAdmin(admin.ModelAdmin):
+class InstitutionAdmin(ViewableByStaffRoles, admin.ModelAdmin):
     search_fields = ["name"]
 
 
 @admin.register(PolicyArea)
-class PolicyAreaAdmin(admin.ModelAdmin):
+class PolicyAreaAdmin(ViewableByStaffRoles, admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
 
-class MilestoneInline(admin.TabularInline):
+class CommitmentRowsInline:
+    """Milestones and sources: changed by whoever may change their commitment (obj)."""
+
+    def has_view_permission(self, request, obj=None):
+        return permissions.can_view_commitments_admin(request.user)
+
+    def _may_edit(self, request, obj):
+        if obj is None:
+            return permissions.is_superuser(request.user) or permissions.is_secretariat(request.user)
+        return permissions.can_edit_commitment(request.user, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+
+class MilestoneInline(CommitmentRowsInline, admin.TabularInline):
     model = Milestone
     extra = 1
     fields = ["order", "text", "status", "start_date", "end_date", "evidence_url"]
 
 
-class SourceInline(admin.TabularInline):
+class SourceInline(CommitmentRowsInline, admin.TabularInline):
     model = Source
     extra = 0
     fields = ["footnote", "text", "url"]
@@ -73,6 +173,19 @@ class AssessmentInline(admin.StackedInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("report__action_plan")
 
+    # The IRM's findings: reviewers and superusers write them, everyone else reads them.
+    def has_view_permission(self, request, obj=None):
+        return permissions.can_view_commitments_admin(request.user)
+
+    def has_add_permission(self, request, obj=None):
+        return permissions.can_edit_assessment(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return permissions.can_edit_assessment(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return permissions.can_edit_assessment(request.user)
+
 
 class EndOfTermCompletionFilter(admin.SimpleListFilter):
     title = _("end-of-term completion")
@@ -87,8 +200,49 @@ class EndOfTermCompletionFilter(admin.SimpleListFilter):
         return queryset
 
 
+class CommitmentAdminForm(forms.ModelForm):
+    """Adds the version the editor loaded (refused when stale) and the public note of a change."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    change_note = forms.CharField(label=_("Public note"), max_length=300, required=False,
+                                  help_text=_("Why this changed: shown in the public history. "
+                                              "Required when changing a commitment."))
+
+    class Meta:
+        model = Commitment
+        fields = "__all__"  # noqa: DJ007 - the admin's fieldsets choose the fields shown
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["expected_version"].initial = self.instance.version
+
+    def clean(self):
+        data = super().clean()
+        if not self.instance.pk:
+            return data
+        if not data.get("change_note", "").strip():
+            self.add_error("change_note", services.NOTE_REQUIRED_MESSAGE)
+        if data.get("expected_version") != self.instance.version:
+            version = data.get("expected_version") or 0
+            raise ValidationError(stale_message(history.changes_since_version(self.instance, version)))
+        return data
+
+
+def stale_message(entries) -> str:
+    """The stale-edit message with what was saved since the editor's version."""
+    lines = [str(services.STALE_EDIT_MESSAGE)]
+    for entry in entries:
+        changes = "; ".join(f"{c.label} {c.old} → {c.new}" for c in entry.changes)
+        lines.append(f"{entry.subject} ({entry.author}, {entry.when:%Y-%m-%d %H:%M}): {changes}"
+                     + (f" — {entry.note}" if entry.note else ""))
+    return " · ".join(lines)
+
+
 @admin.register(Commitment)
-class CommitmentAdmin(admin.ModelAdmin):
+class CommitmentAdmin(OGPImportAdminMixin, MemberScopedAdmin, OwnMembersChoices, SimpleHistoryAdmin):
+    form = CommitmentAdminForm
+    member_path = "action_plan__member_id"
     list_display = ["identifier", "title", "action_plan", "status", "lead_institution",
                     "end_of_term_completion_display", "starred", "updated_at"]
     list_display_links = ["identifier", "title"]
@@ -105,7 +259,7 @@ class CommitmentAdmin(admin.ModelAdmin):
     inlines = [MilestoneInline, AssessmentInline, SourceInline]
     fieldsets = [
         (None, {"fields": ["identifier", "action_plan", "number", "title", "short_title", "theme",
-                           "status", "ogp_url"]}),
+                           "status", "ogp_url", "change_note", "expected_version"]}),
         (_("Institutions and policy areas"), {"fields": [
             "lead_institution", "supporting_institutions", "policy_areas"]}),
         (_("Relevance to OGP values"), {"fields": [
@@ -123,7 +277,78 @@ class CommitmentAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_irm_summary()
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            # The form checked the version; the conditional UPDATE settles a race with a
+            # save that landed since (StaleEdit, handled in changeform_view).
+            services.ensure_history_baseline(obj)
+            services.claim_version(commitment=obj, expected_version=form.cleaned_data["expected_version"])
+            obj._change_reason = form.cleaned_data["change_note"].strip()
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        # Milestones and assessments changed here share the commitment's note in the history.
+        note = form.cleaned_data.get("change_note", "").strip()
+        for instance in formset.save(commit=False):
+            instance._history_user = request.user
+            instance._change_reason = note
+            instance.save()
+        for instance in formset.deleted_objects:
+            instance._history_user = request.user
+            instance._change_reason = note
+            instance.delete()
+        formset.save_m2m()
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # A past version can be viewed, never saved back: reverting would skip the version check.
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.StaleEdit as stale:
+            messages.error(request, stale_message(stale.changes))
+            return HttpResponseRedirect(request.path)
+
     @admin.display(description=_("end-of-term completion"), ordering="end_of_term_completion")
     def end_of_term_completion_display(self, obj):
         value = getattr(obj, "end_of_term_completion", None)
         return Completion(value).label if value else "—"
+
+
+class StaffMembershipInline(admin.TabularInline):
+    """Grant the secretariat role on the user's page (as `manage.py grant_member` does)."""
+
+    model = StaffMembership
+    extra = 0
+    autocomplete_fields = ["member", "institution"]
+    fields = ["member", "institution"]
+
+
+User = get_user_model()
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+
+
+@admin.register(User)
+class StaffUserAdmin(UserAdmin):
+    inlines = [*UserAdmin.inlines, StaffMembershipInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The secretariat role needs the admin: a membership makes the user staff.
+        user = form.instance
+        if not user.is_staff and user.staff_memberships.exists():
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+
+
+@admin.register(StaffMembership)
+class StaffMembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "member", "institution", "created_at"]
+    list_select_related = ["user", "member", "institution"]
+    list_filter = ["member"]
+    search_fields = ["user__username", "member__name"]
+    autocomplete_fields = ["user", "member", "institution"]

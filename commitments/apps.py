@@ -6,3 +6,7 @@ class CommitmentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "commitments"
     verbose_name = _("Commitments")
+
+    def ready(self):
+        # Connects the receivers that keep Commitment.search_text current.
+        from . import signals  # noqa: F401

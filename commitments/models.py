@@ -1,9 +1,11 @@
 """OGP members, their action plans, commitments, milestones, institutions and policy areas."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from reviews.scales import Completion, YesNo
 
@@ -134,6 +136,15 @@ class CommitmentQuerySet(models.QuerySet):
             end_of_term_completion=latest(IRMReport.END_OF_TERM_KINDS, "completion"),
         )
 
+    def with_progress(self):
+        """with_irm_summary() plus the self-reported progress counts and progress_disagrees.
+
+        The rule is in commitments/progress.py, stated on the commitment page.
+        """
+        from .progress import annotate
+
+        return annotate(self.with_irm_summary())
+
 
 class Commitment(models.Model):
     """One commitment of an action plan, identified by OGP as e.g. CL0050."""
@@ -196,6 +207,8 @@ class Commitment(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
     objects = CommitmentQuerySet.as_manager()
+    # Who changed what, when and why (the note is the change reason); search_text is derived.
+    history = HistoricalRecords(excluded_fields=["search_text"])
 
     class Meta:
         ordering = ["identifier"]
@@ -252,6 +265,8 @@ class Milestone(models.Model):
                               default=Completion.NOT_STARTED)
     evidence_url = models.URLField(_("evidence link"), max_length=500, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["commitment", "order"]
         verbose_name = _("milestone")
@@ -288,3 +303,29 @@ class Source(models.Model):
 
     def __str__(self):
         return f"[{self.footnote}] {self.text[:80]}"
+
+
+class StaffMembership(models.Model):
+    """The secretariat role: a user keeps one member's action plans, commitments and milestones."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="staff_memberships", verbose_name=_("user"))
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="staff_memberships",
+                               verbose_name=_("member"))
+    # Shown as the author of the user's changes in the public history, never their name or e-mail.
+    institution = models.ForeignKey(Institution, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="staff_memberships", verbose_name=_("institution"),
+                                    help_text=_("Shown publicly as the author of changes; "
+                                                "\"Secretariat\" when empty."))
+    created_at = models.DateTimeField(_("granted"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["member__name"]
+        verbose_name = _("staff membership")
+        verbose_name_plural = _("staff memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "member"], name="staff_membership_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.member}"

@@ -1,5 +1,32 @@
 """Public URLs: home, commitments, members, action plans."""
 
+from django.urls import path
+
+from commitments import feeds
+from commitments.views import downloads, listing, pages, staff
+from reviews import views as reports
+
 app_name = "commitments"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", pages.home, name="home"),
+    path("commitments/", listing.commitment_list, name="commitment-list"),
+    path("commitments/export.csv", downloads.export_csv, name="export-csv"),
+    path("commitments/export.xlsx", downloads.export_xlsx, name="export-xlsx"),
+    path("commitments/export.json", downloads.export_json, name="export-json"),
+    # Feeds and staff pages first: they must never fall to a broader pattern below.
+    path("feed/", feeds.ChangesFeed(), name="feed"),
+    path("members/<slug:slug>/feed/", feeds.MemberChangesFeed(), name="member-feed"),
+    path("commitments/<str:identifier>/feed/", feeds.CommitmentChangesFeed(), name="commitment-feed"),
+    path("commitments/<str:identifier>/edit/", staff.commitment_edit, name="commitment-edit"),
+    path("commitments/<str:identifier>/", pages.commitment_detail, name="commitment-detail"),
+    path("members/", pages.member_list, name="member-list"),
+    path("members/<slug:slug>/", pages.member_detail, name="member-detail"),
+    path("members/<slug:slug>/plans/<str:ogp_id>/", pages.action_plan_detail, name="action-plan-detail"),
+    path("members/<slug:slug>/report/", reports.member_report, name="member-report"),
+    path("members/<slug:slug>/report.xlsx", reports.member_report_xlsx, name="member-report-xlsx"),
+    path("members/<slug:slug>/plans/<str:ogp_id>/report/", reports.action_plan_report,
+         name="action-plan-report"),
+    path("members/<slug:slug>/plans/<str:ogp_id>/report.xlsx", reports.action_plan_report_xlsx,
+         name="action-plan-report-xlsx"),
+]

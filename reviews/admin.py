@@ -1,6 +1,9 @@
 """IRM reports with their assessments, for IRM reviewers in the admin."""
 
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from commitments.services import ensure_history_baseline
 
 from .models import Assessment, IRMReport
 
@@ -26,12 +29,27 @@ class IRMReportAdmin(admin.ModelAdmin):
     autocomplete_fields = ["action_plan"]
     inlines = [ReportAssessmentInline]
 
+    def save_formset(self, request, form, formset, change):
+        # The public history compares each change with the record before it: make sure there is one.
+        if formset.has_changed():
+            for assessment in formset.queryset.select_related("commitment"):
+                ensure_history_baseline(assessment.commitment)
+        super().save_formset(request, form, formset, change)
 
+
+# Reviewers' rights are Django's model permissions, held by the "IRM reviewers" group
+# (reviews migration 0003); the history of each assessment is one click away.
 @admin.register(Assessment)
-class AssessmentAdmin(admin.ModelAdmin):
+class AssessmentAdmin(SimpleHistoryAdmin):
     list_display = ["commitment", "report", "completion", "did_it_open_government", "starred"]
     list_filter = ["report__kind", "completion", "did_it_open_government", "starred",
                    "potential_impact", "potential_for_results"]
     list_select_related = ["commitment", "report__action_plan"]
     search_fields = ["commitment__identifier", "commitment__title", "report__title"]
     autocomplete_fields = ["commitment", "report"]
+
+    def save_model(self, request, obj, form, change):
+        # The public history compares each change with the record before it: make sure there is one.
+        if change:
+            ensure_history_baseline(obj.commitment)
+        super().save_model(request, obj, form, change)

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from commitments.models import ActionPlan, Commitment
 
@@ -108,6 +109,7 @@ class Assessment(models.Model):
     carried_forward_narrative = models.TextField(_("carried forward narrative"), blank=True)
 
     objects = AssessmentQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["commitment", "report__publication_year", "report__kind"]

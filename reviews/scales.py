@@ -6,6 +6,8 @@ NR (not reviewed) and NA (not applicable) are explicit members, distinct from ea
 from every rating, and stored as the export spells them.
 """
 
+import functools
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _, override
 
@@ -31,8 +33,7 @@ class Scale(models.TextChoices):
         """The value as OGP's export writes it: the code itself, or the English label."""
         if value in MISSING_CODES:
             return value
-        with override("en"):
-            return str(cls(value).label)
+        return _english_label(cls, value)
 
     @classmethod
     def from_ogp_spelling(cls, text: str) -> str:
@@ -151,6 +152,14 @@ class EarlyResults(Scale):
     ND = ND, _("No data")
     NR = NR, _("Not reviewed")
     NA = NA, _("Not applicable")
+
+
+@functools.cache
+def _english_label(scale, value: str) -> str:
+    # Cached: an export spells millions of cells, and activating a translation costs more than
+    # writing the cell; the English labels never change while the process runs.
+    with override("en"):
+        return str(scale(value).label)
 
 
 # Other spellings found in OGP's export and in Spanish IRM reports, per scale. (Kept outside

@@ -14,13 +14,17 @@ def chile(db):
 
 
 @pytest.fixture
-def staff_user(db, django_user_model):
-    """A secretariat staff member with the admin permissions on commitments and reviews."""
+def staff_user(chile, django_user_model):
+    """Secretariat staff of Chile, who also holds every model permission on commitments and reviews
+    (so reads every member's rows and edits the IRM's findings, as a reviewer would)."""
     from django.contrib.auth.models import Permission
+
+    from commitments.services import staff_membership_grant
 
     user = django_user_model.objects.create_user("staff", "staff@example.org", "pw-for-tests-only",
                                                  is_staff=True)
     user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["commitments", "reviews"]))
+    staff_membership_grant(user=user, member=chile)
     return user
 
 
@@ -28,3 +32,54 @@ def staff_user(db, django_user_model):
 def staff_client(client, staff_user):
     client.force_login(staff_user)
     return client
+
+
+# --- Users in each role, made the way the project makes them (grant_member, the reviewers' group).
+
+ROLE_PASSWORD = "a-long-test-password-41"
+
+
+@pytest.fixture
+def chile_staff(chile, django_user_model):
+    user = django_user_model.objects.create_user("chile-staff", "ana@example.org", ROLE_PASSWORD)
+    call_command("grant_member", "chile-staff", "chile", verbosity=0)
+    user.refresh_from_db()
+    return user
+
+
+@pytest.fixture
+def other_staff(chile, django_user_model):
+    # After the seed: loaddata would otherwise overwrite a member made first (same primary key).
+    from tests.commitments.factories import MemberFactory
+
+    MemberFactory(name="Uruguay", slug="uruguay")
+    user = django_user_model.objects.create_user("uruguay-staff", "uy@example.org", ROLE_PASSWORD)
+    call_command("grant_member", "uruguay-staff", "uruguay", verbosity=0)
+    user.refresh_from_db()
+    return user
+
+
+@pytest.fixture
+def reviewer(db, django_user_model):
+    from django.contrib.auth.models import Group
+
+    from commitments.permissions import REVIEWERS_GROUP
+
+    user = django_user_model.objects.create_user("reviewer", "irm@example.org", ROLE_PASSWORD, is_staff=True)
+    user.groups.add(Group.objects.get(name=REVIEWERS_GROUP))
+    return user
+
+
+@pytest.fixture
+def superuser(db, django_user_model):
+    return django_user_model.objects.create_superuser("root", "root@example.org", ROLE_PASSWORD)
+
+
+@pytest.fixture
+def user_in_role(request, chile):
+    """The user of the role named by the test's `role` parameter; None for anonymous."""
+
+    def get(role):
+        return None if role == "anonymous" else request.getfixturevalue(role)
+
+    return get

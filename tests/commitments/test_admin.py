@@ -80,6 +80,7 @@ def test_staff_edits_a_milestone_status_inline(chile, staff_client):
     url = f"/admin/commitments/commitment/{cl0050.pk}/change/"
     data = form_data(staff_client.get(url).content.decode(), form_id="commitment_form")
     data["milestones-3-status"] = Completion.COMPLETE
+    data["change_note"] = "Second follow-up report published"
     response = staff_client.post(url, data)
     assert response.status_code == 302
     assert cl0050.milestones.get(order=4).status == Completion.COMPLETE

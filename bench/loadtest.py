@@ -1,0 +1,187 @@
+"""Load run: gunicorn + PostgreSQL on 127.0.0.1, 50 concurrent clients for 60 s, a realistic mix.
+
+Not part of CI. bench/run.sh --load runs it after the page benchmark, with the same environment
+(production settings, DATABASE_URL of the throwaway cluster). It starts gunicorn itself with
+gunicorn.conf.py on a loopback port, sends keep-alive requests from threads (http.client, one
+connection per client, as a browser would hold one), and stops gunicorn at the end. Every request
+carries X-Forwarded-Proto: https, as the TLS-ending reverse proxy would.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"  # loopback only: nothing else is ever contacted
+
+
+def sample_paths():
+    """Real identifiers and slugs, read from the pages themselves (the client knows no database)."""
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from commitments.models import Commitment, Member
+
+    identifiers = list(Commitment.objects.order_by("?").values_list("identifier", flat=True)[:500])
+    members = list(Member.objects.order_by("?").values_list("slug", flat=True)[:100])
+    return identifiers, members
+
+
+def mix(identifiers, members):
+    """One request as a visitor would make it: mostly lists and commitment pages."""
+    r = random.random()
+    if r < 0.30:
+        return f"/commitments/{random.choice(identifiers)}/"
+    if r < 0.45:
+        return f"/commitments/?page={random.randint(1, 200)}"
+    if r < 0.60:
+        return f"/commitments/?member={random.choice(members)}&completion=" + random.choice(
+            ["substantial", "complete", "limited", "not-started"]
+        )
+    if r < 0.72:
+        return "/commitments/?q=" + random.choice(
+            [
+                "registro",
+                "open+data",
+                "budget",
+                "parlement",
+                "transparencia",
+                "beneficial+ownership",
+                "justice",
+            ]
+        )
+    if r < 0.85:
+        return f"/members/{random.choice(members)}/"
+    if r < 0.90:
+        return "/"
+    return "/healthz"
+
+
+def client(port, deadline, paths, results, lock):
+    connection = http.client.HTTPConnection(HOST, port, timeout=30)
+    latencies, errors, statuses = [], 0, {}
+    while time.monotonic() < deadline:
+        path = paths()
+        started = time.perf_counter()
+        try:
+            connection.request(
+                "GET",
+                path,
+                headers={
+                    "Host": HOST,
+                    "X-Forwarded-Proto": "https",
+                    "Accept-Language": random.choice(["en", "es"]),
+                },
+            )
+            response = connection.getresponse()
+            response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException):
+            status = "exception"
+            connection.close()
+            connection = http.client.HTTPConnection(HOST, port, timeout=30)
+        latencies.append((time.perf_counter() - started) * 1000)
+        statuses[status] = statuses.get(status, 0) + 1
+        if status == "exception" or status >= 400:
+            errors += 1
+    connection.close()
+    with lock:
+        results["latencies"].extend(latencies)
+        results["errors"] += errors
+        for status, count in statuses.items():
+            results["statuses"][str(status)] = results["statuses"].get(str(status), 0) + count
+
+
+def wait_until_up(port, process, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit("gunicorn exited early")
+        try:
+            connection = http.client.HTTPConnection(HOST, port, timeout=2)
+            connection.request("GET", "/healthz", headers={"X-Forwarded-Proto": "https"})
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit("gunicorn did not answer /healthz")
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--workers", type=int, default=None, help="gunicorn workers (default: gunicorn.conf.py)"
+    )
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    if args.clients > 200 or args.seconds > 600:
+        raise SystemExit("bounded: at most 200 clients for 600 s")
+
+    identifiers, members = sample_paths()
+    env = dict(os.environ, GUNICORN_BIND=f"{HOST}:{args.port}")
+    if args.workers:
+        env["GUNICORN_WORKERS"] = str(args.workers)
+    gunicorn = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py"],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_up(args.port, gunicorn)
+        results, lock = {"latencies": [], "errors": 0, "statuses": {}}, threading.Lock()
+        started = time.monotonic()
+        deadline = started + args.seconds
+        threads = [
+            threading.Thread(
+                target=client, args=(args.port, deadline, lambda: mix(identifiers, members), results, lock)
+            )
+            for _ in range(args.clients)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - started
+    finally:
+        gunicorn.send_signal(signal.SIGTERM)
+        gunicorn.wait(timeout=60)
+
+    latencies = sorted(results["latencies"])
+    quantile = lambda q: latencies[min(len(latencies) - 1, round(q * (len(latencies) - 1)))]  # noqa: E731
+    summary = {
+        "clients": args.clients,
+        "seconds": round(elapsed, 1),
+        "requests": len(latencies),
+        "errors": results["errors"],
+        "statuses": results["statuses"],
+        "throughput_rps": round(len(latencies) / elapsed, 1),
+        "median_ms": round(statistics.median(latencies), 1),
+        "p95_ms": round(quantile(0.95), 1),
+        "p99_ms": round(quantile(0.99), 1),
+        "max_ms": round(latencies[-1], 1),
+    }
+    print(json.dumps(summary, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(summary, indent=2))
+    if summary["errors"]:
+        raise SystemExit(f"{summary['errors']} errors")
+
+
+if __name__ == "__main__":
+    main()

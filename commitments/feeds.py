@@ -1,0 +1,86 @@
+"""Atom feeds of the public change history: all changes, one member's, one commitment's."""
+
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext_lazy as _
+
+from . import history
+from .models import Commitment, Member
+
+FEED_LENGTH = 50
+
+
+class ChangesFeed(Feed):
+    """Every recorded change to commitments, milestones and IRM assessments, newest first."""
+
+    feed_type = Atom1Feed
+    title = _("ogptracker: changes to OGP commitments")
+    subtitle = _("Status changes of commitments and milestones, with the note explaining each.")
+
+    def link(self, obj=None):
+        return reverse("commitments:home")
+
+    def feed_url(self, obj=None):
+        return reverse("commitments:feed")
+
+    def items(self, obj=None):
+        return history.recent(limit=FEED_LENGTH)
+
+    def item_title(self, entry):
+        return entry.title
+
+    def item_description(self, entry):
+        lines = [f"{change.label}: {change.old} → {change.new}" for change in entry.changes]
+        if entry.removed:
+            lines.append(str(_("Removed.")))
+        note = entry.note or str(_("(no note)"))
+        return "\n".join([str(_("Note: %(note)s") % {"note": note}), *lines])
+
+    def item_link(self, entry):
+        return entry.url
+
+    def item_pubdate(self, entry):
+        return entry.when
+
+    def item_updateddate(self, entry):
+        return entry.when
+
+    def item_author_name(self, entry):
+        return entry.author
+
+
+class MemberChangesFeed(ChangesFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Member, slug=slug)
+
+    def title(self, member):
+        return _("ogptracker: changes to %(member)s's commitments") % {"member": member.name}
+
+    def link(self, member):
+        return member.get_absolute_url()
+
+    def feed_url(self, member):
+        return reverse("commitments:member-feed", args=[member.slug])
+
+    def items(self, member):
+        return history.recent(member=member, limit=FEED_LENGTH)
+
+
+class CommitmentChangesFeed(ChangesFeed):
+    def get_object(self, request, identifier):
+        return get_object_or_404(Commitment.objects.select_related("action_plan__member"),
+                                 identifier=identifier)
+
+    def title(self, commitment):
+        return _("ogptracker: changes to %(identifier)s") % {"identifier": commitment.identifier}
+
+    def link(self, commitment):
+        return commitment.get_absolute_url()
+
+    def feed_url(self, commitment):
+        return reverse("commitments:commitment-feed", args=[commitment.identifier])
+
+    def items(self, commitment):
+        return history.recent(commitment=commitment, limit=FEED_LENGTH)

@@ -1,0 +1,103 @@
+"""The staff edit form: a commitment's status and its milestones, each change with a public note."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from reviews.scales import Completion
+
+from .models import Commitment
+from .services import NOTE_REQUIRED_MESSAGE, MilestoneChange
+
+NOTE_MAX_LENGTH = 300
+NOTE_HELP = _("Required when this changes. Public: shown in the commitment's history and feeds.")
+
+
+class _DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def _note_field():
+    return forms.CharField(label=_("Public note"), max_length=NOTE_MAX_LENGTH, required=False,
+                           help_text=NOTE_HELP)
+
+
+class CommitmentEditForm(forms.Form):
+    """The commitment's own fields; `version` is the one the editor loaded (optimistic lock)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    status = forms.ChoiceField(label=_("Status"), choices=Commitment.Status.choices)
+    note = _note_field()
+
+    FIELDS = ("status",)
+
+    def __init__(self, *args, commitment, **kwargs):
+        self.commitment = commitment
+        kwargs.setdefault("initial", {"version": commitment.version, "status": commitment.status})
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        if "status" in data and data["status"] != self.commitment.status and not data.get("note", "").strip():
+            self.add_error("note", NOTE_REQUIRED_MESSAGE)
+        return data
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.FIELDS}
+
+
+class MilestoneEditForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=Completion.choices)
+    start_date = forms.DateField(label=_("Start date"), required=False, widget=_DateInput())
+    end_date = forms.DateField(label=_("End date"), required=False, widget=_DateInput())
+    evidence_url = forms.URLField(label=_("Evidence link"), required=False, max_length=500,
+                                  assume_scheme="https")
+    note = _note_field()
+
+    FIELDS = ("status", "start_date", "end_date", "evidence_url")
+
+    def __init__(self, *args, milestone, **kwargs):
+        self.milestone = milestone
+        kwargs.setdefault("initial", {name: getattr(milestone, name) for name in self.FIELDS})
+        kwargs.setdefault("prefix", f"milestone-{milestone.pk}")
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("The end date must not be before the start date."))
+        changed = any(name in data and data[name] != getattr(self.milestone, name) for name in self.FIELDS)
+        if changed and not data.get("note", "").strip():
+            self.add_error("note", NOTE_REQUIRED_MESSAGE)
+        return data
+
+    def change(self) -> MilestoneChange:
+        return MilestoneChange(milestone=self.milestone,
+                               data={name: self.cleaned_data[name] for name in self.FIELDS},
+                               note=self.cleaned_data["note"])
+
+
+class StaffEdit:
+    """The whole page's form: the commitment's and every milestone's, validated together."""
+
+    def __init__(self, commitment, milestones, data=None):
+        self.commitment_form = CommitmentEditForm(data, commitment=commitment)
+        self.milestone_forms = [MilestoneEditForm(data, milestone=m) for m in milestones]
+
+    def is_valid(self) -> bool:
+        results = [self.commitment_form.is_valid()] + [f.is_valid() for f in self.milestone_forms]
+        return all(results)
+
+    def add_service_errors(self, error) -> None:
+        """Put a service's ValidationError on the field it names, or on the whole form."""
+        by_prefix = {f.prefix: f for f in self.milestone_forms}
+        if not hasattr(error, "error_dict"):
+            self.commitment_form.add_error(None, error)
+            return
+        for key, messages in error.message_dict.items():
+            prefix, _sep, name = key.rpartition("-")
+            form = by_prefix.get(prefix) if prefix else self.commitment_form
+            (form or self.commitment_form).add_error(name if form else None, messages)

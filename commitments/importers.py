@@ -1,0 +1,682 @@
+"""Importing OGP's commitments export (CSV): every row is checked first, then all are written or none.
+
+The importer reads the format of OGP's public commitments data (see ogp_columns): members,
+action plans, commitments, institutions, policy areas, IRM reports and their assessments are
+created or updated in bulk, comparing values first so that importing the same file twice
+changes nothing. Used by `manage.py import_ogp` and by the admin's import page.
+"""
+
+import csv
+import io
+import sys
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from reviews.models import Assessment, IRMReport
+from reviews.scales import MISSING_CODES
+
+from . import ogp_columns as oc
+from .models import ActionPlan, Commitment, Institution, Member, PolicyArea
+
+# Rows read from the database per query (SQLite allows some thousand parameters per query).
+LOOKUP_BATCH = 500
+WRITE_BATCH = 500
+# The export's longest texts run to tens of thousands of characters; csv's default cap is 128 KB.
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+# The note of the history records an import writes (shown on the public timeline).
+IMPORT_CHANGE_REASON = "Imported from OGP's commitments data"
+# Entity names in the result, in the order they are reported.
+ENTITIES = ("members", "action plans", "institutions", "policy areas", "IRM reports", "commitments",
+            "assessments")
+ENTITY_LABELS = {"members": _("Members"), "action plans": _("Action plans"),
+                 "institutions": _("Institutions"), "policy areas": _("Policy areas"),
+                 "IRM reports": _("IRM reports"), "commitments": _("Commitments"),
+                 "assessments": _("Assessments")}
+
+
+@dataclass(frozen=True)
+class RowError:
+    """Why one row (or the file) was refused: the physical line where the record starts."""
+
+    line: int
+    column: str
+    reason: str
+
+    def __str__(self):
+        where = f"line {self.line}" if self.line else "file"
+        return f"{where}, {self.column}: {self.reason}" if self.column else f"{where}: {self.reason}"
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    created: Counter = field(default_factory=Counter)
+    updated: Counter = field(default_factory=Counter)
+    errors: list[RowError] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.errors)
+
+    @property
+    def refused_lines(self) -> list[int]:
+        return sorted({error.line for error in self.errors if error.line})
+
+    def counts(self) -> list[tuple[str, int, int]]:
+        """(translated name, created, updated) per kind of object, for the admin's preview."""
+        return [(ENTITY_LABELS[name], self.created[name], self.updated[name]) for name in ENTITIES]
+
+    def summary(self) -> list[str]:
+        """One line per kind of object: how many were (or would be) created and updated."""
+        return [f"{name}: {self.created[name]} created, {self.updated[name]} updated"
+                for name in ENTITIES]
+
+
+@dataclass
+class ParsedRow:
+    line: int
+    header: "Header"  # shared by every row of the file
+    record: list  # the cells, unmarked, in the header's order
+    values: dict  # modelled column name -> parsed value
+
+    def value(self, name, default=None):
+        return self.values.get(name, default)
+
+    def cell(self, name) -> str:
+        return self.record[self.header.index[name]]
+
+    @property
+    def cells(self):
+        return zip(self.header.names, self.record, strict=True)
+
+    @property
+    def identifier(self) -> str:
+        return self.values[oc.IDENTIFIER]
+
+    @property
+    def member_slug(self) -> str:
+        return slugify(self.values["Country/Locality"])
+
+    @property
+    def plan_id(self) -> str:
+        return self.values[oc.PLAN_ID]
+
+    @property
+    def submission_year(self) -> int:
+        return self.values["Year Of Submission"]
+
+    def slot_columns(self, slot):
+        return self.header.slot_columns[(slot, oc.is_new_model(self.submission_year))]
+
+    def slot_has_values(self, slot) -> bool:
+        """Whether the row holds a finding of that report: a year, a rating or a cluster."""
+        for column in self.slot_columns(slot):
+            value = self.values[column.name]
+            if value not in (None, "") and value not in MISSING_CODES:
+                return True
+        return False
+
+
+class Header:
+    """The file's columns, and per report slot and IRM model the modelled columns it has."""
+
+    def __init__(self, names):
+        self.names = tuple(names)
+        self.index = {name: position for position, name in enumerate(self.names)}
+        present = [oc.BY_NAME[name] for name in self.names if name in oc.BY_NAME]
+        self.slot_columns = {
+            (slot, new_model): [column for column in present if column.target == slot
+                                and column.era in (None, new_model)]
+            for slot in (oc.MID, oc.FINAL) for new_model in (False, True)}
+
+
+def import_ogp(data: bytes, *, dry_run: bool = False, user=None) -> ImportResult:
+    """Import a CSV file's bytes. With errors, or with dry_run, nothing is written.
+
+    `user` is recorded as the author of the changes in the commitments' history.
+    """
+    result = ImportResult(dry_run=dry_run)
+    rows = _read(data, result)
+    if result.errors:
+        return result
+    _check_consistency(rows, result)
+    _check_against_database(rows, result)
+    if result.errors:
+        return result
+    try:
+        with transaction.atomic():
+            _Writer(rows, result, user).write()
+            if dry_run:
+                transaction.set_rollback(True)
+    except DatabaseError as error:
+        # A constraint the checks above did not foresee: refuse the file rather than fail.
+        result.errors.append(RowError(0, "", f"the database refused the import: {error}"))
+    return result
+
+
+# Reading and checking -------------------------------------------------------------------------
+
+def _read(data: bytes, result: ImportResult) -> list[ParsedRow]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        result.errors.append(RowError(line, "", "the file is not UTF-8 text (is it a CSV export?)"))
+        return []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if not header or not any(header):
+            result.errors.append(RowError(1, "", "the file is empty: no header row"))
+            return []
+        if _check_header(header, result):
+            return []
+        parsed_header = Header(header)
+        rows = []
+        seen = {}
+        start = reader.line_num + 1
+        for record in reader:
+            line, start = start, reader.line_num + 1
+            if not any(cell.strip() for cell in record):
+                continue
+            result.rows += 1
+            if len(record) != len(header):
+                result.errors.append(RowError(line, "", f"has {len(record)} fields where the header has "
+                                                        f"{len(header)}"))
+                continue
+            row = _parse_row(line, parsed_header, record, result)
+            if row is None:
+                continue
+            if row.identifier in seen:
+                result.errors.append(RowError(line, oc.IDENTIFIER, f"{row.identifier} is already on line "
+                                                                   f"{seen[row.identifier]}"))
+                continue
+            seen[row.identifier] = line
+            rows.append(row)
+    except csv.Error as error:
+        result.errors.append(RowError(reader.line_num, "", f"unreadable CSV: {error}"))
+        return []
+    result.unknown_columns = [name for name in header if name not in oc.BY_NAME]
+    return rows
+
+
+def _check_header(header, result) -> bool:
+    refused = False
+    counts = Counter(header)
+    for name, count in counts.items():
+        if count > 1:
+            result.errors.append(RowError(1, name, f"the column appears {count} times"))
+            refused = True
+    for name in oc.REQUIRED:
+        if name not in counts:
+            result.errors.append(RowError(1, name, "required column is missing"))
+            refused = True
+    return refused
+
+
+def _parse_row(line, header, raw, result) -> ParsedRow | None:
+    record = [oc.unneutralise(cell) for cell in raw]
+    cells = dict(zip(header.names, record, strict=True))
+    values, failed = {}, False
+
+    def parse(column):
+        nonlocal failed
+        try:
+            values[column.name] = column.parse(cells[column.name])
+        except ValueError as error:
+            result.errors.append(RowError(line, column.name, str(error)))
+            failed = True
+
+    # The plan's year decides which report columns belong to (see ogp_columns.NEW_MODEL_FROM).
+    parse(oc.BY_NAME["Year Of Submission"])
+    year = values.get("Year Of Submission", 0)
+    for name in cells:
+        column = oc.BY_NAME.get(name)
+        if column is None or name == "Year Of Submission":
+            continue
+        if column.applies_to(year):
+            parse(column)
+    if failed:
+        return None
+    if not slugify(values["Country/Locality"]):
+        result.errors.append(RowError(line, "Country/Locality", "has no letters or digits to name it by"))
+        return None
+    if values["Action Plan End Year"] < values["Year Of Submission"]:
+        result.errors.append(RowError(line, "Action Plan End Year", "is before the year of submission"))
+        return None
+    return ParsedRow(line, header, record, values)
+
+
+MEMBER_COLUMNS = [column.name for column in oc.COLUMNS if column.target == oc.MEMBER]
+PLAN_COLUMNS = [column.name for column in oc.COLUMNS if column.target == oc.PLAN] + ["Country/Locality"]
+
+
+def _check_consistency(rows, result):
+    """Every row of a member, of a plan, of a plan's report must say the same about it."""
+    first = {}
+
+    def agree(key, row, names):
+        for name in names:
+            if name not in row.values:
+                continue
+            seen = first.setdefault((key, name), (row.line, row.values[name]))
+            if seen[1] != row.values[name]:
+                result.errors.append(RowError(row.line, name, f"{row.cell(name)!r} differs from line "
+                                                              f"{seen[0]} for the same {key[0]}"))
+
+    plan_numbers = {}
+    for row in rows:
+        agree(("member", row.member_slug), row, MEMBER_COLUMNS)
+        agree(("action plan", row.plan_id), row, PLAN_COLUMNS)
+        for column in row.slot_columns(oc.MID) + row.slot_columns(oc.FINAL):
+            if column.kind == oc.YEAR and row.values[column.name] is not None:
+                agree(("action plan's report", row.plan_id), row, [column.name])
+        number_key = (row.member_slug, row.values["Action Plan Number"])
+        other = plan_numbers.setdefault(number_key, (row.plan_id, row.line))
+        if other[0] != row.plan_id:
+            result.errors.append(RowError(row.line, "Action Plan Number",
+                                          f"plan {row.plan_id} has the number of plan {other[0]} "
+                                          f"(line {other[1]})"))
+
+
+def _check_against_database(rows, result):
+    """A plan's number must not be another plan's of the same member already in the database."""
+    plans = {}
+    for row in rows:
+        plans.setdefault(row.plan_id, row)
+    in_file = set(plans)
+    taken = {}
+    for batch in _batches(sorted({row.member_slug for row in rows})):
+        for ogp_id, slug, number in ActionPlan.objects.filter(member__slug__in=batch).values_list(
+                "ogp_id", "member__slug", "number"):
+            if ogp_id not in in_file:
+                taken[(slug, number)] = ogp_id
+    for row in plans.values():
+        other = taken.get((row.member_slug, row.values["Action Plan Number"]))
+        if other:
+            result.errors.append(RowError(row.line, "Action Plan Number",
+                                          f"{row.values['Action Plan Number']} is already the number of "
+                                          f"plan {other} of this member"))
+
+
+def _batches(items, size=LOOKUP_BATCH):
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _merge(instance, values: dict) -> list[str]:
+    """Set the values that differ; the names of the fields that changed."""
+    changed = []
+    for name, value in values.items():
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed.append(name)
+    return changed
+
+
+def plan_title(member_name, submission_year, end_year) -> str:
+    return f"{member_name} Action Plan {submission_year}-{end_year}"
+
+
+def report_title(plan, kind) -> str:
+    with override("en"):
+        label = str(IRMReport.Kind(kind).label)
+    return f"{plan.member.name} {label} {plan.submission_year}-{plan.end_year}"
+
+
+# Writing ----------------------------------------------------------------------------------------
+
+COMMITMENT_TEXT_COLUMNS = {column.name: column.field for column in oc.COLUMNS
+                           if column.target == oc.COMMITMENT and column.kind in (
+                               oc.TEXT, oc.SCALE, oc.FLAG, oc.STATUS)}
+# The IRM's reading of the OGP values also fills the commitment's own flags (the export has
+# no other source for them), so the list's value filters work on imported data.
+OGP_VALUE_COLUMNS = {"OGP Value Access To Information": "access_to_information",
+                     "OGP Value Civic Participation": "civic_participation",
+                     "OGP Value Public Accountability": "public_accountability",
+                     "OGP Value Technology": "technology_innovation"}
+
+
+class _Writer:
+    """Writes parsed rows in bulk, in dependency order, counting what it creates and updates."""
+
+    def __init__(self, rows, result, user):
+        self.rows = rows
+        self.result = result
+        self.user = user
+        self.now = timezone.now()
+
+    def write(self):
+        self.members = self._write_members()
+        self.plans = self._write_plans()
+        self.institutions = self._write_institutions()
+        self.areas = self._write_policy_areas()
+        self.reports = self._write_reports()
+        changed = self._write_commitments()
+        if changed:
+            refresh = _search_refresher()
+            if refresh:
+                refresh(changed)
+
+    def _save(self, model, entity, to_create, to_update, fields):
+        if hasattr(model, "history"):
+            # Commitments and assessments keep their public change history, in bulk too.
+            history = {"default_user": self.user, "default_change_reason": IMPORT_CHANGE_REASON,
+                       "default_date": self.now}
+            bulk_create_with_history(to_create, model, batch_size=WRITE_BATCH, **history)
+            if to_update and fields:
+                bulk_update_with_history(to_update, model, sorted(fields), batch_size=WRITE_BATCH, **history)
+        else:
+            model.objects.bulk_create(to_create, batch_size=WRITE_BATCH)
+            if to_update and fields:
+                model.objects.bulk_update(to_update, sorted(fields), batch_size=WRITE_BATCH)
+        self.result.created[entity] += len(to_create)
+        self.result.updated[entity] += len(to_update)
+
+    def _write_members(self):
+        wanted = {}
+        for row in self.rows:
+            wanted.setdefault(row.member_slug, {oc.BY_NAME[name].field: row.values[name]
+                                                for name in MEMBER_COLUMNS if name in row.values})
+        members = {}
+        for batch in _batches(wanted):
+            members.update({member.slug: member for member in Member.objects.filter(slug__in=batch)})
+        to_create, to_update, fields = [], [], set()
+        for slug, values in wanted.items():
+            member = members.get(slug)
+            if member is None:
+                members[slug] = member = Member(slug=slug, **values)
+                to_create.append(member)
+            elif changed := _merge(member, values):
+                to_update.append(member)
+                fields.update(changed)
+        self._save(Member, "members", to_create, to_update, fields)
+        return members
+
+    def _write_plans(self):
+        wanted = {}
+        for row in self.rows:
+            if row.plan_id not in wanted:
+                values = {oc.BY_NAME[name].field: row.values[name] for name in PLAN_COLUMNS
+                          if name in row.values and oc.BY_NAME[name].target == oc.PLAN}
+                values["member"] = self.members[row.member_slug]
+                wanted[row.plan_id] = values
+        plans = {}
+        for batch in _batches(wanted):
+            plans.update({plan.ogp_id: plan for plan in
+                          ActionPlan.objects.filter(ogp_id__in=batch).select_related("member")})
+        to_create, to_update, fields = [], [], set()
+        for ogp_id, values in wanted.items():
+            member = values["member"]
+            plan = plans.get(ogp_id)
+            if plan is None:
+                values["title"] = plan_title(member.name, values["submission_year"], values["end_year"])
+                plans[ogp_id] = plan = ActionPlan(**values)
+                to_create.append(plan)
+                continue
+            # A title that was generated follows the plan's member and years; one set by hand stays.
+            if plan.title == plan_title(plan.member.name, plan.submission_year, plan.end_year):
+                values["title"] = plan_title(member.name, values["submission_year"], values["end_year"])
+            if changed := _merge(plan, values):
+                to_update.append(plan)
+                fields.update("member_id" if name == "member" else name for name in changed)
+        self._save(ActionPlan, "action plans", to_create, to_update, fields)
+        return plans
+
+    def _write_institutions(self):
+        names = set()
+        for row in self.rows:
+            if lead := row.value("Lead Institution"):
+                names.add(lead)
+            names.update(row.value("Supporting Institution(s)", ()))
+        institutions = {}
+        for batch in _batches(sorted(names)):
+            institutions.update({institution.name: institution
+                                 for institution in Institution.objects.filter(name__in=batch)})
+        to_create = [Institution(name=name) for name in sorted(names - set(institutions))]
+        self._save(Institution, "institutions", to_create, [], ())
+        institutions.update({institution.name: institution for institution in to_create})
+        return institutions
+
+    def _write_policy_areas(self):
+        present = [column for column in oc.POLICY_AREA_COLUMNS if self.rows and column.name in
+                   self.rows[0].values]
+        slugs = {column.field for column in present}
+        names = {column.name for column in present}
+        areas = {}
+        for area in PolicyArea.objects.filter(slug__in=slugs):
+            areas[area.slug] = area
+        by_name = {area.name: area for area in PolicyArea.objects.filter(name__in=names)}
+        to_create = []
+        for column in present:
+            if column.field in areas:
+                continue
+            # An area of the same name under another slug (entered by hand) is the same area.
+            area = by_name.get(column.name) or PolicyArea(name=column.name, slug=column.field)
+            if area.pk is None:
+                to_create.append(area)
+            areas[column.field] = area
+        self._save(PolicyArea, "policy areas", to_create, [], ())
+        return areas
+
+    def _write_reports(self):
+        wanted = {}  # (plan ogp_id, kind) -> publication year or None
+        for row in self.rows:
+            for slot in (oc.MID, oc.FINAL):
+                kind = oc.slot_kind(slot, row.submission_year)
+                key = (row.plan_id, kind)
+                year = next((row.values[column.name] for column in row.slot_columns(slot)
+                             if column.kind == oc.YEAR and row.values[column.name] is not None), None)
+                if row.slot_has_values(slot):
+                    wanted.setdefault(key, None)
+                if year is not None:
+                    wanted[key] = year
+        plan_ids = [plan.pk for plan in self.plans.values() if plan.pk]
+        reports = {}
+        for batch in _batches(plan_ids):
+            for report in IRMReport.objects.filter(action_plan_id__in=batch).select_related("action_plan"):
+                reports[(report.action_plan.ogp_id, report.kind)] = report
+        to_create, to_update = [], []
+        for (ogp_id, kind), year in wanted.items():
+            report = reports.get((ogp_id, kind))
+            if report is None:
+                plan = self.plans[ogp_id]
+                report = IRMReport(action_plan=plan, kind=kind, title=report_title(plan, kind),
+                                   publication_year=year)
+                reports[(ogp_id, kind)] = report
+                to_create.append(report)
+            elif year is not None and _merge(report, {"publication_year": year}):
+                to_update.append(report)
+        self._save(IRMReport, "IRM reports", to_create, to_update, {"publication_year"})
+        return reports
+
+    def _write_commitments(self):
+        existing = {}
+        for batch in _batches([row.identifier for row in self.rows]):
+            existing.update({commitment.identifier: commitment for commitment in
+                             Commitment.objects.filter(identifier__in=batch).select_related("lead_institution")})
+        supporting, areas, assessments = self._load_relations([c.pk for c in existing.values()])
+
+        to_create, to_update, fields = [], [], set()
+        pending = []  # (commitment, supporting ids or None, policy area ids, assessments by slot)
+        for row in self.rows:
+            commitment = existing.get(row.identifier) or Commitment(identifier=row.identifier)
+            plan = self.plans[row.plan_id]
+            changed = _merge(commitment, self._commitment_values(row, plan))
+            slots = self._assessments_for(row, plan, commitment, assessments)
+            current_supporting = supporting.get(commitment.pk, set())
+            wanted_supporting = None
+            if "Supporting Institution(s)" in row.values:
+                wanted_supporting = {self.institutions[name].pk
+                                     for name in row.values["Supporting Institution(s)"]}
+            current_areas = areas.get(commitment.pk, set())
+            wanted_areas = self._area_ids(row, current_areas)
+            extra = self._extra(row, commitment, plan, slots, wanted_areas)
+            if extra != commitment.ogp_extra:
+                commitment.ogp_extra = extra
+                changed.append("ogp_extra")
+            relations_changed = wanted_areas != current_areas or (
+                wanted_supporting is not None and wanted_supporting != current_supporting)
+            if commitment.pk is None:
+                to_create.append(commitment)
+            elif changed or relations_changed:
+                commitment.version += 1
+                commitment.updated_at = self.now
+                to_update.append(commitment)
+                fields.update(changed)
+                fields.update({"version", "updated_at"})
+            pending.append((commitment, wanted_supporting, wanted_areas, slots))
+        self._save(Commitment, "commitments", to_create, to_update,
+                   {name.removesuffix("_id") for name in fields})
+        self._write_m2m(pending, supporting, areas)
+        self._write_assessments(pending)
+        return to_create + to_update
+
+    def _load_relations(self, commitment_ids):
+        supporting, areas = defaultdict(set), defaultdict(set)
+        assessments = {}
+        through_supporting = Commitment.supporting_institutions.through
+        through_areas = Commitment.policy_areas.through
+        for batch in _batches(commitment_ids):
+            for commitment_id, institution_id in through_supporting.objects.filter(
+                    commitment_id__in=batch).values_list("commitment_id", "institution_id"):
+                supporting[commitment_id].add(institution_id)
+            for commitment_id, area_id in through_areas.objects.filter(
+                    commitment_id__in=batch).values_list("commitment_id", "policyarea_id"):
+                areas[commitment_id].add(area_id)
+            for assessment in Assessment.objects.filter(commitment_id__in=batch):
+                assessments[(assessment.commitment_id, assessment.report_id)] = assessment
+        # The export finds an area's column by its slug or its slugified name.
+        area_ids = {area_id for ids in areas.values() for area_id in ids}
+        known = {area.pk: area for area in self.areas.values()}
+        known.update({area.pk: area for area in PolicyArea.objects.filter(pk__in=area_ids - set(known))})
+        self.area_keys = {pk: oc.policy_area_keys(area) for pk, area in known.items()}
+        return supporting, areas, assessments
+
+    def _area_ids(self, row, current_ids) -> set:
+        """The commitment's policy areas after the import: the file's 0/1 cells decide the areas
+        it has columns for; areas outside them (entered by hand) stay."""
+        ids = set(current_ids)
+        for column in oc.POLICY_AREA_COLUMNS:
+            if column.name in row.values:
+                area = self.areas[column.field]
+                ids.discard(area.pk)
+                if row.values[column.name]:
+                    ids.add(area.pk)
+        return ids
+
+    def _commitment_values(self, row, plan) -> dict:
+        values = {"action_plan_id": plan.pk}
+        for name, field_name in COMMITMENT_TEXT_COLUMNS.items():
+            if name in row.values:
+                values[field_name] = row.values[name]
+        for name in ("Start Date", "End Date"):
+            if name in row.values:
+                field_name = oc.BY_NAME[name].field
+                values[field_name], values[f"{field_name}_text"] = row.values[name]
+        start, end = values.get("start_date"), values.get("end_date")
+        if start and end and end < start:
+            # A plan's typo (an end before the start) cannot be stored as dates; the texts stay.
+            values["start_date"] = values["end_date"] = None
+        if "Lead Institution" in row.values:
+            lead = row.values["Lead Institution"]
+            values["lead_institution_id"] = self.institutions[lead].pk if lead else None
+        for name, field_name in OGP_VALUE_COLUMNS.items():
+            if name in row.values:
+                values[field_name] = row.values[name] == "yes"
+        return values
+
+    def _assessments_for(self, row, plan, commitment, existing) -> dict:
+        """The commitment's assessment per report slot after the import (None: it has none)."""
+        slots = {}
+        for slot in (oc.MID, oc.FINAL):
+            report = self.reports.get((plan.ogp_id, oc.slot_kind(slot, plan.submission_year)))
+            assessment = existing.get((commitment.pk, report.pk)) if report and commitment.pk else None
+            if assessment is None and row.slot_has_values(slot):
+                assessment = Assessment(report=report)
+            if assessment is not None:
+                assessment.report = report  # the instance holding this import's publication year
+                values = {column.field: row.values[column.name] for column in row.slot_columns(slot)
+                          if column.kind != oc.YEAR}
+                assessment.import_changes = _merge(assessment, values)
+            slots[slot] = assessment
+        return slots
+
+    def _extra(self, row, commitment, plan, slots, area_ids) -> dict:
+        """ogp_extra after the import: unmodelled cells, and modelled ones the model cannot spell."""
+        extra = dict(commitment.ogp_extra or {})
+        if "Lead Institution" in row.values:
+            lead_name = row.values["Lead Institution"]
+        else:
+            lead_name = commitment.lead_institution.name if commitment.lead_institution_id else None
+        sources = oc.RowSources(
+            commitment=commitment, member=plan.member, plan=plan, lead_name=lead_name,
+            supporting=row.values.get("Supporting Institution(s)", frozenset()),
+            area_slugs=frozenset().union(*(self.area_keys[pk] for pk in area_ids)),
+            assessments=slots,
+            report_years={slot: (assessment.report.publication_year if assessment else None)
+                          for slot, assessment in slots.items()},
+        )
+        for name, cell in row.cells:
+            column = oc.BY_NAME.get(name)
+            if column is None or not column.applies_to(plan.submission_year):
+                extra[name] = cell
+            elif oc.export_cell(column, sources, {}) != cell:
+                extra[name] = cell
+            else:
+                extra.pop(name, None)
+        return extra
+
+    def _write_m2m(self, pending, supporting, areas):
+        for through, current_by_commitment, index, column in (
+            (Commitment.supporting_institutions.through, supporting, 1, "institution_id"),
+            (Commitment.policy_areas.through, areas, 2, "policyarea_id"),
+        ):
+            to_add, to_remove = [], defaultdict(set)
+            for item in pending:
+                commitment, wanted = item[0], item[index]
+                if wanted is None:
+                    continue
+                current = current_by_commitment.get(commitment.pk, set())
+                to_add += [through(commitment_id=commitment.pk, **{column: pk})
+                           for pk in sorted(wanted - current)]
+                if current - wanted:
+                    to_remove[commitment.pk] = current - wanted
+            for commitment_id, ids in to_remove.items():
+                through.objects.filter(commitment_id=commitment_id, **{f"{column}__in": ids}).delete()
+            through.objects.bulk_create(to_add, batch_size=WRITE_BATCH)
+
+    def _write_assessments(self, pending):
+        to_create, to_update, fields = [], [], set()
+        for commitment, _supporting, _areas, slots in pending:
+            for assessment in slots.values():
+                if assessment is None:
+                    continue
+                if assessment.pk is None:
+                    assessment.commitment = commitment
+                    assessment.report_id = assessment.report.pk
+                    to_create.append(assessment)
+                elif assessment.import_changes:
+                    to_update.append(assessment)
+                    fields.update(assessment.import_changes)
+        self._save(Assessment, "assessments", to_create, to_update, fields)
+
+
+def _search_refresher():
+    """commitments.search.refresh_search_text, when the search module is installed."""
+    try:
+        from .search import refresh_search_text
+    except ImportError:
+        return None
+    return refresh_search_text

@@ -1,0 +1,39 @@
+"""`manage.py import_ogp PATH.csv [--dry-run]`: import OGP's commitments export, all rows or none."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from commitments.importers import import_ogp
+
+
+class Command(BaseCommand):
+    help = ("Import OGP's commitments data export (CSV). A file with a bad row is refused whole; "
+            "--dry-run reports what would change without writing.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="the CSV file")
+        parser.add_argument("--dry-run", action="store_true",
+                            help="report what would be created, updated and refused; write nothing")
+
+    def handle(self, *args, path, dry_run, **options):
+        try:
+            data = Path(path).read_bytes()
+        except OSError as error:
+            raise CommandError(f"Cannot read {path}: {error.strerror or error}") from error
+        result = import_ogp(data, dry_run=dry_run)
+        if result.refused:
+            lines = [str(error) for error in result.errors]
+            raise CommandError(
+                f"Refused {path}: {len(result.refused_lines) or 'the file'} bad row(s), nothing written.\n"
+                + "\n".join(lines))
+        verb = "Would import" if dry_run else "Imported"
+        self.stdout.write(f"{verb} {result.rows} rows from {path}" + (" (dry run: nothing written)"
+                                                                       if dry_run else ""))
+        for line in result.summary():
+            self.stdout.write(f"  {line}")
+        if result.unknown_columns:
+            self.stdout.write("  columns kept in ogp_extra, not modelled: "
+                              + ", ".join(result.unknown_columns))
+        self.stdout.write(self.style.SUCCESS(f"{sum(result.created.values())} created, "
+                                             f"{sum(result.updated.values())} updated"))

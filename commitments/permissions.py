@@ -1,0 +1,95 @@
+"""Who may edit what: the one place the admin and the staff pages ask.
+
+Three roles:
+- secretariat staff: a StaffMembership per member; they edit that member's action plans,
+  commitments and milestones, and nothing of other members;
+- IRM reviewers: the "IRM reviewers" group (reviews migration 0003) holds the model permissions
+  on reports and assessments; they read commitments but do not edit them;
+- superusers: everything.
+Django's own model permissions are not enough for the first role, since they cannot say
+"only Chile's commitments": the secretariat's rights come from the memberships alone.
+"""
+
+from django.db.models import QuerySet
+
+REVIEWERS_GROUP = "IRM reviewers"
+SECRETARIAT_AUTHOR = "Secretariat"
+
+_CACHE_ATTR = "_ogptracker_member_ids"
+
+
+def member_ids(user) -> frozenset[int]:
+    """The members the user is secretariat staff of (cached on the user for the request)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return frozenset()
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        from .models import StaffMembership
+
+        cached = frozenset(StaffMembership.objects.filter(user=user).values_list("member_id", flat=True))
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def forget_member_ids(user) -> None:
+    """Drop the cached memberships, after granting or revoking one."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def is_superuser(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def is_secretariat(user) -> bool:
+    return bool(member_ids(user))
+
+
+def is_reviewer(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active
+                and user.has_perm("reviews.change_assessment"))
+
+
+def can_edit_member(user, member_id: int | None) -> bool:
+    """May the user edit this member's action plans, commitments and milestones?"""
+    return is_superuser(user) or (member_id is not None and member_id in member_ids(user))
+
+
+def can_edit_commitment(user, commitment) -> bool:
+    return can_edit_member(user, commitment.action_plan.member_id)
+
+
+def can_edit_milestone(user, milestone) -> bool:
+    return can_edit_commitment(user, milestone.commitment)
+
+
+def can_edit_action_plan(user, action_plan) -> bool:
+    return can_edit_member(user, action_plan.member_id)
+
+
+def can_edit_assessment(user, assessment=None) -> bool:
+    """Reviewers and superusers write the IRM's findings; the secretariat never does."""
+    return is_superuser(user) or is_reviewer(user)
+
+
+def can_view_commitments_admin(user) -> bool:
+    """The commitments pages of the admin: the secretariat (own members), reviewers (read only)."""
+    return is_superuser(user) or is_secretariat(user) or is_reviewer(user)
+
+
+def editable_commitments(user, queryset: QuerySet) -> QuerySet:
+    """Commitments of queryset the user may edit."""
+    if is_superuser(user):
+        return queryset
+    return queryset.filter(action_plan__member_id__in=member_ids(user))
+
+
+def visible_in_admin(user, queryset: QuerySet, member_path: str) -> QuerySet:
+    """What the admin lists: everything for superusers and reviewers, own members for the rest.
+
+    member_path is the lookup from the queryset's model to its member id, e.g.
+    "action_plan__member_id" for commitments.
+    """
+    if is_superuser(user) or is_reviewer(user):
+        return queryset
+    return queryset.filter(**{f"{member_path}__in": member_ids(user)})

@@ -1,0 +1,133 @@
+"""Free-text search of commitments: accent- and case-blind, full-text indexed on PostgreSQL."""
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
+from django.db import connection
+from django.db.models import F, Func, Prefetch, Q, QuerySet
+
+# A search needs no more than this; longer input is cut (the list page says so).
+MAX_QUERY_LENGTH = 200
+# Commitments refreshed per round trip by refresh_search_text.
+REFRESH_BATCH_SIZE = 500
+# The commitment fields whose text is searched, besides the institutions' names.
+SEARCHED_FIELDS = ("identifier", "title", "short_title", "description", "problem", "main_objective",
+                   "brief_description", "ogp_challenge", "relevance", "ambition")
+
+# Runs of letters and digits: the words of a text, punctuation and underscores dropped.
+_WORD = re.compile(r"[^\W_]+")
+# C0/C1 control characters (NUL included) have no place in a search and PostgreSQL refuses NUL.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def normalize(text: str) -> str:
+    """Lowercase, accents removed, whitespace collapsed: "Secretaría  Ejecutiva" -> "secretaria ejecutiva"."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    without_marks = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(without_marks.casefold().split())
+
+
+def words(text: str) -> list[str]:
+    """The normalised words of a text, in order."""
+    return _WORD.findall(normalize(text))
+
+
+def clean_query(text: str) -> tuple[str, bool]:
+    """The query as typed, without control characters and cut to MAX_QUERY_LENGTH; and whether it was cut."""
+    cleaned = " ".join(_CONTROL.sub(" ", text or "").split())
+    if len(cleaned) > MAX_QUERY_LENGTH:
+        return cleaned[:MAX_QUERY_LENGTH].rstrip(), True
+    return cleaned, False
+
+
+def build_search_text(commitment, institution_names: Iterable[str]) -> str:
+    """The words a search matches a commitment on, space separated.
+
+    Only letters and digits separated by single spaces are stored, so PostgreSQL's parser reads
+    exactly the words `words()` makes of a query (no host names, versions or e-mail tokens).
+    """
+    parts = [getattr(commitment, name) or "" for name in SEARCHED_FIELDS]
+    description = normalize(commitment.description)
+    # The sections are usually cut out of the description: do not store their words twice.
+    parts = parts[:4] + [text for text in parts[4:] if normalize(text) not in description]
+    parts.extend(institution_names)
+    return " ".join(words(" ".join(parts)))
+
+
+class SimpleTsVector(Func):
+    """to_tsvector('simple'::regconfig, search_text): the very expression migration 0002 indexes.
+
+    Django's SearchVector wraps its column in COALESCE(), which PostgreSQL cannot match with
+    the index expression, so the planner would scan every row.
+    """
+
+    template = "to_tsvector('simple'::regconfig, %(expressions)s)"
+    output_field = SearchVectorField()
+
+
+def search(queryset: QuerySet, text: str) -> QuerySet:
+    """Commitments of the queryset whose search text has every word of `text` (as a word prefix on PG)."""
+    query_words = words(clean_query(text)[0])
+    if not query_words:
+        return queryset
+    if connection.vendor == "postgresql":
+        # The words are letters and digits only, so they cannot break to_tsquery's syntax.
+        tsquery = SearchQuery(" & ".join(f"{word}:*" for word in query_words), search_type="raw",
+                              config="simple")
+        return queryset.alias(search_vector=SimpleTsVector(F("search_text"))).filter(search_vector=tsquery)
+    condition = Q()
+    for word in query_words:
+        condition &= Q(search_text__contains=word)
+    return queryset.filter(condition)
+
+
+def refresh_search_text(commitments) -> int:
+    """(Re)compute Commitment.search_text for a queryset, or an iterable of commitments or pks.
+
+    Writes with bulk_update, so neither updated_at, nor the version, nor history change: the
+    search text is derived data. Returns how many commitments changed.
+    """
+    from commitments.models import Commitment, Institution
+
+    if isinstance(commitments, QuerySet):
+        pks = list(commitments.order_by().values_list("pk", flat=True).distinct())
+    else:
+        pks = [getattr(item, "pk", item) for item in commitments]
+    pks = sorted({pk for pk in pks if pk is not None})
+    changed = 0
+    for start in range(0, len(pks), REFRESH_BATCH_SIZE):
+        batch = (Commitment.objects.filter(pk__in=pks[start:start + REFRESH_BATCH_SIZE])
+                 .select_related("lead_institution")
+                 .prefetch_related(Prefetch("supporting_institutions",
+                                            queryset=Institution.objects.only("name")))
+                 .only("search_text", "lead_institution__name", *SEARCHED_FIELDS))
+        stale = []
+        for commitment in batch:
+            text = build_search_text(commitment, institution_names(commitment))
+            if text != commitment.search_text:
+                commitment.search_text = text
+                stale.append(commitment)
+        Commitment.objects.bulk_update(stale, ["search_text"])
+        changed += len(stale)
+    return changed
+
+
+def institution_names(commitment) -> list[str]:
+    """The lead and supporting institutions' names (prefetched, or read from the database)."""
+    from commitments.models import Institution
+
+    names = []
+    if commitment.lead_institution_id:
+        # loaddata may save a commitment before its institution (a dangling id until then):
+        # the institution's own save refreshes the commitment (see signals).
+        try:
+            lead = commitment.lead_institution
+        except Institution.DoesNotExist:
+            lead = None
+        if lead is not None:
+            names.append(lead.name)
+    if commitment.pk:
+        names.extend(institution.name for institution in commitment.supporting_institutions.all())
+    return names

@@ -1,0 +1,143 @@
+"""Writes with a rule: staff roles, and commitment edits checked for permission and for lost updates."""
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext_lazy as _
+
+from . import history, permissions
+from .models import Commitment, Institution, Member, Milestone, StaffMembership
+
+STALE_EDIT_MESSAGE = _("Someone saved this commitment after you opened it; nothing of yours was saved. "
+                       "Their changes are listed below: review them, then make your edit again.")
+NOTE_REQUIRED_MESSAGE = _("Write a short public note saying why this changed.")
+NOTHING_CHANGED_MESSAGE = _("Nothing was changed, so nothing was saved.")
+
+
+class StaleEdit(Exception):
+    """The commitment changed since the editor loaded it; carries what changed meanwhile."""
+
+    def __init__(self, commitment, changes):
+        super().__init__(str(STALE_EDIT_MESSAGE))
+        self.commitment = commitment
+        self.changes = changes
+
+
+@dataclass
+class MilestoneChange:
+    milestone: Milestone
+    data: dict
+    note: str = ""
+    changed: list[str] = field(default_factory=list)
+
+
+@transaction.atomic
+def staff_membership_grant(*, user, member: Member,
+                           institution: Institution | None = None) -> StaffMembership:
+    """Give a user the secretariat role for a member (and the admin access it needs)."""
+    membership, created = StaffMembership.objects.get_or_create(
+        user=user, member=member, defaults={"institution": institution})
+    if not created and institution is not None and membership.institution_id != institution.pk:
+        membership.institution = institution
+        membership.full_clean()
+        membership.save(update_fields=["institution"])
+    if not user.is_staff:
+        get_user_model().objects.filter(pk=user.pk).update(is_staff=True)
+        user.is_staff = True
+    permissions.forget_member_ids(user)
+    return membership
+
+
+def ensure_history_baseline(commitment) -> None:
+    """Record the state before a first tracked edit of a commitment, its milestones or assessments,
+    so the history and as_of have a starting point.
+
+    Rows loaded by fixtures or bulk imports carry no history; the baseline is dated at the
+    commitment's creation, since nothing tracked changed it before.
+    """
+    # Read from the database: the caller's instances may already hold the edit (the admin's do).
+    if not commitment.history.exists():
+        saved = Commitment.objects.get(pk=commitment.pk)
+        Commitment.history.bulk_history_create([saved], default_date=saved.created_at)
+    from reviews.models import Assessment
+
+    for model in (Milestone, Assessment):
+        tracked = set(model.history.filter(commitment_id=commitment.pk).values_list("id", flat=True))
+        untracked = [row for row in model.objects.filter(commitment_id=commitment.pk)
+                     if row.pk not in tracked]
+        if untracked:
+            model.history.bulk_history_create(untracked, default_date=commitment.created_at)
+
+
+def claim_version(*, commitment, expected_version: int) -> None:
+    """Move the commitment to its next version only if it is still at the one the editor saw.
+
+    The conditional UPDATE is atomic in the database, so of two concurrent saves of the same
+    version exactly one wins; the other raises StaleEdit with what the winner changed.
+    """
+    claimed = Commitment.objects.filter(pk=commitment.pk, version=expected_version).update(
+        version=F("version") + 1)
+    if not claimed:
+        raise StaleEdit(commitment, history.changes_since_version(commitment, expected_version))
+    commitment.version = expected_version + 1
+
+
+def _set_history(instance, user, note):
+    instance._history_user = user
+    instance._change_reason = note
+
+
+def _apply(instance, data) -> list[str]:
+    changed = [name for name, value in data.items() if getattr(instance, name) != value]
+    for name in changed:
+        setattr(instance, name, data[name])
+    return changed
+
+
+@transaction.atomic
+def commitment_update(*, commitment: Commitment, user, data: dict, note: str, expected_version: int,
+                      milestones: list[MilestoneChange] = ()) -> list[str]:
+    """Save a staff edit of a commitment and its milestones; each change carries a public note.
+
+    Returns the labels of what changed. Raises PermissionDenied for users who may not edit the
+    commitment, StaleEdit when someone saved it since expected_version, ValidationError for a
+    change without a note, for invalid values or when nothing changed. Milestone edits bump the
+    commitment's version too, so two editors of the same page always see each other's saves.
+    """
+    if not permissions.can_edit_commitment(user, commitment):
+        raise PermissionDenied
+    if any(change.milestone.commitment_id != commitment.pk for change in milestones):
+        raise PermissionDenied
+    ensure_history_baseline(commitment)
+    claim_version(commitment=commitment, expected_version=expected_version)
+
+    saved = []
+    errors = {}
+    changed_fields = _apply(commitment, data)
+    if changed_fields and not note.strip():
+        errors["note"] = [NOTE_REQUIRED_MESSAGE]
+    for change in milestones:
+        change.changed = _apply(change.milestone, change.data)
+        if change.changed and not change.note.strip():
+            errors[f"milestone-{change.milestone.pk}-note"] = [NOTE_REQUIRED_MESSAGE]
+    if errors:
+        raise ValidationError(errors)
+    if not changed_fields and not any(change.changed for change in milestones):
+        raise ValidationError(NOTHING_CHANGED_MESSAGE)  # rolls the version back too
+
+    # The commitment is saved even without changes of its own: its new version is the lock.
+    _set_history(commitment, user, note.strip() if changed_fields else "")
+    commitment.full_clean()
+    commitment.save()
+    if changed_fields:
+        saved.append(str(_("Commitment")))
+    for change in milestones:
+        if change.changed:
+            _set_history(change.milestone, user, change.note.strip())
+            change.milestone.full_clean()
+            change.milestone.save()
+            saved.append(str(_("Milestone %(order)s") % {"order": change.milestone.order}))
+    return saved

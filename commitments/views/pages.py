@@ -1,0 +1,166 @@
+"""Public pages: the home page, a commitment, the members and their action plans."""
+
+from itertools import groupby
+
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+
+from commitments.models import ActionPlan, Commitment, Member, PolicyArea
+from commitments.views import staff
+from reviews.models import Assessment, IRMReport
+from reviews.scales import MISSING_CODES
+from reviews.summaries import summaries_by_action_plan
+
+RECENTLY_UPDATED_COUNT = 10
+
+# Every page that lists commitments shows their first policy area, as OGP's pages do.
+POLICY_AREAS_BY_NAME = Prefetch("policy_areas", queryset=PolicyArea.objects.order_by("name"))
+
+
+def home(request):
+    commitment_totals = Commitment.objects.aggregate(commitments=Count("pk"),
+                                                     starred=Count("pk", filter=Q(starred=True)))
+    context = {
+        "totals": {
+            "members": Member.objects.count(),
+            "action_plans": ActionPlan.objects.count(),
+            **commitment_totals,
+        },
+        "members": members_with_counts(),
+        "recently_updated": (Commitment.objects.select_related("action_plan__member")
+                             .order_by("-updated_at", "identifier")[:RECENTLY_UPDATED_COUNT]),
+    }
+    return render(request, "commitments/home.html", context)
+
+
+def members_with_counts():
+    return Member.objects.annotate(
+        action_plan_count=Count("action_plans", distinct=True),
+        commitment_count=Count("action_plans__commitments", distinct=True),
+    ).order_by("name")
+
+
+def member_list(request):
+    return render(request, "commitments/member_list.html", {"members": members_with_counts()})
+
+
+def member_detail(request, slug):
+    member = get_object_or_404(Member, slug=slug)
+    plans = list(member.action_plans.order_by("-submission_year", "-number")
+                 .prefetch_related(plan_commitments_prefetch()))
+    summaries = summaries_by_action_plan(plans)
+    context = {
+        "member": member,
+        "plans": [(plan, summaries[plan.pk]) for plan in plans],
+        "commitment_count": sum(summary.commitments for summary in summaries.values()),
+    }
+    return render(request, "commitments/member_detail.html", context)
+
+
+def action_plan_detail(request, slug, ogp_id):
+    plan = get_object_or_404(
+        ActionPlan.objects.select_related("member")
+        .prefetch_related(plan_commitments_prefetch(), "irm_reports"),
+        member__slug=slug, ogp_id=ogp_id,
+    )
+    context = {
+        "member": plan.member,
+        "plan": plan,
+        "summary": summaries_by_action_plan([plan])[plan.pk],
+    }
+    return render(request, "commitments/action_plan_detail.html", context)
+
+
+def plan_commitments_prefetch():
+    """A plan's commitments with their IRM completion and first policy area, in two queries."""
+    commitments = (Commitment.objects.with_irm_summary().select_related("lead_institution")
+                   .prefetch_related(POLICY_AREAS_BY_NAME).order_by("identifier"))
+    return Prefetch("commitments", queryset=commitments)
+
+
+def commitment_detail(request, identifier):
+    commitment = commitment_detail_queryset().filter(identifier=identifier).first()
+    if commitment is None:
+        # Identifiers are upper case (CL0050); a hand-typed cl0050 is sent to the canonical URL.
+        canonical = (Commitment.objects.filter(identifier__iexact=identifier)
+                     .values_list("identifier", flat=True).first())
+        if canonical is None:
+            raise Http404("No commitment has this identifier.")
+        return redirect("commitments:commitment-detail", identifier=canonical, permanent=True)
+    # Staff tools, history, as_of and progress come from commitments/views/staff.py.
+    context = commitment_detail_context(commitment) | staff.commitment_page_extras(request, commitment)
+    return render(request, "commitments/commitment_detail.html", context,
+                  status=400 if context["as_of_error"] else 200)
+
+
+def commitment_detail_queryset():
+    """The commitment page's queryset: each related list in one query, whatever its length."""
+    return Commitment.objects.select_related("action_plan__member", "lead_institution").prefetch_related(
+        "supporting_institutions",
+        POLICY_AREAS_BY_NAME,
+        "milestones",
+        "sources",
+        Prefetch("assessments", queryset=Assessment.objects.select_related("report")
+                 .order_by("report__publication_year", "pk")),
+        Prefetch("action_plan__irm_reports", queryset=IRMReport.objects.order_by("publication_year", "kind")),
+    )
+
+
+def commitment_detail_context(commitment) -> dict:
+    """Everything the commitment page shows; other views (history, staff tools) extend this dict."""
+    assessments = list(commitment.assessments.all())
+    mid_term = [a for a in assessments if a.report.kind in IRMReport.MID_TERM_KINDS]
+    end_of_term = [a for a in assessments if a.report.kind in IRMReport.END_OF_TERM_KINDS]
+    design = assessments[0] if assessments else None
+    reports = list(commitment.action_plan.irm_reports.all())
+    latest_first = assessments[::-1]
+    return {
+        "commitment": commitment,
+        "member": commitment.action_plan.member,
+        "plan": commitment.action_plan,
+        "reports": reports,
+        "researchers": sorted({report.researcher for report in reports if report.researcher}),
+        # The IRM's narratives cite sources as "[110]": those numbers become links to the list.
+        "footnotes": [source.footnote for source in commitment.sources.all()],
+        "assessments": assessments,
+        # The latest report of each stage holds the IRM's reading of that stage; the earliest
+        # report holds the design reading (later reports restate it).
+        "mid_term": mid_term[-1] if mid_term else None,
+        "end_of_term": end_of_term[-1] if end_of_term else None,
+        "design": design,
+        "uses_potential_for_results": uses_potential_for_results(design),
+        "early_results": early_results(end_of_term[-1] if end_of_term else None),
+        # The IRM's latest words on the commitment's aim and on whether it was carried forward.
+        "irm_summary": next((a.summary for a in latest_first if a.summary), ""),
+        "carried_forward_narrative": next(
+            (a.carried_forward_narrative for a in latest_first if a.carried_forward_narrative), ""),
+        "other_commitments_by_plan": other_commitments_by_plan(commitment),
+    }
+
+
+def uses_potential_for_results(design) -> bool:
+    """The IRM rates potential for results from 2020 (action plan reviews), potential impact before."""
+    if design is None:
+        return False
+    return (design.report.kind in (IRMReport.Kind.ACTION_PLAN_REVIEW, IRMReport.Kind.RESULTS)
+            or design.potential_for_results not in MISSING_CODES)
+
+
+def early_results(assessment):
+    """(value, scale name) of the early results: the results report's own rating from 2020, else, as
+    OGP's pages do, the end-of-term "did it open government?" overall."""
+    if assessment is None:
+        return None
+    if assessment.early_results not in MISSING_CODES:
+        return assessment.early_results, "EarlyResults"
+    return assessment.did_it_open_government, "OpenGovernment"
+
+
+def other_commitments_by_plan(commitment):
+    """The member's commitments (this one included, as OGP lists it) grouped by action plan, latest
+    plan first."""
+    commitments = (Commitment.objects.filter(action_plan__member_id=commitment.action_plan.member_id)
+                   .select_related("action_plan").prefetch_related(POLICY_AREAS_BY_NAME)
+                   .order_by("-action_plan__submission_year", "-action_plan__number", "identifier"))
+    return [(plan, list(items)) for plan, items in groupby(commitments, key=lambda c: c.action_plan)]

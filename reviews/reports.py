@@ -1,0 +1,104 @@
+"""The IRM report of a member or an action plan: its tables, shared by the page, the charts and XLSX.
+
+The page, its SVG charts and the XLSX file all read the same ReportSection rows, so the numbers
+cannot disagree.
+"""
+
+from dataclasses import dataclass
+from io import BytesIO
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from .charts import bar_chart
+from .summaries import IRMSummary, Row
+
+# Spreadsheets run cells starting with these as formulas; a leading apostrophe keeps them text.
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+
+@dataclass
+class KeyFigure:
+    label: str
+    count: int
+    share: float
+
+
+@dataclass
+class ReportSection:
+    """One measure of the report: a table of levels and the same numbers as a bar chart."""
+
+    key: str
+    title: str
+    rows: list[Row]
+
+    @property
+    def chart(self):
+        return bar_chart(chart_id=f"chart-{self.key}", title=self.title, rows=self.rows)
+
+
+def share(count: int, total: int) -> float:
+    return round(100 * count / total, 1) if total else 0.0
+
+
+def key_figures(summary: IRMSummary) -> list[KeyFigure]:
+    total = summary.commitments
+    figures = [
+        (_("Commitments"), total),
+        (_("Starred commitments"), summary.starred),
+        (_("High completion at mid-term (substantial or complete)"),
+         summary.high_completion("mid_term_completion")),
+        (_("High completion at end of term (substantial or complete)"), summary.high_completion()),
+        (_("Opened government strongly (major or outstanding)"), summary.strong_open_government()),
+    ]
+    return [KeyFigure(label, count, share(count, total)) for label, count in figures]
+
+
+def design_keys(summary: IRMSummary) -> list[str]:
+    """Potential impact (to 2020) and/or potential for results (from 2020): those with ratings, or
+    potential impact alone when neither has any."""
+    rated = [key for key in ("potential_impact", "potential_for_results") if summary[key].rated]
+    return rated or ["potential_impact"]
+
+
+def report_sections(summary: IRMSummary) -> list[ReportSection]:
+    keys = ["mid_term_completion", "end_of_term_completion", "change_in_completion", "did_it_open_government",
+            "open_government_access_to_information", "open_government_civic_participation",
+            "open_government_public_accountability", *design_keys(summary)]
+    return [ReportSection(key.replace("_", "-"), str(summary[key].label), summary[key].rows())
+            for key in keys]
+
+
+def neutralise(value):
+    """A cell value a spreadsheet will show as text, never run as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def report_workbook(*, title: str, summary: IRMSummary) -> bytes:
+    """The report's tables as an XLSX file: key figures, then one sheet per measure."""
+    workbook = Workbook(write_only=True)
+    level, commitments, share_header = _("Level"), _("Commitments"), _("Share of commitments (%)")
+
+    sheet = workbook.create_sheet(_("Key figures"))
+    sheet.append([neutralise(title)])
+    sheet.append([_("Figure"), commitments, share_header])
+    for figure in key_figures(summary):
+        sheet.append([neutralise(figure.label), figure.count, figure.share])
+
+    for index, section in enumerate(report_sections(summary), start=1):
+        # Sheet names are at most 31 characters and unique; the full title is the first row.
+        sheet = workbook.create_sheet(f"{index} {section.title}"[:31].translate(SHEET_NAME_UNSAFE))
+        sheet.append([neutralise(section.title)])
+        sheet.append([level, commitments, share_header])
+        for row in section.rows:
+            sheet.append([neutralise(row.label), row.count, row.share])
+
+    output = BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+# Characters Excel refuses in sheet names.
+SHEET_NAME_UNSAFE = str.maketrans({char: " " for char in "[]:*?/\\"})

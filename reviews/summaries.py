@@ -1,0 +1,243 @@
+"""Summaries of the IRM's findings over many commitments: counts per level of each scale.
+
+Each commitment is counted once per measure, from the assessment that holds that measure:
+completion at mid-term from its latest mid-term report, completion at end of term, the change in
+completion and "did it open government?" from its latest end-of-term (or results) report, and the
+design reading (potential impact, potential for results) from its earliest report, since the IRM
+rates design first and later reports restate it. A commitment without such a report counts as
+"not assessed", distinct from the IRM's own "no data" / "not reviewed" / "not applicable" codes.
+
+Everything comes from one GROUP BY query over commitments (grouped by action plan and by every
+measure), whatever the number of plans and commitments; the tallies are summed in Python.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.utils.translation import gettext_lazy as _
+
+from commitments.models import ActionPlan, Commitment
+
+from .models import Assessment
+from .scales import (
+    MISSING_CODES,
+    ChangeInCompletion,
+    Completion,
+    OpenGovernment,
+    PotentialForResults,
+    PotentialImpact,
+    Scale,
+)
+
+# The label of commitments that no report of the right stage assessed.
+NOT_ASSESSED = None
+NOT_ASSESSED_LABEL = _("Not assessed")
+
+MID_TERM = "mid-term"
+END_OF_TERM = "end-of-term"
+DESIGN = "design"
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One IRM field counted over commitments, read from the report of one stage."""
+
+    key: str
+    label: str
+    scale: type[Scale]
+    stage: str
+    field: str
+
+
+MEASURES = (
+    Measure("mid_term_completion", _("Completion at mid-term"), Completion, MID_TERM, "completion"),
+    Measure("end_of_term_completion", _("Completion at end of term"), Completion, END_OF_TERM, "completion"),
+    Measure("change_in_completion", _("Change in completion"), ChangeInCompletion, END_OF_TERM,
+            "change_in_completion"),
+    Measure("did_it_open_government", _("Did it open government? Overall"), OpenGovernment, END_OF_TERM,
+            "did_it_open_government"),
+    Measure("open_government_access_to_information", _("Did it open government? Access to information"),
+            OpenGovernment, END_OF_TERM, "open_government_access_to_information"),
+    Measure("open_government_civic_participation", _("Did it open government? Civic participation"),
+            OpenGovernment, END_OF_TERM, "open_government_civic_participation"),
+    Measure("open_government_public_accountability", _("Did it open government? Public accountability"),
+            OpenGovernment, END_OF_TERM, "open_government_public_accountability"),
+    Measure("potential_impact", _("Potential impact"), PotentialImpact, DESIGN, "potential_impact"),
+    Measure("potential_for_results", _("Potential for results"), PotentialForResults, DESIGN,
+            "potential_for_results"),
+)
+MEASURES_BY_KEY = {measure.key: measure for measure in MEASURES}
+
+
+def stage_assessments(stage: str) -> QuerySet:
+    """A commitment's assessments of one stage, the one that counts first."""
+    assessments = Assessment.objects.filter(commitment=OuterRef("pk"))
+    if stage == MID_TERM:
+        return assessments.mid_term().order_by("-report__publication_year", "-pk")
+    if stage == END_OF_TERM:
+        return assessments.end_of_term().order_by("-report__publication_year", "-pk")
+    return assessments.order_by("report__publication_year", "pk")
+
+
+def annotate_measures(commitments: QuerySet) -> QuerySet:
+    """Annotate each commitment with the value of every measure (None when not assessed)."""
+    return commitments.annotate(**{
+        measure.key: Subquery(stage_assessments(measure.stage).values(measure.field)[:1])
+        for measure in MEASURES
+    })
+
+
+@dataclass(frozen=True)
+class Row:
+    """One level of a scale in a tally: its value, label, count and share of the commitments."""
+
+    value: str | None
+    label: str
+    count: int
+    share: float  # 0..100, of every commitment in the summary
+
+    @property
+    def is_rating(self) -> bool:
+        return self.value is not None and self.value not in MISSING_CODES
+
+
+@dataclass
+class Tally:
+    """How many commitments a summary holds at each level of one measure."""
+
+    measure: Measure
+    counts: Counter = field(default_factory=Counter)
+
+    @property
+    def key(self) -> str:
+        return self.measure.key
+
+    @property
+    def label(self) -> str:
+        return self.measure.label
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def rated(self) -> int:
+        """Commitments with a real rating (neither a missing code nor unassessed)."""
+        return sum(n for value, n in self.counts.items() if value is not None and value not in MISSING_CODES)
+
+    def count(self, value) -> int:
+        return self.counts.get(value, 0)
+
+    def rows(self) -> list[Row]:
+        """Every rating of the scale, in the scale's order (zeros included, so tables compare), then
+        the missing codes and "not assessed" that occur."""
+        total = self.total
+        rows = [self._row(member.value, member.label, total) for member in self.measure.scale.ratings()]
+        for member in self.measure.scale:
+            if member.value in MISSING_CODES and self.count(member.value):
+                rows.append(self._row(member.value, member.label, total))
+        if self.count(NOT_ASSESSED):
+            rows.append(self._row(NOT_ASSESSED, NOT_ASSESSED_LABEL, total))
+        return rows
+
+    def _row(self, value, label, total) -> Row:
+        count = self.count(value)
+        return Row(value, str(label), count, round(100 * count / total, 1) if total else 0.0)
+
+
+@dataclass
+class IRMSummary:
+    """The IRM's findings over a set of commitments (one action plan, or a member's plans)."""
+
+    commitments: int = 0
+    starred: int = 0
+    tallies: dict[str, Tally] = field(
+        default_factory=lambda: {measure.key: Tally(measure) for measure in MEASURES})
+
+    def __getitem__(self, key) -> Tally:
+        return self.tallies[key]
+
+    @property
+    def starred_share(self) -> float:
+        return round(100 * self.starred / self.commitments, 1) if self.commitments else 0.0
+
+    @property
+    def has_assessments(self) -> bool:
+        return any(tally.total - tally.count(NOT_ASSESSED) for tally in self.tallies.values())
+
+    def high_completion(self, key="end_of_term_completion") -> int:
+        """Substantial or complete, as the IRM counts "high completion"."""
+        return sum(self[key].count(value) for value in Completion.high())
+
+    def strong_open_government(self, key="did_it_open_government") -> int:
+        """Major or outstanding, as the IRM counts "strong" results."""
+        return sum(self[key].count(value) for value in OpenGovernment.strong())
+
+    @property
+    def completion_rows(self) -> list[tuple[str, Row, Row]]:
+        return self.side_by_side("mid_term_completion", "end_of_term_completion")
+
+    def side_by_side(self, first: str, second: str) -> list[tuple[str, Row, Row]]:
+        """Rows of two measures on one scale (completion at mid-term and at end of term), by level:
+        every rating, then the missing codes and "not assessed" that occur in either."""
+        first_rows = {row.value: row for row in self[first].rows()}
+        second_rows = {row.value: row for row in self[second].rows()}
+        first_tally, second_tally = self[first], self[second]
+        order = [member.value for member in first_tally.measure.scale] + [NOT_ASSESSED]
+        values = sorted(set(first_rows) | set(second_rows), key=order.index)
+        return [
+            (
+                (first_rows.get(value) or second_rows[value]).label,
+                first_rows.get(value) or first_tally._row(value, "", first_tally.total),
+                second_rows.get(value) or second_tally._row(value, "", second_tally.total),
+            )
+            for value in values
+        ]
+
+    def add(self, values: dict, count: int) -> None:
+        self.commitments += count
+        if values["starred"]:
+            self.starred += count
+        for key, tally in self.tallies.items():
+            tally.counts[values[key]] += count
+
+    def merge(self, other: "IRMSummary") -> None:
+        self.commitments += other.commitments
+        self.starred += other.starred
+        for key, tally in self.tallies.items():
+            tally.counts.update(other.tallies[key].counts)
+
+    @property
+    def design_measure(self) -> str:
+        """Potential for results (the IRM's model from 2020) when any commitment has it, else
+        potential impact (the model up to 2020)."""
+        return "potential_for_results" if self["potential_for_results"].rated else "potential_impact"
+
+
+def summaries_by_action_plan(plans) -> dict[int, IRMSummary]:
+    """An IRMSummary per action plan id, for the given plans, in one query."""
+    plan_ids = [plan.pk if isinstance(plan, ActionPlan) else plan for plan in plans]
+    summaries = {plan_id: IRMSummary() for plan_id in plan_ids}
+    grouped = (
+        annotate_measures(Commitment.objects.filter(action_plan_id__in=plan_ids))
+        .order_by()
+        .values("action_plan_id", "starred", *MEASURES_BY_KEY)
+        .annotate(commitment_count=Count("pk"))
+    )
+    for values in grouped:
+        summaries[values["action_plan_id"]].add(values, values["commitment_count"])
+    return summaries
+
+
+def summary_for_member(member) -> IRMSummary:
+    """One IRMSummary over every action plan of a member."""
+    return combine(summaries_by_action_plan(member.action_plans.values_list("pk", flat=True)).values())
+
+
+def combine(summaries) -> IRMSummary:
+    total = IRMSummary()
+    for summary in summaries:
+        total.merge(summary)
+    return total
+

@@ -1,0 +1,270 @@
+"""The list's exports: CSV, XLSX and JSON in OGP's columns, filtered as the list, streamed."""
+
+import csv
+import io
+import json
+import tracemalloc
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from commitments import exports
+from commitments.models import ActionPlan, Commitment, Institution, Member, PolicyArea
+from commitments.ogp_columns import COLUMN_NAMES, unneutralise
+from reviews.models import Assessment, IRMReport
+from tests.commitments.factories import ActionPlanFactory, CommitmentFactory, InstitutionFactory
+from tests.commitments.test_import import SAMPLE, run_import, sample_table, subset, to_csv, write_file
+
+CHILE = ["CL0005", "CL0006", "CL0008", "CL0015", "CL0017", "CL0018", "CL0069", "CL0070", "CL0081"]
+# Queries of one export, whatever its size below a chunk: the filter's lookups, the commitments,
+# and one per prefetched relation.
+EXPORT_QUERY_BOUND = 8
+
+
+def content(response) -> bytes:
+    assert response.status_code == 200
+    return b"".join(response.streaming_content)
+
+
+def csv_rows(data: bytes) -> list[list[str]]:
+    text = data.decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:], newline="")))
+
+
+@pytest.fixture
+def some_sample(db, tmp_path):
+    """Chile's rows of the sample and a few others."""
+    header, records = subset(set(CHILE) | {"NZ0010", "CR0073", "AL0002", "UY0160"})
+    run_import(write_file(tmp_path, to_csv(header, records)))
+
+
+# Contents ---------------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_exporting_the_imported_sample_gives_back_every_cell(client):
+    run_import(SAMPLE)
+    header, records = sample_table()
+
+    rows = csv_rows(content(client.get("/commitments/export.csv")))
+
+    assert rows[0] == header == list(COLUMN_NAMES)
+    assert len(rows) == 559
+    exported = {row[0]: [unneutralise(cell) for cell in row] for row in rows[1:]}
+    for record in records:
+        assert exported[record[0]] == record, record[0]
+
+
+@pytest.mark.django_db
+def test_an_export_imports_back_and_exports_again_byte_for_byte(client, tmp_path):
+    run_import(SAMPLE)
+    first = content(client.get("/commitments/export.csv"))
+    for model in (Assessment, IRMReport, Commitment, ActionPlan, Member, Institution, PolicyArea):
+        model.objects.all().delete()
+
+    run_import(write_file(tmp_path, first, "export.csv"))
+    second = content(client.get("/commitments/export.csv"))
+
+    assert Commitment.objects.count() == 558
+    assert second == first
+
+
+@pytest.mark.django_db
+def test_reimporting_an_export_changes_nothing(client, some_sample, tmp_path):
+    exported = content(client.get("/commitments/export.csv"))
+
+    output = run_import(write_file(tmp_path, exported, "export.csv"))
+
+    assert "0 created, 0 updated" in output.splitlines()[-1]
+
+
+# Formats and filters ----------------------------------------------------------------------------
+
+def test_the_csv_export_holds_the_filtered_commitments(client, some_sample):
+    response = client.get(reverse("commitments:export-csv"), {"member": "chile"})
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="ogptracker-commitments-')
+    assert response["Content-Disposition"].endswith('.csv"')
+    rows = csv_rows(content(response))
+    assert rows[0] == list(COLUMN_NAMES)
+    assert [row[0] for row in rows[1:]] == CHILE
+
+
+def test_the_xlsx_export_holds_the_filtered_commitments(client, some_sample):
+    response = client.get(reverse("commitments:export-xlsx"), {"member": "chile"})
+
+    assert response["Content-Disposition"].endswith('.xlsx"')
+    sheet = load_workbook(io.BytesIO(content(response)), read_only=True).active
+    rows = [[cell if cell is not None else "" for cell in row] for row in sheet.iter_rows(values_only=True)]
+    assert rows[0] == list(COLUMN_NAMES)
+    assert [row[0] for row in rows[1:]] == CHILE
+    cl0069 = dict(zip(COLUMN_NAMES, rows[1 + CHILE.index("CL0069")], strict=True))
+    assert cl0069["Start Date"] == "3/1/2021"
+    assert cl0069["Potential for Results"] == "Substantial"
+
+
+def test_the_json_export_holds_the_filtered_commitments(client, some_sample):
+    response = client.get(reverse("commitments:export-json"), {"member": "chile", "status": "inactive"})
+
+    assert response["Content-Disposition"].endswith('.json"')
+    records = json.loads(content(response))
+    expected = list(Commitment.objects.filter(action_plan__member__slug="chile", status="inactive")
+                    .order_by("identifier").values_list("identifier", flat=True))
+    assert [record["Commitment Unique Identifier"] for record in records] == expected
+    cl0069 = next(r for r in records if r["Commitment Unique Identifier"] == "CL0069")
+    assert cl0069["Did It Open Government (Overall)"] == "No early results to report yet"
+    assert list(cl0069) == list(COLUMN_NAMES)
+
+
+def test_a_search_filter_applies_to_the_export(client, some_sample):
+    rows = csv_rows(content(client.get("/commitments/export.csv", {"q": "parlamento abierto"})))
+
+    assert "CR0073" in [row[0] for row in rows[1:]]
+    assert "NZ0010" not in [row[0] for row in rows[1:]]
+
+
+@pytest.mark.parametrize("url", ["/commitments/export.csv", "/commitments/export.json",
+                                 "/commitments/export.xlsx"])
+def test_an_unknown_filter_value_is_no_error(client, some_sample, url):
+    response = client.get(url, {"member": "atlantis", "year_min": "x" * 50})
+
+    assert response.status_code == 200
+    assert content(response)
+
+
+def test_the_list_links_to_its_downloads_with_its_filters(client, some_sample):
+    html = client.get("/commitments/", {"member": "chile"}).content.decode()
+
+    assert "Download these 9 commitments" in html
+    for name in ("export-csv", "export-xlsx", "export-json"):
+        assert f'href="{reverse(f"commitments:{name}")}?member=chile"' in html
+
+
+# Formulas ---------------------------------------------------------------------------------------
+
+@pytest.fixture
+def formula_commitment(db):
+    return CommitmentFactory(identifier="XX0001", title="=HYPERLINK(\"http://evil.example\")",
+                             short_title="+1", theme="@SUM(A1)", description="-2 degrees",
+                             lead_institution=InstitutionFactory(name="\tTabbed Ministry"))
+
+
+def test_formulas_are_neutralised_in_csv(client, formula_commitment):
+    rows = csv_rows(content(client.get("/commitments/export.csv")))
+
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["Commitment Title"] == "'=HYPERLINK(\"http://evil.example\")"
+    assert row["Short Title"] == "'+1"
+    assert row["Theme"] == "'@SUM(A1)"
+    assert row["Full Text"] == "'-2 degrees"
+    assert row["Lead Institution"] == "'\tTabbed Ministry"
+
+
+def test_formulas_are_neutralised_in_xlsx(client, formula_commitment):
+    sheet = load_workbook(io.BytesIO(content(client.get("/commitments/export.xlsx")))).active
+    title = sheet.cell(row=2, column=COLUMN_NAMES.index("Commitment Title") + 1)
+
+    assert title.value == "'=HYPERLINK(\"http://evil.example\")"
+    assert title.data_type == "s"
+    assert sheet.cell(row=2, column=COLUMN_NAMES.index("Short Title") + 1).value == "'+1"
+
+
+def test_json_keeps_texts_unmarked(client, formula_commitment):
+    record = json.loads(content(client.get("/commitments/export.json")))[0]
+
+    assert record["Commitment Title"] == "=HYPERLINK(\"http://evil.example\")"
+
+
+def test_an_exported_formula_imports_back_unmarked(client, formula_commitment, tmp_path):
+    exported = content(client.get("/commitments/export.csv"))
+    Commitment.objects.update(title="changed", short_title="changed")
+
+    run_import(write_file(tmp_path, exported, "export.csv"))
+
+    commitment = Commitment.objects.get(identifier="XX0001")
+    assert (commitment.title, commitment.short_title) == ("=HYPERLINK(\"http://evil.example\")", "+1")
+
+
+# Size: queries and memory -----------------------------------------------------------------------
+
+def make_commitments(count, start=0):
+    """count commitments of one plan, each with two assessments, institutions and policy areas (bulk)."""
+    plan = ActionPlan.objects.first() or ActionPlanFactory(submission_year=2016, end_year=2018)
+    reports = [IRMReport.objects.get_or_create(action_plan=plan, kind=kind, defaults={
+        "title": kind, "publication_year": 2018})[0]
+        for kind in (IRMReport.Kind.PROGRESS, IRMReport.Kind.END_OF_TERM)]
+    lead = InstitutionFactory(name="Ministry of Finance")
+    supporting = InstitutionFactory(name="Civil society")
+    area, _ = PolicyArea.objects.get_or_create(slug="open-data", defaults={"name": "Open Data"})
+    commitments = Commitment.objects.bulk_create([
+        Commitment(identifier=f"ZZ{start + n:05d}", action_plan=plan, title=f"Commitment {start + n} " * 8,
+                   description="A long text of the commitment. " * 40, lead_institution=lead,
+                   ogp_extra={"id": str(start + n), "Binding constraint": "FALSE"})
+        for n in range(count)])
+    Commitment.supporting_institutions.through.objects.bulk_create([
+        Commitment.supporting_institutions.through(commitment_id=c.pk, institution_id=supporting.pk)
+        for c in commitments])
+    Commitment.policy_areas.through.objects.bulk_create([
+        Commitment.policy_areas.through(commitment_id=c.pk, policyarea_id=area.pk) for c in commitments])
+    Assessment.objects.bulk_create([Assessment(report=report, commitment=c, completion="complete")
+                                    for c in commitments for report in reports])
+
+
+@pytest.mark.parametrize("url", ["/commitments/export.csv?member=", "/commitments/export.json",
+                                 "/commitments/export.xlsx"])
+def test_the_query_count_of_an_export_stays_the_same_as_rows_grow(client, db, url,
+                                                                  django_assert_max_num_queries):
+    make_commitments(5)
+    with django_assert_max_num_queries(EXPORT_QUERY_BOUND):
+        small = content(client.get(url))
+    make_commitments(20, start=5)
+    with django_assert_max_num_queries(EXPORT_QUERY_BOUND):
+        large = content(client.get(url))
+
+    assert (exported_count(url, small), exported_count(url, large)) == (5, 25)
+
+
+def exported_count(url, data: bytes) -> int:
+    if ".xlsx" in url:
+        return sum(1 for _row in load_workbook(io.BytesIO(data), read_only=True).active.iter_rows()) - 1
+    if ".json" in url:
+        return len(json.loads(data))
+    return len(csv_rows(data)) - 1
+
+
+def peak_memory(client, url) -> int:
+    tracemalloc.start()
+    try:
+        size = 0
+        for piece in client.get(url).streaming_content:
+            size += len(piece)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+# XLSX is left out: openpyxl's write-only mode streams rows to disk but keeps the workbook's
+# shared-strings table in memory, one entry per distinct text.
+@pytest.mark.parametrize("url", ["/commitments/export.csv", "/commitments/export.json"])
+def test_the_memory_of_an_export_stays_flat_as_rows_grow(client, db, url, monkeypatch):
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 50)
+    make_commitments(150)
+    peak_memory(client, url)  # warm up: imports, compiled queries, template caches
+    small = peak_memory(client, url)
+    make_commitments(450, start=150)
+
+    large = peak_memory(client, url)
+
+    assert Commitment.objects.count() == 600
+    assert large < small * 1.5, (small, large)
+
+
+def test_the_sample_imports_as_call_command_does(db):
+    """The command is also reachable through call_command with the options it documents."""
+    out = io.StringIO()
+    call_command("import_ogp", str(SAMPLE), dry_run=True, stdout=out)
+
+    assert "Would import 558 rows" in out.getvalue()

@@ -1,0 +1,265 @@
+"""The staff edit page (/commitments/<identifier>/edit/) and the lost-update guard, there and in the admin."""
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db.models import F
+from django.test import Client
+
+from commitments import services
+from commitments.models import Commitment, Milestone
+from reviews.scales import Completion
+from tests.commitments.factories import CommitmentFactory, MilestoneFactory
+from tests.html_forms import form_data
+
+EDIT_URL = "/commitments/CL0050/edit/"
+ADMIN_FORM = "commitment_form"
+
+
+def cl0050():
+    return Commitment.objects.get(identifier="CL0050")
+
+
+@pytest.fixture
+def staff(client, chile_staff):
+    client.force_login(chile_staff)
+    return client
+
+
+def edit_form(client, url=EDIT_URL):
+    response = client.get(url)
+    assert response.status_code == 200
+    return form_data(response.content.decode(), "commitment-edit-form")
+
+
+def milestone_key(order, name):
+    return f"milestone-{cl0050().milestones.get(order=order).pk}-{name}"
+
+
+def test_edit_page_shows_the_current_values_and_version(staff):
+    commitment = cl0050()
+    data = edit_form(staff)
+    assert data["version"] == str(commitment.version)
+    assert data["status"] == commitment.status
+    assert data[milestone_key(2, "status")] == commitment.milestones.get(order=2).status
+    assert "csrfmiddlewaretoken" in data
+
+
+def test_staff_update_status_dates_and_evidence_in_one_form(staff, chile_staff):
+    data = edit_form(staff)
+    data.update(status=Commitment.Status.ACTIVE, note="Reopened for the fourth plan")
+    data[milestone_key(4, "status")] = Completion.COMPLETE
+    data[milestone_key(4, "start_date")] = "2017-01-15"
+    data[milestone_key(4, "end_date")] = "2018-06-30"
+    data[milestone_key(4, "evidence_url")] = "https://www.ogp.gob.cl/reportes"
+    data[milestone_key(4, "note")] = "Both follow-up reports are online"
+    response = staff.post(EDIT_URL, data, follow=True)
+    assert response.redirect_chain == [("/commitments/CL0050/", 302)]
+    assert "Saved: Commitment, Milestone 4." in response.content.decode()
+    milestone = cl0050().milestones.get(order=4)
+    assert (milestone.status, str(milestone.start_date), str(milestone.end_date), milestone.evidence_url) == (
+        Completion.COMPLETE, "2017-01-15", "2018-06-30", "https://www.ogp.gob.cl/reportes")
+    record = milestone.history.first()
+    assert (record.history_user, record.history_change_reason) == (chile_staff,
+                                                                    "Both follow-up reports are online")
+    assert cl0050().history.first().history_change_reason == "Reopened for the fourth plan"
+
+
+@pytest.mark.parametrize("which", ["commitment", "milestone"])
+def test_each_change_needs_a_note(staff, which):
+    before = cl0050()
+    data = edit_form(staff)
+    if which == "commitment":
+        data["status"] = Commitment.Status.ACTIVE
+        data[milestone_key(1, "status")] = Completion.LIMITED
+        data[milestone_key(1, "note")] = "Noted"
+    else:
+        data[milestone_key(1, "status")] = Completion.LIMITED
+    response = staff.post(EDIT_URL, data)
+    assert response.status_code == 400
+    assert str(services.NOTE_REQUIRED_MESSAGE) in response.content.decode().replace("&#x27;", "'")
+    after = cl0050()
+    assert (after.status, after.version) == (before.status, before.version)
+    assert after.milestones.get(order=1).status == before.milestones.get(order=1).status
+
+
+def test_saving_without_changes_says_so_and_keeps_the_version(staff):
+    version = cl0050().version
+    response = staff.post(EDIT_URL, edit_form(staff))
+    assert response.status_code == 400
+    assert str(services.NOTHING_CHANGED_MESSAGE) in response.content.decode()
+    assert cl0050().version == version
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("end_date", "2016-01-01"),          # before the start date below
+    ("start_date", "30/02/2017"),
+    ("evidence_url", "not a link"),
+    ("status", "finished"),
+])
+def test_invalid_milestone_values_are_refused_with_a_message(staff, field, value):
+    data = edit_form(staff)
+    data[milestone_key(2, "start_date")] = "2017-01-01"
+    data[milestone_key(2, field)] = value
+    data[milestone_key(2, "note")] = "Dates fixed"
+    response = staff.post(EDIT_URL, data)
+    assert response.status_code == 400
+    assert 'class="errorlist' in response.content.decode()
+    assert cl0050().milestones.get(order=2).start_date is None
+
+
+@pytest.mark.parametrize("version", ["", "abc", "0"])
+def test_a_missing_or_forged_version_is_refused(staff, version):
+    data = edit_form(staff)
+    data.update(status=Commitment.Status.ACTIVE, note="Reopened", version=version)
+    assert staff.post(EDIT_URL, data).status_code == 400
+    assert cl0050().status == Commitment.Status.INACTIVE
+
+
+def test_edit_page_needs_the_csrf_token(chile_staff):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(chile_staff)
+    data = edit_form(client)
+    data.pop("csrfmiddlewaretoken")
+    data.update(status=Commitment.Status.ACTIVE, note="Reopened")
+    assert client.post(EDIT_URL, data).status_code == 403
+    assert cl0050().status == Commitment.Status.INACTIVE
+
+
+def test_anonymous_get_goes_to_the_login_page(client, chile):
+    response = client.get(EDIT_URL)
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/commitments/CL0050/edit/"
+
+
+def test_unknown_identifier_is_404(staff):
+    assert staff.get("/commitments/XX9999/edit/").status_code == 404
+
+
+# --- No lost updates ---------------------------------------------------------------------------
+
+
+def test_second_of_two_concurrent_edits_is_refused_with_what_changed(chile_staff, superuser):
+    first, second = Client(), Client()
+    first.force_login(superuser)
+    second.force_login(chile_staff)
+    first_data, second_data = edit_form(first), edit_form(second)
+
+    first_data.update(status=Commitment.Status.ACTIVE, note="Reopened by the secretariat")
+    first_data[milestone_key(5, "status")] = Completion.COMPLETE
+    first_data[milestone_key(5, "note")] = "Fourth plan published"
+    assert first.post(EDIT_URL, first_data).status_code == 302
+
+    second_data[milestone_key(5, "status")] = Completion.LIMITED
+    second_data[milestone_key(5, "note")] = "Fourth plan delayed"
+    response = second.post(EDIT_URL, second_data)
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "Someone saved this commitment after you opened it" in body.replace("&#x27;", "'")
+    conflict = body[body.index('id="conflict-heading"'):body.index('id="commitment-edit-form"')]
+    assert "Reopened by the secretariat" in conflict and "Fourth plan published" in conflict
+    assert "Inactive → Active" in conflict and "Substantial → Complete" in conflict
+    # Nothing of the second edit was saved; the form now holds what is saved, at the new version.
+    assert cl0050().milestones.get(order=5).status == Completion.COMPLETE
+    fresh = form_data(body, "commitment-edit-form")
+    assert fresh["version"] == str(cl0050().version)
+    assert fresh[milestone_key(5, "status")] == Completion.COMPLETE
+    # Made again on the fresh form, the edit is saved.
+    fresh[milestone_key(5, "status")] = Completion.LIMITED
+    fresh[milestone_key(5, "note")] = "Fourth plan delayed after all"
+    assert second.post(EDIT_URL, fresh).status_code == 302
+    assert cl0050().milestones.get(order=5).status == Completion.LIMITED
+
+
+def test_a_milestone_edit_bumps_the_commitments_version(staff):
+    version = cl0050().version
+    data = edit_form(staff)
+    data[milestone_key(3, "status")] = Completion.COMPLETE
+    data[milestone_key(3, "note")] = "Monitoring done"
+    staff.post(EDIT_URL, data)
+    assert cl0050().version == version + 1
+
+
+def test_claim_version_lets_exactly_one_of_two_saves_of_a_version_win(chile):
+    commitment = cl0050()
+    seen = commitment.version
+    services.claim_version(commitment=Commitment.objects.get(pk=commitment.pk), expected_version=seen)
+    with pytest.raises(services.StaleEdit):
+        services.claim_version(commitment=Commitment.objects.get(pk=commitment.pk), expected_version=seen)
+    assert cl0050().version == seen + 1
+
+
+def test_the_service_refuses_a_milestone_of_another_commitment(chile_staff):
+    commitment = cl0050()
+    stranger = Milestone.objects.exclude(commitment=commitment).first() or MilestoneFactory(
+        commitment=CommitmentFactory(action_plan=commitment.action_plan))
+    with pytest.raises(PermissionDenied):
+        services.commitment_update(
+            commitment=commitment, user=chile_staff, data={}, note="", expected_version=commitment.version,
+            milestones=[services.MilestoneChange(stranger, {"status": Completion.COMPLETE}, "x")])
+
+
+def admin_url():
+    return f"/admin/commitments/commitment/{cl0050().pk}/change/"
+
+
+def test_admin_refuses_a_stale_form_and_shows_what_changed(chile_staff, superuser):
+    first, second = Client(), Client()
+    first.force_login(superuser)
+    second.force_login(chile_staff)
+    first_data = form_data(first.get(admin_url()).content.decode(), ADMIN_FORM)
+    second_data = form_data(second.get(admin_url()).content.decode(), ADMIN_FORM)
+    first_data.update(status=Commitment.Status.ACTIVE, change_note="Reopened in the admin")
+    assert first.post(admin_url(), first_data).status_code == 302
+
+    second_data.update(title="A title typed meanwhile", change_note="Title shortened")
+    response = second.post(admin_url(), second_data)
+    assert response.status_code == 200
+    body = response.content.decode().replace("&#x27;", "'")
+    assert "Someone saved this commitment after you opened it" in body
+    assert "Reopened in the admin" in body and "Inactive → Active" in body
+    after = cl0050()
+    assert after.title != "A title typed meanwhile" and after.status == Commitment.Status.ACTIVE
+
+
+def test_admin_settles_a_race_after_validation_without_overwriting(chile_staff, monkeypatch):
+    client = Client()
+    client.force_login(chile_staff)
+    data = form_data(client.get(admin_url()).content.decode(), ADMIN_FORM)
+    data.update(title="Lost title", change_note="Retitled")
+    real_baseline = services.ensure_history_baseline
+
+    def another_save_lands(commitment):
+        # Another editor's save commits between this form's validation and its save.
+        Commitment.objects.filter(pk=commitment.pk).update(version=F("version") + 1)
+        real_baseline(commitment)
+
+    monkeypatch.setattr(services, "ensure_history_baseline", another_save_lands)
+    response = client.post(admin_url(), data, follow=True)
+    assert response.redirect_chain[-1] == (admin_url(), 302)
+    assert "Someone saved this commitment after you opened it" in response.content.decode().replace(
+        "&#x27;", "'")
+    assert cl0050().title != "Lost title"
+
+
+def test_admin_needs_a_note_for_a_change(chile_staff):
+    client = Client()
+    client.force_login(chile_staff)
+    data = form_data(client.get(admin_url()).content.decode(), ADMIN_FORM)
+    data.update(status=Commitment.Status.ACTIVE)
+    response = client.post(admin_url(), data)
+    assert response.status_code == 200
+    assert cl0050().status == Commitment.Status.INACTIVE
+
+
+def test_edit_page_query_count_does_not_grow_with_milestones(client, superuser,
+                                                             django_assert_max_num_queries):
+    client.force_login(superuser)
+    few = CommitmentFactory(identifier="TS0001")
+    many = CommitmentFactory(identifier="TS0002")
+    MilestoneFactory.create_batch(2, commitment=few)
+    MilestoneFactory.create_batch(25, commitment=many)
+    with django_assert_max_num_queries(8) as small:
+        assert client.get("/commitments/TS0001/edit/").status_code == 200
+    with django_assert_max_num_queries(8) as large:
+        assert client.get("/commitments/TS0002/edit/").status_code == 200
+    assert len(small.captured_queries) == len(large.captured_queries)

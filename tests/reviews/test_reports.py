@@ -1,0 +1,255 @@
+"""Report pages: the IRM summary of a member and of an action plan, as HTML with charts and as XLSX."""
+
+import re
+from html import unescape
+from io import BytesIO
+
+import pytest
+from openpyxl import load_workbook
+
+from reviews.models import IRMReport
+from reviews.reports import neutralise
+from reviews.scales import NR
+from tests.commitments.factories import ActionPlanFactory, CommitmentFactory, MemberFactory
+from tests.reviews.factories import AssessmentFactory, IRMReportFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def assess(plan, kind, year, findings):
+    """One report of `kind` on `plan`; findings maps each commitment to its assessment's fields."""
+    report = IRMReportFactory(action_plan=plan, kind=kind, publication_year=year)
+    for commitment, fields in findings.items():
+        AssessmentFactory(report=report, commitment=commitment, **fields)
+
+
+@pytest.fixture
+def testland():
+    """A member with a 2014 plan (progress and end-of-term reports; one commitment never assessed)
+    and a 2021 plan (action plan review and results report)."""
+    member = MemberFactory(name="Testland", slug="testland")
+    old = ActionPlanFactory(member=member, ogp_id="AP_TST01", submission_year=2014, end_year=2016,
+                            title="Testland Action Plan 2014-2016")
+    c1, c2, c3, _c4 = (CommitmentFactory(action_plan=old, starred=index == 0) for index in range(4))
+    assess(old, IRMReport.Kind.PROGRESS, 2015, {
+        c1: {"completion": "limited", "potential_impact": "transformative"},
+        c2: {"completion": "substantial", "potential_impact": "moderate"},
+        c3: {"completion": "not-started", "potential_impact": "minor"},
+    })
+    assess(old, IRMReport.Kind.END_OF_TERM, 2017, {
+        c1: {"completion": "complete", "change_in_completion": "increase", "did_it_open_government": "major",
+             "open_government_access_to_information": "major",
+             "open_government_civic_participation": "marginal",
+             "open_government_public_accountability": "not-applicable"},
+        c2: {"completion": "substantial", "change_in_completion": "no-change",
+             "did_it_open_government": "marginal", "open_government_access_to_information": "marginal",
+             "open_government_civic_participation": "did-not-change"},
+        c3: {"completion": "limited", "change_in_completion": "increase",
+             "did_it_open_government": "did-not-change"},
+    })
+    new = ActionPlanFactory(member=member, ogp_id="AP_TST02", submission_year=2021, end_year=2023,
+                            title="Testland Action Plan 2021-2023")
+    d1, d2 = CommitmentFactory.create_batch(2, action_plan=new)
+    assess(new, IRMReport.Kind.ACTION_PLAN_REVIEW, 2022, {
+        d1: {"potential_for_results": "substantial"}, d2: {"potential_for_results": "modest"}})
+    assess(new, IRMReport.Kind.RESULTS, 2024, {
+        d1: {"completion": "complete", "did_it_open_government": "outstanding"},
+        d2: {"completion": "withdrawn", "did_it_open_government": NR}})
+    return member
+
+
+def table(response, key) -> dict[str, tuple[int, str]]:
+    """The rows of the report table `key`: label -> (count, share as shown)."""
+    html = response.content.decode()
+    body = re.search(rf'<table class="report-table" id="table-{key}">(.*?)</table>', html, re.S).group(1)
+    cells = r'<th scope="row">(.*?)</th><td class="number">(\d+)</td><td class="number">([\d.]+)%</td>'
+    rows = re.findall(cells, body)
+    return {unescape(label): (int(count), share) for label, count, share in rows}
+
+
+def chart(response, key) -> str:
+    html = response.content.decode()
+    return re.search(rf'<section aria-labelledby="{key}-heading".*?(<svg.*?</svg>)', html, re.S).group(1)
+
+
+def test_action_plan_report_numbers(testland, client):
+    response = client.get("/members/testland/plans/AP_TST01/report/")
+    assert response.status_code == 200
+    figures = table(response, "key-figures")
+    assert figures["Commitments"] == (4, "100.0")
+    assert figures["Starred commitments"] == (1, "25.0")
+    assert figures["High completion at mid-term (substantial or complete)"] == (1, "25.0")
+    assert figures["High completion at end of term (substantial or complete)"] == (2, "50.0")
+    assert figures["Opened government strongly (major or outstanding)"] == (1, "25.0")
+    mid = table(response, "mid-term-completion")
+    assert mid["Limited"] == mid["Substantial"] == mid["Not Started"] == mid["Not assessed"] == (1, "25.0")
+    assert mid["Complete"] == (0, "0.0")
+    end = table(response, "end-of-term-completion")
+    assert (end["Complete"], end["Substantial"], end["Limited"]) == ((1, "25.0"), (1, "25.0"), (1, "25.0"))
+    change = table(response, "change-in-completion")
+    assert change["Increase"] == (2, "50.0") and change["No Change"] == (1, "25.0")
+    overall = table(response, "did-it-open-government")
+    assert overall["Major"] == overall["Marginal"] == overall["Did Not Change"] == (1, "25.0")
+    access = table(response, "open-government-access-to-information")
+    assert access["Major"] == access["Marginal"] == (1, "25.0")
+    assert access["No data"] == (1, "25.0")  # assessed, but the IRM gave no per-value reading
+    assert table(response, "open-government-civic-participation")["Did Not Change"] == (1, "25.0")
+    accountability = table(response, "open-government-public-accountability")
+    assert accountability["Not Applicable"] == (1, "25.0")
+    impact = table(response, "potential-impact")
+    assert impact["Transformative"] == impact["Moderate"] == impact["Minor"] == (1, "25.0")
+    assert impact["None"] == (0, "0.0")
+    # The plan predates the 2020 model: no potential-for-results section.
+    assert 'id="table-potential-for-results"' not in response.content.decode()
+
+
+def test_member_report_numbers_cover_every_plan(testland, client):
+    response = client.get("/members/testland/report/")
+    assert response.status_code == 200
+    figures = table(response, "key-figures")
+    assert figures["Commitments"] == (6, "100.0")
+    assert figures["Starred commitments"] == (1, "16.7")
+    assert figures["High completion at end of term (substantial or complete)"] == (3, "50.0")
+    assert figures["Opened government strongly (major or outstanding)"] == (2, "33.3")
+    end = table(response, "end-of-term-completion")
+    assert end["Complete"] == (2, "33.3")
+    assert end["Withdrawn"] == (1, "16.7")
+    assert end["Not assessed"] == (1, "16.7")
+    overall = table(response, "did-it-open-government")
+    assert overall["Outstanding"] == (1, "16.7") and overall["Not reviewed"] == (1, "16.7")
+    results = table(response, "potential-for-results")
+    assert results["Substantial"] == results["Modest"] == (1, "16.7")
+    assert table(response, "potential-impact")["Transformative"] == (1, "16.7")
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", response.content.decode())).split())
+    assert "Testland Action Plan 2021-2023 (AP_TST02); Testland Action Plan 2014-2016 (AP_TST01)" in text
+
+
+def test_each_chart_is_an_accessible_image_with_the_tables_numbers(testland, client):
+    response = client.get("/members/testland/plans/AP_TST01/report/")
+    svg = chart(response, "end-of-term-completion")
+    assert 'role="img"' in svg
+    assert 'aria-labelledby="chart-end-of-term-completion-title chart-end-of-term-completion-desc"' in svg
+    assert '<title id="chart-end-of-term-completion-title">Completion at end of term</title>' in svg
+    for label, (count, share) in table(response, "end-of-term-completion").items():
+        assert f">{label}</text>" in svg
+        assert f">{count} ({share}%)</text>" in svg
+        assert f"{label}: {count} ({share}%)" in unescape(svg)
+    # A bar's length is its share of the 300-unit axis.
+    assert 'width="150.0"' in chart(response, "change-in-completion")  # increase: 50%
+
+
+def test_report_page_is_printable_and_plain(testland, client):
+    response = client.get("/members/testland/report/")
+    html = response.content.decode()
+    assert re.search(r'<link rel="stylesheet" href="/static/css/print.css" media="print">', html)
+    assert html.count("<h1") == 1
+    assert "<script" not in html and " style=" not in html
+    assert html.count('<table class="report-table"') == html.count('<svg class="chart"') + 1  # + key figures
+    assert 'href="/members/testland/report.xlsx"' in html
+
+
+def test_member_and_plan_pages_link_to_their_reports(testland, client):
+    assert 'href="/members/testland/report/"' in client.get("/members/testland/").content.decode()
+    plan_page = client.get("/members/testland/plans/AP_TST01/").content.decode()
+    assert 'href="/members/testland/plans/AP_TST01/report/"' in plan_page
+
+
+def sheet_rows(workbook, index):
+    return [tuple(cell for cell in row) for row in workbook.worksheets[index].iter_rows(values_only=True)]
+
+
+def test_xlsx_holds_the_same_tables(testland, client):
+    page = client.get("/members/testland/plans/AP_TST01/report/")
+    response = client.get("/members/testland/plans/AP_TST01/report.xlsx")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert 'filename="testland-ap_tst01-irm-report.xlsx"' in response["Content-Disposition"]
+    workbook = load_workbook(BytesIO(response.content), read_only=True)
+    key_figures = sheet_rows(workbook, 0)
+    assert key_figures[0][0] == "IRM report: Testland Action Plan 2014-2016"
+    assert {row[0]: (row[1], f"{row[2]:.1f}") for row in key_figures[2:]} == table(page, "key-figures")
+    end_sheet = workbook.worksheets[2]
+    assert end_sheet.title == "2 Completion at end of term"
+    rows = sheet_rows(workbook, 2)
+    assert rows[0][0] == "Completion at end of term"
+    assert rows[1] == ("Level", "Commitments", "Share of commitments (%)")
+    assert {row[0]: (row[1], f"{row[2]:.1f}") for row in rows[2:]} == table(page, "end-of-term-completion")
+    assert len(workbook.worksheets) == 1 + page.content.decode().count('<svg class="chart"')
+
+
+def test_member_xlsx(testland, client):
+    response = client.get("/members/testland/report.xlsx")
+    workbook = load_workbook(BytesIO(response.content), read_only=True)
+    figures = {row[0]: row[1] for row in sheet_rows(workbook, 0)[2:]}
+    assert figures["Commitments"] == 6
+    assert figures["High completion at end of term (substantial or complete)"] == 3
+    assert "potential for results" in " ".join(sheet.title.lower() for sheet in workbook.worksheets)
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)"])
+def test_cells_a_spreadsheet_would_run_are_neutralised(text):
+    assert neutralise(text) == "'" + text
+    assert neutralise("Limited") == "Limited" and neutralise(3) == 3
+
+
+def test_xlsx_keeps_a_formula_like_title_as_text(client):
+    plan = ActionPlanFactory(title='=HYPERLINK("http://evil.example")', ogp_id="AP_EVIL1")
+    response = client.get(f"/members/{plan.member.slug}/plans/AP_EVIL1/report.xlsx")
+    title = load_workbook(BytesIO(response.content)).worksheets[0]["A1"]
+    assert title.data_type == "s"
+    assert title.value == 'IRM report: =HYPERLINK("http://evil.example")'
+
+
+@pytest.mark.parametrize("path", [
+    "/members/nowhere/report/", "/members/nowhere/report.xlsx",
+    "/members/testland/plans/AP_NOPE/report/", "/members/testland/plans/AP_NOPE/report.xlsx",
+])
+def test_unknown_member_or_plan_report_is_404(testland, client, path):
+    assert client.get(path).status_code == 404
+
+
+def test_plan_report_under_another_member_is_404(testland, client):
+    MemberFactory(name="Otherland", slug="otherland")
+    assert client.get("/members/otherland/plans/AP_TST01/report/").status_code == 404
+
+
+def grow(member, plans, commitments_per_plan):
+    for _ in range(plans):
+        plan = ActionPlanFactory(member=member)
+        commitments = CommitmentFactory.create_batch(commitments_per_plan, action_plan=plan)
+        assess(plan, IRMReport.Kind.END_OF_TERM, 2019, {c: {"completion": "complete"} for c in commitments})
+
+
+@pytest.mark.parametrize("suffix", ["report/", "report.xlsx"])
+def test_report_query_count_does_not_grow(client, django_assert_max_num_queries, suffix):
+    member = MemberFactory(name="Growland", slug="growland")
+    grow(member, 1, 2)
+    # The member, its plans' ids, the one GROUP BY query, and the plans' titles (page only).
+    with django_assert_max_num_queries(4) as small:
+        client.get(f"/members/growland/{suffix}")
+    grow(member, 5, 20)
+    with django_assert_max_num_queries(4) as large:
+        response = client.get(f"/members/growland/{suffix}")
+    assert response.status_code == 200
+    assert len(small.captured_queries) == len(large.captured_queries)
+
+
+def test_report_in_spanish(testland, client):
+    response = client.get("/members/testland/plans/AP_TST01/report/", HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<html lang="es">' in html
+    assert ">Sustancial</th>" in html
+    # Numbers are written the Spanish way, in the table and in its chart alike.
+    assert '<td class="number">25,0%</td>' in html
+    assert ">1 (25,0%)</text>" in html
+
+
+def test_member_without_plans_gets_an_empty_report(client):
+    MemberFactory(name="Newland", slug="newland")
+    response = client.get("/members/newland/report/")
+    assert response.status_code == 200
+    assert table(response, "key-figures")["Commitments"] == (0, "0.0")
+    assert table(response, "end-of-term-completion")["Complete"] == (0, "0.0")
+    workbook = load_workbook(BytesIO(client.get("/members/newland/report.xlsx").content), read_only=True)
+    assert sheet_rows(workbook, 0)[2][:2] == ("Commitments", 0)
