@@ -10,3 +10,8 @@ class CommitmentsConfig(AppConfig):
     def ready(self):
         # Connects the receivers that keep Commitment.search_text current.
         from . import signals  # noqa: F401
+
+        # Any write that changes what the list's facet counts read makes the cached ones stale.
+        from .facet_cache import connect_signals
+
+        connect_signals()

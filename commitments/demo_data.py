@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.db import reset_queries, transaction
 from django.utils.text import slugify
 
+from commitments import facet_cache
 from commitments.demo_vocabulary import (
     CITY_PREFIXES,
     LANGUAGES,
@@ -121,6 +122,8 @@ class DemoDataGenerator:
                     pending = []
         if pending:
             self._flush(pending)
+        # Bulk inserts send no signals: the list's cached facet counts must be told.
+        facet_cache.invalidate()
         return self.totals
 
     def _plan_sizes(self) -> list[int]:

@@ -164,7 +164,7 @@ class CommitmentFilter(django_filters.FilterSet):
         data = data.copy()
         if data.get("q"):
             data["q"], self.query_was_cut = search.clean_query(data["q"])
-        for name in ("starred", "status", "value"):
+        for name in ("starred", "status", "value", "progress_disagrees"):
             if isinstance(data.get(name), str):
                 data[name] = data[name].strip().lower()
         for name, scale in self.SCALE_FILTERS.items():
@@ -280,6 +280,9 @@ class CommitmentFilter(django_filters.FilterSet):
                                                to_value=lambda flag: "true" if flag else "false")
         for name in self.SCALE_FILTERS:
             facets[name] = self._column_facet(name, f"flt_{name}")
+        facets["progress_disagrees"] = self._column_facet(
+            "progress_disagrees", "progress_disagrees", to_value=lambda flag: "true" if flag else "false",
+            prepare=lambda queryset: progress.annotate(queryset, method="alias"))
         counts = self.filtered_except("value").aggregate(**{
             slug.replace("-", "_"): Count("pk", filter=Q(**{field: True}))
             for slug, (field, _label) in OGP_VALUES.items()})
@@ -289,10 +292,12 @@ class CommitmentFilter(django_filters.FilterSet):
         facets.update(self._year_facets(active, raw))
         return facets
 
-    def _column_facet(self, name, column, to_value=str):
+    def _column_facet(self, name, column, to_value=str, prepare=None):
         """Every choice of a fixed list, with its count (zero included)."""
-        rows = (self.filtered_except(name).annotate(facet_value=F(column)).values("facet_value")
-                .annotate(n=Count("pk")))
+        queryset = self.filtered_except(name)
+        if prepare:
+            queryset = prepare(queryset)
+        rows = queryset.annotate(facet_value=F(column)).values("facet_value").annotate(n=Count("pk"))
         counts = {to_value(row["facet_value"]): row["n"] for row in rows}
         selected = dict(self.url_params()).get(name)
         return [FacetChoice(value, str(label), counts.get(value, 0), value == selected)

@@ -173,7 +173,7 @@ def _read(data: bytes, result: ImportResult) -> list[ParsedRow]:
         line = data[:error.start].count(b"\n") + 1
         result.errors.append(RowError(line, "", "the file is not UTF-8 text (is it a CSV export?)"))
         return []
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(_lines(text))
     try:
         header = next(reader, None)
         if not header or not any(header):
@@ -210,6 +210,25 @@ def _read(data: bytes, result: ImportResult) -> list[ParsedRow]:
     return rows
 
 
+def _lines(text: str):
+    """The text's lines, each ending with its "\\n" (no copy of the whole text, unlike StringIO).
+
+    Only "\\n" ends a line, so a record's line number is its line in any editor; a file whose
+    lines end with "\\r" alone is split by StringIO as csv expects.
+    """
+    if "\n" not in text:
+        yield from io.StringIO(text, newline="")
+        return
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        if end == -1:
+            yield text[start:]
+            return
+        yield text[start:end + 1]
+        start = end + 1
+
+
 def _check_header(header, result) -> bool:
     refused = False
     counts = Counter(header)
@@ -228,6 +247,11 @@ def _parse_row(line, header, raw, result) -> ParsedRow | None:
     record = [oc.unneutralise(cell) for cell in raw]
     cells = dict(zip(header.names, record, strict=True))
     values, failed = {}, False
+    for name, cell in cells.items():
+        if "\x00" in cell:
+            # PostgreSQL cannot store it, and no real text holds one.
+            result.errors.append(RowError(line, name, "contains a NUL character"))
+            failed = True
 
     def parse(column):
         nonlocal failed
@@ -454,13 +478,15 @@ class _Writer:
                    self.rows[0].values]
         slugs = {column.field for column in present}
         names = {column.name for column in present}
+        # An area is created when a row is tagged with it, not for every column of the file.
+        used = {column.field for column in present if any(row.values[column.name] for row in self.rows)}
         areas = {}
         for area in PolicyArea.objects.filter(slug__in=slugs):
             areas[area.slug] = area
         by_name = {area.name: area for area in PolicyArea.objects.filter(name__in=names)}
         to_create = []
         for column in present:
-            if column.field in areas:
+            if column.field in areas or (column.field not in used and column.name not in by_name):
                 continue
             # An area of the same name under another slug (entered by hand) is the same area.
             area = by_name.get(column.name) or PolicyArea(name=column.name, slug=column.field)
@@ -513,7 +539,7 @@ class _Writer:
         for row in self.rows:
             commitment = existing.get(row.identifier) or Commitment(identifier=row.identifier)
             plan = self.plans[row.plan_id]
-            changed = _merge(commitment, self._commitment_values(row, plan))
+            changed = _merge(commitment, self._commitment_values(row, plan, commitment))
             slots = self._assessments_for(row, plan, commitment, assessments)
             current_supporting = supporting.get(commitment.pk, set())
             wanted_supporting = None
@@ -569,20 +595,36 @@ class _Writer:
         it has columns for; areas outside them (entered by hand) stay."""
         ids = set(current_ids)
         for column in oc.POLICY_AREA_COLUMNS:
-            if column.name in row.values:
+            if column.name in row.values and column.field in self.areas:
                 area = self.areas[column.field]
                 ids.discard(area.pk)
                 if row.values[column.name]:
                     ids.add(area.pk)
         return ids
 
-    def _commitment_values(self, row, plan) -> dict:
+    @staticmethod
+    def _unchanged(row, name, commitment) -> bool:
+        """Whether the cell is what the export writes for the commitment's current value.
+
+        Reading it again could still change the record: a date entered without its text exports
+        as "3/1/2021" and would come back with that text; an empty theme exports as "NA".
+        """
+        if commitment.pk is None:
+            return False
+        column = oc.BY_NAME[name]
+        if column.kind == oc.DATE:
+            current = getattr(commitment, column.field), getattr(commitment, f"{column.field}_text")
+        else:
+            current = getattr(commitment, column.field)
+        return column.render(current) == row.cell(name)
+
+    def _commitment_values(self, row, plan, commitment) -> dict:
         values = {"action_plan_id": plan.pk}
         for name, field_name in COMMITMENT_TEXT_COLUMNS.items():
-            if name in row.values:
+            if name in row.values and not self._unchanged(row, name, commitment):
                 values[field_name] = row.values[name]
         for name in ("Start Date", "End Date"):
-            if name in row.values:
+            if name in row.values and not self._unchanged(row, name, commitment):
                 field_name = oc.BY_NAME[name].field
                 values[field_name], values[f"{field_name}_text"] = row.values[name]
         start, end = values.get("start_date"), values.get("end_date")
@@ -593,7 +635,8 @@ class _Writer:
             lead = row.values["Lead Institution"]
             values["lead_institution_id"] = self.institutions[lead].pk if lead else None
         for name, field_name in OGP_VALUE_COLUMNS.items():
-            if name in row.values:
+            # Only a rating says something; ND, NR or NA leave the commitment's own flag alone.
+            if row.values.get(name) in ("yes", "no"):
                 values[field_name] = row.values[name] == "yes"
         return values
 
@@ -631,7 +674,11 @@ class _Writer:
         for name, cell in row.cells:
             column = oc.BY_NAME.get(name)
             if column is None or not column.applies_to(plan.submission_year):
-                extra[name] = cell
+                # The export writes an absent cell as empty: no need to keep empty ones.
+                if cell:
+                    extra[name] = cell
+                else:
+                    extra.pop(name, None)
             elif oc.export_cell(column, sources, {}) != cell:
                 extra[name] = cell
             else:
@@ -643,7 +690,7 @@ class _Writer:
             (Commitment.supporting_institutions.through, supporting, 1, "institution_id"),
             (Commitment.policy_areas.through, areas, 2, "policyarea_id"),
         ):
-            to_add, to_remove = [], defaultdict(set)
+            to_add, to_remove = [], defaultdict(list)  # removed: target id -> commitment ids
             for item in pending:
                 commitment, wanted = item[0], item[index]
                 if wanted is None:
@@ -651,10 +698,12 @@ class _Writer:
                 current = current_by_commitment.get(commitment.pk, set())
                 to_add += [through(commitment_id=commitment.pk, **{column: pk})
                            for pk in sorted(wanted - current)]
-                if current - wanted:
-                    to_remove[commitment.pk] = current - wanted
-            for commitment_id, ids in to_remove.items():
-                through.objects.filter(commitment_id=commitment_id, **{f"{column}__in": ids}).delete()
+                for pk in current - wanted:
+                    to_remove[pk].append(commitment.pk)
+            # One DELETE per institution or area removed, however many commitments lose it.
+            for target_id, commitment_ids in to_remove.items():
+                for batch in _batches(commitment_ids):
+                    through.objects.filter(**{column: target_id}, commitment_id__in=batch).delete()
             through.objects.bulk_create(to_add, batch_size=WRITE_BATCH)
 
     def _write_assessments(self, pending):

@@ -93,6 +93,7 @@ class Column:
     binary: bool = False  # a Yes/No scale written 1/0
     empty: str = ""  # how the export writes an empty value
     optional: bool = True  # for text: may be empty, and a missing code reads as empty
+    key: bool = False  # an identifier in URLs: surrounding spaces dropped, no "/" or inner space
     era: bool | None = None  # True: only plans of the new IRM model; False: only older plans
     choices: tuple[str, ...] = ()
     max_length: int | None = None
@@ -111,6 +112,10 @@ class Column:
                 return ""
             if not stripped:
                 raise ValueError("is empty")
+            if self.key:
+                if "/" in stripped or len(stripped.split()) > 1:
+                    raise ValueError(f"{cell!r} has a space or a slash")
+                cell = stripped
             self._check_length(cell)
             return cell
         if kind == INT:
@@ -240,7 +245,7 @@ POLICY_AREA_NAMES = (
 )
 
 COLUMNS: tuple[Column, ...] = (
-    _c("Commitment Unique Identifier", "identifier", optional=False,
+    _c("Commitment Unique Identifier", "identifier", optional=False, key=True,
        max_length=_commitment_length("identifier")),
     Column("Country/Locality", MEMBER, "name", optional=False,
            max_length=Member._meta.get_field("name").max_length),
@@ -318,7 +323,7 @@ COLUMNS: tuple[Column, ...] = (
     _c("URL", "ogp_url", max_length=_commitment_length("ogp_url")),
     _extra("Latest IRM Report"),
     _extra("Subnational in NAPs"),
-    Column("Action Plan ID", PLAN, "ogp_id", optional=False, max_length=30),
+    Column("Action Plan ID", PLAN, "ogp_id", optional=False, key=True, max_length=30),
     _extra("id"),
 )
 

@@ -54,6 +54,22 @@ def key_figures(summary: IRMSummary) -> list[KeyFigure]:
     return [KeyFigure(label, count, share(count, total)) for label, count in figures]
 
 
+def plan_columns() -> list[str]:
+    return [_("Action plan"), _("Commitments"), _("Starred commitments"),
+            _("High completion at mid-term"), _("High completion at end of term"),
+            _("Opened government strongly")]
+
+
+def plan_rows(plans, summaries: dict) -> list[tuple]:
+    """One row per action plan, the key figures as counts, for comparing a member's plans."""
+    return [
+        (plan.title, summary.commitments, summary.starred, summary.high_completion("mid_term_completion"),
+         summary.high_completion(), summary.strong_open_government())
+        for plan in plans
+        for summary in (summaries[plan.pk],)
+    ]
+
+
 def design_keys(summary: IRMSummary) -> list[str]:
     """Potential impact (to 2020) and/or potential for results (from 2020): those with ratings, or
     potential impact alone when neither has any."""
@@ -76,24 +92,32 @@ def neutralise(value):
     return value
 
 
-def report_workbook(*, title: str, summary: IRMSummary) -> bytes:
-    """The report's tables as an XLSX file: key figures, then one sheet per measure."""
+def report_workbook(*, title: str, summary: IRMSummary, by_plan: list[tuple] | None = None) -> bytes:
+    """The report's tables as an XLSX file: key figures, one sheet per measure, then (for a member)
+    the figures by action plan."""
     workbook = Workbook(write_only=True)
     level, commitments, share_header = _("Level"), _("Commitments"), _("Share of commitments (%)")
 
-    sheet = workbook.create_sheet(_("Key figures"))
+    sheet = workbook.create_sheet(sheet_name(_("Key figures")))
     sheet.append([neutralise(title)])
     sheet.append([_("Figure"), commitments, share_header])
     for figure in key_figures(summary):
         sheet.append([neutralise(figure.label), figure.count, figure.share])
 
     for index, section in enumerate(report_sections(summary), start=1):
-        # Sheet names are at most 31 characters and unique; the full title is the first row.
-        sheet = workbook.create_sheet(f"{index} {section.title}"[:31].translate(SHEET_NAME_UNSAFE))
+        # Numbered, so names stay unique once cut short; the full title is the first row.
+        sheet = workbook.create_sheet(sheet_name(f"{index} {section.title}"))
         sheet.append([neutralise(section.title)])
         sheet.append([level, commitments, share_header])
         for row in section.rows:
             sheet.append([neutralise(row.label), row.count, row.share])
+
+    if by_plan is not None:
+        sheet = workbook.create_sheet(sheet_name(_("By action plan")))
+        sheet.append([neutralise(title)])
+        sheet.append(plan_columns())
+        for row in by_plan:
+            sheet.append([neutralise(row[0]), *row[1:]])
 
     output = BytesIO()
     workbook.save(output)
@@ -102,3 +126,8 @@ def report_workbook(*, title: str, summary: IRMSummary) -> bytes:
 
 # Characters Excel refuses in sheet names.
 SHEET_NAME_UNSAFE = str.maketrans({char: " " for char in "[]:*?/\\"})
+
+
+def sheet_name(text: str) -> str:
+    """A name Excel accepts: at most 31 characters, none of []:*?/\\."""
+    return text.translate(SHEET_NAME_UNSAFE)[:31]

@@ -216,23 +216,32 @@ class IRMSummary:
 
 
 def summaries_by_action_plan(plans) -> dict[int, IRMSummary]:
-    """An IRMSummary per action plan id, for the given plans, in one query."""
+    """An IRMSummary per action plan id, for the given plans (objects or ids), in one query."""
     plan_ids = [plan.pk if isinstance(plan, ActionPlan) else plan for plan in plans]
     summaries = {plan_id: IRMSummary() for plan_id in plan_ids}
+    add_grouped(summaries, Commitment.objects.filter(action_plan_id__in=plan_ids))
+    return summaries
+
+
+def summary_for_member(member) -> IRMSummary:
+    """One IRMSummary over every action plan of a member, in one query."""
+    summary = IRMSummary()
+    add_grouped({}, Commitment.objects.for_member(member), into=summary)
+    return summary
+
+
+def add_grouped(summaries: dict, commitments: QuerySet, into: IRMSummary | None = None) -> None:
+    """Count commitments by plan and by every measure with one GROUP BY, into each plan's summary
+    (or all into `into`)."""
     grouped = (
-        annotate_measures(Commitment.objects.filter(action_plan_id__in=plan_ids))
+        annotate_measures(commitments)
         .order_by()
         .values("action_plan_id", "starred", *MEASURES_BY_KEY)
         .annotate(commitment_count=Count("pk"))
     )
     for values in grouped:
-        summaries[values["action_plan_id"]].add(values, values["commitment_count"])
-    return summaries
-
-
-def summary_for_member(member) -> IRMSummary:
-    """One IRMSummary over every action plan of a member."""
-    return combine(summaries_by_action_plan(member.action_plans.values_list("pk", flat=True)).values())
+        target = into if into is not None else summaries[values["action_plan_id"]]
+        target.add(values, values["commitment_count"])
 
 
 def combine(summaries) -> IRMSummary:

@@ -7,20 +7,23 @@ from django.utils.translation import gettext as _
 
 from commitments.models import ActionPlan, Member
 
-from .reports import key_figures, report_sections, report_workbook
-from .summaries import summaries_by_action_plan, summary_for_member
+from .reports import key_figures, plan_columns, plan_rows, report_sections, report_workbook
+from .summaries import combine, summaries_by_action_plan
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def member_scope(slug):
     member = get_object_or_404(Member, slug=slug)
+    plans = list(member.action_plans.order_by("-submission_year", "-number"))
+    summaries = summaries_by_action_plan(plans)
     return {
         "member": member,
         "plan": None,
         "title": _("IRM report: %(member)s") % {"member": member.name},
-        "summary": summary_for_member(member),
-        "plans": member.action_plans.order_by("-submission_year", "-number"),
+        "summary": combine(summaries.values()),
+        "plans": plans,
+        "by_plan": plan_rows(plans, summaries),
         "xlsx_name": f"{member.slug}-irm-report.xlsx",
     }
 
@@ -33,19 +36,21 @@ def action_plan_scope(slug, ogp_id):
         "title": _("IRM report: %(plan)s") % {"plan": plan.title},
         "summary": summaries_by_action_plan([plan])[plan.pk],
         "plans": [plan],
+        "by_plan": None,
         "xlsx_name": f"{plan.member.slug}-{plan.ogp_id}-irm-report.xlsx".lower(),
     }
 
 
 def render_report(request, scope):
     summary = scope["summary"]
-    context = scope | {"key_figures": key_figures(summary), "sections": report_sections(summary)}
+    context = scope | {"key_figures": key_figures(summary), "sections": report_sections(summary),
+                       "plan_columns": plan_columns()}
     return render(request, "reviews/report.html", context)
 
 
 def render_xlsx(scope):
-    response = HttpResponse(report_workbook(title=scope["title"], summary=scope["summary"]),
-                            content_type=XLSX_CONTENT_TYPE)
+    workbook = report_workbook(title=scope["title"], summary=scope["summary"], by_plan=scope["by_plan"])
+    response = HttpResponse(workbook, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{get_valid_filename(scope["xlsx_name"])}"'
     return response
 

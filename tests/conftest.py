@@ -1,7 +1,14 @@
 """Fixtures shared by every test module."""
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: cached facet counts must not outlive a test's data."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -60,4 +60,17 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# The list's facet counts (commitments/facet_cache.py) take seconds to compute at 100,000
+# commitments: one cache shared by every worker of the machine computes each filter state once,
+# where a per-process cache would compute it once per worker. Several machines share one by
+# pointing CACHE_LOCATION at Redis or Memcached instead (with the matching CACHE_BACKEND).
+CACHES = {
+    "default": {
+        "BACKEND": os.environ.get("CACHE_BACKEND", "django.core.cache.backends.filebased.FileBasedCache"),
+        "LOCATION": os.environ.get("CACHE_LOCATION", "/var/tmp/ogptracker-cache"),
+        "TIMEOUT": 600,
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    }
+}
+
 LOGGING["root"]["level"] = os.environ.get("LOG_LEVEL", "WARNING")  # noqa: F405

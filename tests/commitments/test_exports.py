@@ -80,6 +80,18 @@ def test_reimporting_an_export_changes_nothing(client, some_sample, tmp_path):
     assert "0 created, 0 updated" in output.splitlines()[-1]
 
 
+def test_reimporting_an_export_of_data_entered_by_hand_changes_nothing(client, chile, tmp_path):
+    exported = content(client.get("/commitments/export.csv"))
+    fields = ("identifier", "access_to_information", "start_date_text", "version")
+    before = list(Commitment.objects.values_list(*fields))
+
+    output = run_import(write_file(tmp_path, exported, "export.csv"))
+
+    assert "0 created, 0 updated" in output.splitlines()[-1]
+    assert list(Commitment.objects.values_list(*fields)) == before
+    assert content(client.get("/commitments/export.csv")) == exported
+
+
 # Formats and filters ----------------------------------------------------------------------------
 
 def test_the_csv_export_holds_the_filtered_commitments(client, some_sample):

@@ -167,6 +167,13 @@ def test_as_of_before_creation_says_it_was_not_yet_recorded(client, edited_over_
     assert "as-of-status" not in response.content.decode()
 
 
+@pytest.mark.parametrize(("day", "shown"), [("0001-01-01", "not yet recorded"), ("9999-12-31", "Active")])
+def test_as_of_at_the_ends_of_the_calendar(client, edited_over_time, day, shown):
+    response = client.get(PAGE, {"as_of": day})
+    assert response.status_code == 200
+    assert shown in as_of_section(response)
+
+
 def test_as_of_for_a_commitment_never_edited_shows_it_as_it_is(client, chile):
     response = client.get(PAGE, {"as_of": datetime.date.today().isoformat()})
     assert '<strong class="as-of-status">Inactive</strong>' in as_of_section(response)

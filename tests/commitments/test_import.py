@@ -84,7 +84,10 @@ def test_importing_the_sample_creates_its_commitments_members_and_plans():
     assert Commitment.objects.count() == 558
     assert Member.objects.count() == 75
     assert ActionPlan.objects.count() == 214
-    assert PolicyArea.objects.count() == 86
+    # One area per policy-area column some row is tagged with (5 of the 86 columns are all 0).
+    assert PolicyArea.objects.count() == 81
+    assert PolicyArea.objects.get(slug="open-parliaments").name == "Open Parliaments"
+    assert not PolicyArea.objects.filter(slug="climate-finance").exists()
     assert "commitments: 558 created, 0 updated" in output
     assert Member.objects.get(slug="chile").code == "CHL"
     assert Member.objects.get(slug="buenos-aires-argentina").kind == Member.Kind.LEGACY_LOCAL
@@ -198,6 +201,24 @@ def test_a_changed_cell_updates_only_its_record_and_records_history(tmp_path):
 
 
 @pytest.mark.django_db
+def test_changed_institutions_and_policy_areas_replace_the_old_ones(tmp_path):
+    header, records = subset({"NZ0010", "CL0069"})
+    run_import(write_file(tmp_path, to_csv(header, records)))
+    for record in records:
+        record[header.index("Supporting Institution(s)")] = "Ministry A; Ministry B"
+        record[header.index("Open Parliaments")] = "0"
+
+    output = run_import(write_file(tmp_path, to_csv(header, records), "changed.csv"))
+
+    assert "commitments: 0 created, 2 updated" in output
+    for commitment in Commitment.objects.all():
+        assert set(commitment.supporting_institutions.values_list("name", flat=True)) == {
+            "Ministry A", "Ministry B"}
+        assert not commitment.policy_areas.filter(slug="open-parliaments").exists()
+        assert commitment.version == 2
+
+
+@pytest.mark.django_db
 def test_lf_line_endings_without_bom_import_the_same(tmp_path):
     header, records = sample_table()
     path = write_file(tmp_path, to_csv(header, records, lineterminator="\n", bom=False))
@@ -220,6 +241,17 @@ def test_the_formula_mark_of_an_export_is_taken_off(tmp_path):
     titles = dict(Commitment.objects.values_list("identifier", "title"))
     assert titles[records[0][0]] == "=HYPERLINK(\"http://evil\")"
     assert titles[records[1][0]] == "'Quoted, not a formula"
+
+
+@pytest.mark.django_db
+def test_columns_ogp_does_not_export_are_kept_in_ogp_extra(tmp_path):
+    header, records = subset({"CL0069"})
+    header, records = header + ["Reviewer notes"], [record + ["check the cluster"] for record in records]
+
+    output = run_import(write_file(tmp_path, to_csv(header, records)))
+
+    assert "columns kept in ogp_extra, not modelled: Reviewer notes" in output
+    assert Commitment.objects.get(identifier="CL0069").ogp_extra["Reviewer notes"] == "check the cluster"
 
 
 # Refused files ----------------------------------------------------------------------------------
@@ -307,6 +339,30 @@ def test_missing_required_columns_refuse_the_file(tmp_path):
     message = refused_message(write_file(tmp_path, to_csv(header, records)))
 
     assert "line 1, Action Plan ID: required column is missing" in message
+    assert nothing_written()
+
+
+@pytest.mark.django_db
+def test_a_row_with_too_few_fields_refuses_the_file(tmp_path):
+    header, records = subset({"CL0069", "CL0070"})
+    records[1] = records[1][:100]
+    line = record_lines(header, records)[1]
+
+    message = refused_message(write_file(tmp_path, to_csv(header, records)))
+
+    assert f"line {line}: has 100 fields where the header has 171" in message
+    assert nothing_written()
+
+
+@pytest.mark.django_db
+def test_a_nul_character_refuses_the_file(tmp_path):
+    header, records = subset({"CL0069", "CL0070"})
+    records[1][header.index("Short Title")] = "Broken\x00title"
+    line = record_lines(header, records)[1]
+
+    message = refused_message(write_file(tmp_path, to_csv(header, records)))
+
+    assert f"line {line}, Short Title: contains a NUL character" in message
     assert nothing_written()
 
 
@@ -454,9 +510,9 @@ def test_a_preview_of_another_user_cannot_be_confirmed(importer_client, admin_cl
                      file=upload(to_csv(header, records))).content.decode()
     token = form_data(html, "import-confirm-form")["token"]
     own_page = importer_client.get(IMPORT_URL).content.decode()
+    data = {**form_data(own_page, "import-upload-form"), "token": token}
 
-    response = importer_client.post(CONFIRM_URL, {**form_data(own_page, "import-upload-form"), "token": token},
-                                    follow=True)
+    response = importer_client.post(CONFIRM_URL, data, follow=True)
 
     assert "This preview has expired or is not yours" in response.content.decode()
     assert nothing_written()

@@ -4,6 +4,7 @@ import re
 from html import unescape
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
@@ -381,6 +382,8 @@ def _make(count):
 
 
 def _queries(client, query=""):
+    # Counted cold: the facet counts are cached per filter state (commitments.facet_cache).
+    cache.clear()
     with CaptureQueriesContext(connection) as captured:
         get(client, query)
     return len(captured)
@@ -412,3 +415,41 @@ def test_filterset_ignores_unknown_values_and_says_so(catalogue):
     filterset = CommitmentFilter(query, queryset=Commitment.objects.all())
     assert [c.identifier for c in filterset.qs] == ["AL0003", "BE0002"]
     assert len(filterset.notices()) == 1
+
+
+# Markup --------------------------------------------------------------------------------------------
+
+def test_every_control_is_labelled_and_nothing_is_inline(client, catalogue):
+    html = get(client, "member=alpha").content.decode()
+    main = html.split("<main", 1)[1]
+    controls = re.findall(r'<(?:select|input)[^>]* id="([^"]+)"', main)
+    assert len(controls) == 17  # the search box, fifteen filters and the sort
+    for control in controls:
+        assert f'<label for="{control}">' in main
+    assert main.count("<h1") == 1
+    # A Content-Security-Policy forbids inline scripts and style attributes.
+    assert "<script" not in html and " style=" not in html
+
+
+def test_a_chosen_value_that_now_matches_nothing_stays_selected(client, catalogue):
+    # Beta has no commitment with a complete end of term: its choice shows 0 and stays selected.
+    response = get(client, "member=beta&completion=complete")
+    assert options(response, "member")["beta"] == "Beta (0)"
+    assert 'value="beta" selected' in response.content.decode()
+    assert "No commitment matches these filters." in text_of(response)
+
+
+def test_facet_choices_are_translated(client, catalogue):
+    response = get(client, "member=alpha", HTTP_ACCEPT_LANGUAGE="es")
+    assert options(response, "completion")["substantial"] == "Sustancial (1)"
+    assert options(response, "midterm_completion")["not-started"] == "No iniciado (1)"
+    assert options(response, "status")[""] == "Cualquiera"
+
+
+def test_column_headers_sort_and_reverse_keeping_the_filters(client, catalogue):
+    html = get(client, "member=alpha").content.decode()
+    # Sorted by identifier by default: its header reverses it; the others sort by themselves.
+    assert '<th scope="col" aria-sort="ascending"><a href="?member=alpha&amp;sort=-identifier">' in html
+    assert '<a href="?member=alpha&amp;sort=title">Title</a>' in html
+    html = get(client, "member=alpha&sort=-completion&page=1").content.decode()
+    assert '<th scope="col" aria-sort="descending"><a href="?member=alpha&amp;sort=completion">' in html

@@ -79,12 +79,13 @@ def test_home_lists_the_most_recently_updated_commitment_first(chile, client):
 
 def test_home_query_count_does_not_grow_with_members_and_commitments(client, django_assert_max_num_queries):
     CommitmentFactory.create_batch(3)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(5) as small_queries:
         small = client.get("/")
     CommitmentFactory.create_batch(30)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(5) as large_queries:
         large = client.get("/")
     assert small.status_code == large.status_code == 200
+    assert len(small_queries.captured_queries) == len(large_queries.captured_queries)
     assert "Commitments 33" in section_text(large, "totals-heading")
 
 
@@ -330,6 +331,7 @@ def test_member_page_lists_plans_with_commitments_and_irm_summary(chile, client)
     for ogp_id in ("AP_CHL01", "AP_CHL02", "AP_CHL03", "AP_CHL04"):
         assert f'href="/members/chile/plans/{ogp_id}/"' in html
     assert html.count('class="commitment-table"') == 4
+    assert html.count('href="#plan-') == 4  # the plans' contents
     assert html.count('href="/commitments/CL') == 62
     text = text_of(response)
     # The 2016-2018 plan's summary: CL0050 limited at mid-term, substantial at end of term, major.

@@ -135,8 +135,14 @@ def test_member_summary_adds_its_plans(known_plan):
     assert summary.starred == 3
     assert summary["end_of_term_completion"].count(Completion.COMPLETE) == 3
     assert summary["mid_term_completion"].count(NOT_ASSESSED) == 2
-    per_plan = summaries_by_action_plan([known_plan, second])
+    per_plan = summaries_by_action_plan([known_plan.pk, second.pk])
     assert combine(per_plan.values()).commitments == summary.commitments
+
+
+def test_member_summary_is_one_query(known_plan, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        summary = summary_for_member(known_plan.member)
+    assert summary.commitments == 5
 
 
 def test_one_query_whatever_the_number_of_plans_and_commitments(django_assert_num_queries):
