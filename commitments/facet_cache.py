@@ -39,25 +39,20 @@ def invalidate(**kwargs) -> None:
     cache.set(VERSION_KEY, str(time.time_ns()), timeout=None)
 
 
-def facets(filterset) -> dict:
-    """filterset.facets(), from the cache when the same filters were counted on the same data."""
-    return facets_and_options(filterset)[0]
-
-
-def facets_and_options(filterset) -> tuple[dict, dict]:
-    """The facets, and each filter's <option> elements rendered once, both cached together.
+def facet_options(filterset) -> dict:
+    """Each filter's <option> elements with their counts, rendered once per filter state and cached.
 
     Unfiltered, the member, action plan and lead institution filters offer thousands of choices
     between them at 100,000 commitments; rendering them through the template language costs more
-    than everything else on the page, so they are rendered here, once per filter state.
+    than everything else on the page, so they are rendered here, and only the HTML is cached
+    (a string loads from the cache far faster than thousands of objects).
     """
     state = sorted((key, value) for key, value in filterset.url_params() if key not in NOT_COUNTED)
     digest = hashlib.sha256(repr((get_language(), state)).encode()).hexdigest()
     key = f"commitments:facets:{data_version()}:{digest}"
     cached = cache.get(key)
     if cached is None:
-        counted = filterset.facets()
-        cached = (counted, {name: options_html(choices) for name, choices in counted.items()})
+        cached = {name: options_html(choices) for name, choices in filterset.facets().items()}
         cache.set(key, cached, timeout=FACET_TIMEOUT)
     return cached
 

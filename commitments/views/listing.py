@@ -28,12 +28,12 @@ def commitment_list(request):
     page = _page(Paginator(filterset.qs, PAGE_SIZE), request.GET.get("page"), notices)
     state = filterset.url_params()
     # Counting every choice of every filter takes seconds at 100,000 commitments: cached per state.
-    facets, options = facet_cache.facets_and_options(filterset)
+    options = facet_cache.facet_options(filterset)
     context = {
         "filterset": filterset,
         "filter_groups": [{"legend": legend,
                            "fields": [{"name": name, "label": filterset.filters[name].label,
-                                       "choices": facets[name], "options": options[name]}
+                                       "options": options[name]}
                                       for name in names]}
                           for legend, names in FILTER_GROUPS],
         "sort_choices": filterset.filters["sort"].extra["choices"],
