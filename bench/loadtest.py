@@ -156,7 +156,8 @@ def main():
         [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py"],
         cwd=ROOT,
         env=env,
-        stderr=subprocess.DEVNULL,
+        # The server's own log: one line per request with its duration, to see which pages are slow.
+        stderr=open(ROOT / "bench" / "last-load-server.log", "w"),  # noqa: SIM115
     )
     try:
         wait_until_up(args.port, gunicorn)

@@ -427,13 +427,9 @@ def upload(data: bytes, name="ogp.csv"):
 
 @pytest.fixture
 def importer(db, django_user_model):
-    """Staff with the add and change permissions on commitments, as the import requires."""
-    user = django_user_model.objects.create_user("importer", "importer@example.org", "pw-for-tests-only",
-                                                 is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(
-        content_type__app_label="commitments", codename__in=["add_commitment", "change_commitment",
-                                                             "view_commitment"]))
-    return user
+    """A superuser: the import writes every member's commitments and the IRM's assessments."""
+    return django_user_model.objects.create_superuser("importer", "importer@example.org",
+                                                      "pw-for-tests-only")
 
 
 @pytest.fixture
@@ -518,14 +514,23 @@ def test_a_preview_of_another_user_cannot_be_confirmed(importer_client, admin_cl
     assert nothing_written()
 
 
-def test_the_import_needs_the_add_and_change_permissions(client, django_user_model):
-    viewer = django_user_model.objects.create_user("viewer", "v@example.org", "pw", is_staff=True)
-    viewer.user_permissions.set(Permission.objects.filter(codename="view_commitment"))
-    client.force_login(viewer)
+@pytest.mark.parametrize("role", ["viewer", "secretariat"])
+def test_the_import_is_refused_to_everyone_but_superusers(client, django_user_model, role):
+    from commitments.models import StaffMembership
+    from tests.commitments.factories import MemberFactory
+
+    user = django_user_model.objects.create_user(role, f"{role}@example.org", "pw", is_staff=True)
+    # Even with every model permission on commitments, a one-member role may not import all members.
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="commitments"))
+    if role == "secretariat":
+        StaffMembership.objects.create(user=user, member=MemberFactory(slug="chile", name="Chile"))
+    client.force_login(user)
+    header, records = subset({"CL0069"})
 
     assert client.get(IMPORT_URL).status_code == 403
-    assert client.post(IMPORT_URL, {"file": upload(b"x")}).status_code == 403
+    assert client.post(IMPORT_URL, {"file": upload(to_csv(header, records))}).status_code == 403
     assert client.post(CONFIRM_URL, {"token": "x"}).status_code == 403
+    assert not Commitment.objects.exists()
 
 
 def test_the_import_forms_need_the_csrf_token(importer_client):
