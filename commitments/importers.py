@@ -22,8 +22,10 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from reviews.models import Assessment, IRMReport
 from reviews.scales import MISSING_CODES
 
+from . import facet_cache
 from . import ogp_columns as oc
 from .models import ActionPlan, Commitment, Institution, Member, PolicyArea
+from .search import refresh_search_text
 
 # Rows read from the database per query (SQLite allows some thousand parameters per query).
 LOOKUP_BATCH = 500
@@ -389,9 +391,9 @@ class _Writer:
         self.reports = self._write_reports()
         changed = self._write_commitments()
         if changed:
-            refresh = _search_refresher()
-            if refresh:
-                refresh(changed)
+            refresh_search_text(changed)
+        # Bulk writes send no signals: the list's cached facet counts are stale now.
+        facet_cache.invalidate()
 
     def _save(self, model, entity, to_create, to_update, fields):
         if hasattr(model, "history"):
@@ -721,11 +723,3 @@ class _Writer:
                     fields.update(assessment.import_changes)
         self._save(Assessment, "assessments", to_create, to_update, fields)
 
-
-def _search_refresher():
-    """commitments.search.refresh_search_text, when the search module is installed."""
-    try:
-        from .search import refresh_search_text
-    except ImportError:
-        return None
-    return refresh_search_text

@@ -1,10 +1,13 @@
 """Public URLs: home, commitments, members, action plans."""
 
-from django.urls import path
+from django.urls import path, register_converter
 
 from commitments import feeds
+from commitments.converters import OGPIdentifierConverter
 from commitments.views import downloads, listing, pages, staff
 from reviews import views as reports
+
+register_converter(OGPIdentifierConverter, "ogpid")
 
 app_name = "commitments"
 
@@ -17,16 +20,16 @@ urlpatterns: list = [
     # Feeds and staff pages first: they must never fall to a broader pattern below.
     path("feed/", feeds.ChangesFeed(), name="feed"),
     path("members/<slug:slug>/feed/", feeds.MemberChangesFeed(), name="member-feed"),
-    path("commitments/<str:identifier>/feed/", feeds.CommitmentChangesFeed(), name="commitment-feed"),
-    path("commitments/<str:identifier>/edit/", staff.commitment_edit, name="commitment-edit"),
-    path("commitments/<str:identifier>/", pages.commitment_detail, name="commitment-detail"),
+    path("commitments/<ogpid:identifier>/feed/", feeds.CommitmentChangesFeed(), name="commitment-feed"),
+    path("commitments/<ogpid:identifier>/edit/", staff.commitment_edit, name="commitment-edit"),
+    path("commitments/<ogpid:identifier>/", pages.commitment_detail, name="commitment-detail"),
     path("members/", pages.member_list, name="member-list"),
     path("members/<slug:slug>/", pages.member_detail, name="member-detail"),
-    path("members/<slug:slug>/plans/<str:ogp_id>/", pages.action_plan_detail, name="action-plan-detail"),
+    path("members/<slug:slug>/plans/<ogpid:ogp_id>/", pages.action_plan_detail, name="action-plan-detail"),
     path("members/<slug:slug>/report/", reports.member_report, name="member-report"),
     path("members/<slug:slug>/report.xlsx", reports.member_report_xlsx, name="member-report-xlsx"),
-    path("members/<slug:slug>/plans/<str:ogp_id>/report/", reports.action_plan_report,
+    path("members/<slug:slug>/plans/<ogpid:ogp_id>/report/", reports.action_plan_report,
          name="action-plan-report"),
-    path("members/<slug:slug>/plans/<str:ogp_id>/report.xlsx", reports.action_plan_report_xlsx,
+    path("members/<slug:slug>/plans/<ogpid:ogp_id>/report.xlsx", reports.action_plan_report_xlsx,
          name="action-plan-report-xlsx"),
 ]

@@ -6,7 +6,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from commitments.models import Member
+from commitments.models import Commitment, Member
+from commitments.search import refresh_search_text
 
 
 class Command(BaseCommand):
@@ -20,6 +21,8 @@ class Command(BaseCommand):
         if not Member.objects.filter(slug="chile").exists():
             call_command("loaddata", "chile", verbosity=0)
             self.stdout.write("Loaded the Chile seed (4 action plans, 62 commitments).")
+        # A database made before search existed has rows without search text: fill them once.
+        refresh_search_text(Commitment.objects.filter(search_text=""))
 
         User = get_user_model()
         if User.objects.filter(is_superuser=True).exists():
