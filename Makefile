@@ -20,6 +20,7 @@ run: install
 	$(PY) manage.py runserver $(HOST)
 
 test: install
+	$(VENV)/bin/ruff check .
 	bash scripts/ensure-chromium.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 

@@ -71,13 +71,13 @@ class ActionPlan(models.Model):
     def __str__(self):
         return self.title
 
+    def get_absolute_url(self):
+        return reverse("commitments:action-plan-detail", args=[self.member.slug, self.ogp_id])
+
     @property
     def cycle(self) -> int:
         """OGP names a plan's cycle by its year of submission."""
         return self.submission_year
-
-    def get_absolute_url(self):
-        return reverse("commitments:action-plan-detail", args=[self.member.slug, self.ogp_id])
 
 
 class Institution(models.Model):

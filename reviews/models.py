@@ -123,6 +123,9 @@ class Assessment(models.Model):
     def __str__(self):
         return f"{self.commitment.identifier} in {self.report}"
 
+    def get_absolute_url(self):
+        return reverse("commitments:commitment-detail", args=[self.commitment.identifier])
+
     def clean(self):
         super().clean()
         report, commitment = getattr(self, "report", None), getattr(self, "commitment", None)
@@ -137,6 +140,3 @@ class Assessment(models.Model):
     @property
     def is_end_of_term(self) -> bool:
         return self.report.kind in IRMReport.END_OF_TERM_KINDS
-
-    def get_absolute_url(self):
-        return reverse("commitments:commitment-detail", args=[self.commitment.identifier])

@@ -9,7 +9,8 @@ from every rating, and stored as the export spells them.
 import functools
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _, override
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
 
 ND = "ND"
 NR = "NR"

@@ -30,7 +30,8 @@ def staff_user(chile, django_user_model):
 
     user = django_user_model.objects.create_user("staff", "staff@example.org", "pw-for-tests-only",
                                                  is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["commitments", "reviews"]))
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label__in=["commitments", "reviews"]))
     staff_membership_grant(user=user, member=chile)
     return user
 

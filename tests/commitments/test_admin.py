@@ -5,8 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from reviews.scales import Completion
-from tests.html_forms import form_data
 from tests.commitments.factories import CommitmentFactory, InstitutionFactory, PolicyAreaFactory
+from tests.html_forms import form_data
 from tests.reviews.factories import AssessmentFactory
 
 CHANGELIST = "/admin/commitments/commitment/"
@@ -101,7 +101,8 @@ def _changelist_queries(client, count):
     return len(ctx.captured_queries)
 
 
-def test_changelist_query_count_is_the_same_for_10_and_200_commitments(staff_client, django_assert_max_num_queries):
+def test_changelist_query_count_is_the_same_for_10_and_200_commitments(
+        staff_client, django_assert_max_num_queries):
     with_10 = _changelist_queries(staff_client, 10)
     from commitments.models import Commitment
 

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from reviews.models import Assessment, IRMReport
-from reviews.scales import ND, NA, NR, Completion, OpenGovernment, YesNo
+from reviews.scales import NA, ND, NR, Completion, OpenGovernment, YesNo
 from tests.commitments.factories import CommitmentFactory
 from tests.reviews.factories import AssessmentFactory, IRMReportFactory
 
