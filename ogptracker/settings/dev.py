@@ -8,3 +8,12 @@ DEBUG = True
 SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production")
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 STATIC_ROOT = None  # static files are served from the app folders by runserver
+
+# A file cache, shared by runserver and management commands: an `import_ogp` run in another
+# process then clears the list's cached facet counts for the server too.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": BASE_DIR / ".cache",  # noqa: F405
+    }
+}
