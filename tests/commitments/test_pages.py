@@ -216,6 +216,23 @@ def test_commitment_page_lists_the_members_commitments_grouped_by_plan(cl0050_pa
     assert html.count('class="other-commitments"') == 4
 
 
+def test_commitment_page_lists_other_commitments_escaped_with_first_area_and_star(client):
+    plan = ActionPlanFactory(submission_year=2019, end_year=2021)
+    current = CommitmentFactory(action_plan=plan, identifier="ZZ0002", title="Current & <b>bold</b>")
+    areas = [PolicyAreaFactory(name="Water & Sanitation"), PolicyAreaFactory(name="Audits")]
+    CommitmentFactory(action_plan=plan, identifier="ZZ0001", title='<script>alert("x")</script>',
+                      starred=True, policy_areas=areas)
+    response = client.get(current.get_absolute_url())
+    html = response.content.decode()
+    assert '<a href="/commitments/ZZ0001/">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</a>' in html
+    assert '<span aria-current="page">Current &amp; &lt;b&gt;bold&lt;/b&gt;</span>' in html
+    others = section_text(response, "others-heading")
+    # The first policy area by name, the plan's cycle, the star.
+    assert 'Starred commitment <script>alert("x")</script> ZZ0001, 2019, Audits' in others
+    assert "Current & <b>bold</b> (this commitment) ZZ0002, 2019" in others
+    assert others.index("ZZ0001") < others.index("ZZ0002")
+
+
 def test_commitment_page_leaves_room_for_staff_tools_and_history(chile):
     """Staff views extend the page: their blocks land under the title and after the sources."""
     commitment = commitment_detail_queryset().get(identifier="CL0050")
