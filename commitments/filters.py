@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 import django_filters
 from django import forms
-from django.db.models import Count, F, Func, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, F, Func, IntegerField, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from reviews.models import Assessment, IRMReport
+from reviews.models import IRMReport, latest_assessment_value
 from reviews.scales import ND, Completion, OpenGovernment, PotentialForResults, PotentialImpact
 
 from . import progress, search
@@ -47,13 +47,7 @@ def _latest_assessment_value(field, kinds=None, rated_only=False):
     filter matches the column the list shows. Design and results ratings are in whichever report
     rated them (progress, end-of-term, action plan review): the latest one that did.
     """
-    assessments = Assessment.objects.filter(commitment=OuterRef("pk"))
-    if kinds:
-        assessments = assessments.filter(report__kind__in=kinds)
-    if rated_only:
-        assessments = assessments.exclude(**{field: ND})
-    latest = assessments.order_by("-report__publication_year").values(field)[:1]
-    return Coalesce(Subquery(latest), Value(ND))
+    return Coalesce(latest_assessment_value(field, kinds=kinds, rated_only=rated_only), Value(ND))
 
 
 def _irm_aliases():

@@ -123,17 +123,11 @@ class CommitmentQuerySet(models.QuerySet):
         commitments gets them in its own query, without a query per row.
         """
         # Imported here: reviews.models imports this module.
-        from reviews.models import Assessment, IRMReport
-
-        def latest(kinds, field):
-            return models.Subquery(
-                Assessment.objects.filter(commitment=models.OuterRef("pk"), report__kind__in=kinds)
-                .order_by("-report__publication_year").values(field)[:1]
-            )
+        from reviews.models import IRMReport, latest_assessment_value
 
         return self.annotate(
-            mid_term_completion=latest(IRMReport.MID_TERM_KINDS, "completion"),
-            end_of_term_completion=latest(IRMReport.END_OF_TERM_KINDS, "completion"),
+            mid_term_completion=latest_assessment_value("completion", kinds=IRMReport.MID_TERM_KINDS),
+            end_of_term_completion=latest_assessment_value("completion", kinds=IRMReport.END_OF_TERM_KINDS),
         )
 
     def with_progress(self):

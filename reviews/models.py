@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 from commitments.models import ActionPlan, Commitment
 
 from .scales import (
+    ND,
     ChangeInCompletion,
     Completion,
     EarlyResults,
@@ -140,3 +141,17 @@ class Assessment(models.Model):
     @property
     def is_end_of_term(self) -> bool:
         return self.report.kind in IRMReport.END_OF_TERM_KINDS
+
+
+def latest_assessment_value(field: str, *, kinds=None, rated_only: bool = False) -> models.Subquery:
+    """The outer commitment's value of one assessment field in its latest report, as a correlated
+    subquery (None when no report qualifies): kinds limits the reports, rated_only skips ND.
+
+    The list's columns, its filters and the IRM summaries all read ratings through this one rule.
+    """
+    assessments = Assessment.objects.filter(commitment=models.OuterRef("pk"))
+    if kinds:
+        assessments = assessments.filter(report__kind__in=kinds)
+    if rated_only:
+        assessments = assessments.exclude(**{field: ND})
+    return models.Subquery(assessments.order_by("-report__publication_year", "-pk").values(field)[:1])

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from commitments.models import ActionPlan, Commitment
 
-from .models import Assessment
+from .models import Assessment, IRMReport, latest_assessment_value
 from .scales import (
     MISSING_CODES,
     ChangeInCompletion,
@@ -70,22 +70,21 @@ MEASURES = (
 MEASURES_BY_KEY = {measure.key: measure for measure in MEASURES}
 
 
-def stage_assessments(stage: str) -> QuerySet:
-    """A commitment's assessments of one stage, the one that counts first."""
-    assessments = Assessment.objects.filter(commitment=OuterRef("pk"))
-    if stage == MID_TERM:
-        return assessments.mid_term().order_by("-report__publication_year", "-pk")
-    if stage == END_OF_TERM:
-        return assessments.end_of_term().order_by("-report__publication_year", "-pk")
-    return assessments.order_by("report__publication_year", "pk")
+def stage_value(measure) -> Subquery:
+    """A commitment's value of one measure: the latest report of its stage; design ratings from
+    the first report that gave them."""
+    if measure.stage == MID_TERM:
+        return latest_assessment_value(measure.field, kinds=IRMReport.MID_TERM_KINDS)
+    if measure.stage == END_OF_TERM:
+        return latest_assessment_value(measure.field, kinds=IRMReport.END_OF_TERM_KINDS)
+    earliest = (Assessment.objects.filter(commitment=OuterRef("pk"))
+                .order_by("report__publication_year", "pk").values(measure.field)[:1])
+    return Subquery(earliest)
 
 
 def annotate_measures(commitments: QuerySet) -> QuerySet:
     """Annotate each commitment with the value of every measure (None when not assessed)."""
-    return commitments.annotate(**{
-        measure.key: Subquery(stage_assessments(measure.stage).values(measure.field)[:1])
-        for measure in MEASURES
-    })
+    return commitments.annotate(**{measure.key: stage_value(measure) for measure in MEASURES})
 
 
 @dataclass(frozen=True)
