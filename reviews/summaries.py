@@ -72,7 +72,7 @@ MEASURES_BY_KEY = {measure.key: measure for measure in MEASURES}
 
 def stage_value(measure) -> Subquery:
     """A commitment's value of one measure: the latest report of its stage; design ratings from
-    the first report that gave them."""
+    its first report."""
     if measure.stage == MID_TERM:
         return latest_assessment_value(measure.field, kinds=IRMReport.MID_TERM_KINDS)
     if measure.stage == END_OF_TERM:
