@@ -14,6 +14,7 @@ from reviews.scales import Completion
 
 from . import history, permissions, services
 from .admin_import import OGPImportAdminMixin
+from .admin_widgets import SafeAutocompleteAdmin
 from .models import (
     ActionPlan,
     Commitment,
@@ -96,7 +97,7 @@ class MemberAdmin(ViewableByStaffRoles, admin.ModelAdmin):
 
 
 @admin.register(ActionPlan)
-class ActionPlanAdmin(MemberScopedAdmin, OwnMembersChoices, admin.ModelAdmin):
+class ActionPlanAdmin(SafeAutocompleteAdmin, MemberScopedAdmin, OwnMembersChoices, admin.ModelAdmin):
     member_path = "member_id"
     list_display = ["title", "ogp_id", "member", "number", "submission_year", "end_year"]
     list_filter = ["member__region", "submission_year"]
@@ -150,7 +151,7 @@ class SourceInline(CommitmentRowsInline, admin.TabularInline):
     fields = ["footnote", "text", "url"]
 
 
-class AssessmentInline(admin.StackedInline):
+class AssessmentInline(SafeAutocompleteAdmin, admin.StackedInline):
     model = Assessment
     extra = 0
     show_change_link = True
@@ -240,7 +241,8 @@ def stale_message(entries) -> str:
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(OGPImportAdminMixin, MemberScopedAdmin, OwnMembersChoices, SimpleHistoryAdmin):
+class CommitmentAdmin(SafeAutocompleteAdmin, OGPImportAdminMixin, MemberScopedAdmin, OwnMembersChoices,
+                      SimpleHistoryAdmin):
     form = CommitmentAdminForm
     member_path = "action_plan__member_id"
     list_display = ["identifier", "title", "action_plan", "status", "lead_institution",
@@ -318,7 +320,7 @@ class CommitmentAdmin(OGPImportAdminMixin, MemberScopedAdmin, OwnMembersChoices,
         return Completion(value).label if value else "—"
 
 
-class StaffMembershipInline(admin.TabularInline):
+class StaffMembershipInline(SafeAutocompleteAdmin, admin.TabularInline):
     """Grant the secretariat role on the user's page (as `manage.py grant_member` does)."""
 
     model = StaffMembership
@@ -346,7 +348,7 @@ class StaffUserAdmin(UserAdmin):
 
 
 @admin.register(StaffMembership)
-class StaffMembershipAdmin(admin.ModelAdmin):
+class StaffMembershipAdmin(SafeAutocompleteAdmin, admin.ModelAdmin):
     list_display = ["user", "member", "institution", "created_at"]
     list_select_related = ["user", "member", "institution"]
     list_filter = ["member"]

@@ -3,12 +3,13 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from commitments.admin_widgets import SafeAutocompleteAdmin
 from commitments.services import ensure_history_baseline
 
 from .models import Assessment, IRMReport
 
 
-class ReportAssessmentInline(admin.TabularInline):
+class ReportAssessmentInline(SafeAutocompleteAdmin, admin.TabularInline):
     model = Assessment
     extra = 0
     show_change_link = True
@@ -21,7 +22,7 @@ class ReportAssessmentInline(admin.TabularInline):
 
 
 @admin.register(IRMReport)
-class IRMReportAdmin(admin.ModelAdmin):
+class IRMReportAdmin(SafeAutocompleteAdmin, admin.ModelAdmin):
     list_display = ["title", "action_plan", "kind", "publication_year", "researcher"]
     list_filter = ["kind", "publication_year", "action_plan__member"]
     list_select_related = ["action_plan__member"]
@@ -40,7 +41,7 @@ class IRMReportAdmin(admin.ModelAdmin):
 # Reviewers' rights are Django's model permissions, held by the "IRM reviewers" group
 # (reviews migration 0003); the history of each assessment is one click away.
 @admin.register(Assessment)
-class AssessmentAdmin(SimpleHistoryAdmin):
+class AssessmentAdmin(SafeAutocompleteAdmin, SimpleHistoryAdmin):
     list_display = ["commitment", "report", "completion", "did_it_open_government", "starred"]
     list_filter = ["report__kind", "completion", "did_it_open_government", "starred",
                    "potential_impact", "potential_for_results"]

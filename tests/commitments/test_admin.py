@@ -111,3 +111,22 @@ def test_changelist_query_count_is_the_same_for_10_and_200_commitments(
     assert with_200 == with_10
     with django_assert_max_num_queries(with_10):
         staff_client.get(CHANGELIST)
+
+
+@pytest.mark.parametrize("field", ["lead_institution", "supporting_institutions", "action_plan"])
+@pytest.mark.parametrize("value", ["<script>alert(1)</script>", "../../etc/passwd", "%00"])
+def test_a_posted_id_that_is_not_an_id_gives_a_form_error_not_a_500(chile, admin_client, field, value):
+    from commitments.models import Commitment
+
+    cl0050 = Commitment.objects.get(identifier="CL0050")
+    url = f"/admin/commitments/commitment/{cl0050.pk}/change/"
+    data = form_data(admin_client.get(url).content.decode(), form_id="commitment_form")
+    data[field] = value
+    data["change_note"] = "Checking the institutions"
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    cl0050.refresh_from_db()
+    assert cl0050.lead_institution.name == "Ministerio Secretaría General de la Presidencia"
