@@ -149,6 +149,8 @@ def main():
     parser.add_argument("--repeat", type=int, default=30, help="timed requests per page")
     parser.add_argument("--export-repeat", type=int, default=5, help="timed full CSV exports")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--only", action="append", default=[], metavar="WORDS",
+                        help="measure only the pages whose label contains these words (repeatable)")
     args = parser.parse_args()
 
     total = ensure_data(args.commitments)
@@ -194,10 +196,13 @@ def main():
 
     fixed = summary(timed(lambda: fetch(public, "/healthz"), args.repeat * 3))
     results = []
+    if args.only:
+        rows = [row for row in rows if any(words in row[0] for words in args.only)]
     for label, url, admin_url, kind in rows:
         repeat = args.export_repeat if kind == "export" else args.repeat
         try:
-            for _ in range(2):  # warm caches: the first request of a page compiles its templates
+            # Warm caches: the first request of a page compiles its templates.
+            for _ in range(1 if kind == "export" else 2):
                 response, size = fetch(public, url)
         except SystemExit as error:
             print(f"skipped {label}: {error}", flush=True)

@@ -17,7 +17,8 @@ from commitments.models import ActionPlan, Commitment, Institution, Member, Poli
 from reviews.models import Assessment, IRMReport
 from tests.html_forms import form_data
 
-SAMPLE = Path(settings.BASE_DIR).parent / "shared" / "domain" / "ogp-commitments-open-parliament-sample.csv"
+# 558 real rows of OGP's commitments export (a copy of ../shared/domain's, so a clone tests alone).
+SAMPLE = Path(settings.BASE_DIR) / "tests" / "data" / "ogp-commitments-open-parliament-sample.csv"
 IMPORT_URL = "/admin/commitments/commitment/import/"
 CONFIRM_URL = "/admin/commitments/commitment/import/confirm/"
 
