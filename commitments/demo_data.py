@@ -26,7 +26,7 @@ from commitments.demo_vocabulary import (
 )
 from commitments.models import ActionPlan, Commitment, Institution, Member, Milestone, PolicyArea
 from commitments.search import build_search_text
-from reviews import scales
+from reviews import ratings, scales
 from reviews.models import Assessment, IRMReport
 
 COMMITMENTS_PER_PLAN = (40, 60)
@@ -391,6 +391,8 @@ class DemoDataGenerator:
         Assessment.objects.bulk_create(assessments, batch_size=self.batch_size)
         SupportThrough.objects.bulk_create(supporting, batch_size=self.batch_size)
         TagThrough.objects.bulk_create(tags, batch_size=self.batch_size)
+        # Bulk inserts send no signals: store the new commitments' IRM ratings here.
+        ratings.refresh([commitment.pk for commitment in commitments])
         self.totals.commitments += len(commitments)
         self.totals.milestones += len(milestones)
         self.totals.assessments += len(assessments)

@@ -12,11 +12,10 @@ from django.db.models import Count, F, Func, IntegerField, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from reviews.models import IRMReport, latest_assessment_value
 from reviews.scales import ND, Completion, OpenGovernment, PotentialForResults, PotentialImpact
 
 from . import progress, search
-from .models import DESCRIPTION_SECTION_FIELDS, ActionPlan, Commitment, Institution, Member, PolicyArea
+from .models import ActionPlan, Commitment, Institution, Member, PolicyArea
 
 # OGP value in the URL (as OGP's site spells it) -> the Commitment flag.
 OGP_VALUES = {
@@ -40,39 +39,35 @@ SORT_CHOICES = [
 YEAR_BOUNDS = (1900, 2200)
 
 
-def _latest_assessment_value(field, kinds=None, rated_only=False):
-    """One IRM rating per commitment, as a correlated subquery; unassessed counts as ND (no data).
+def _stored_rating(field):
+    """One IRM rating per commitment, as reviews.ratings stores it; unassessed counts as ND (no data).
 
-    Completions follow CommitmentQuerySet.with_irm_summary (the latest report of the kind), so a
-    filter matches the column the list shows. Design and results ratings are in whichever report
-    rated them (progress, end-of-term, action plan review): the latest one that did.
+    Completions and "did it open government?" are those of the latest report of the stage, as
+    the list's columns show them; design ratings those of the earliest report that rated them.
     """
-    return Coalesce(latest_assessment_value(field, kinds=kinds, rated_only=rated_only), Value(ND))
+    return Coalesce(F(field), Value(ND))
 
 
-def _irm_aliases():
-    return {
-        "flt_midterm_completion": _latest_assessment_value("completion", IRMReport.MID_TERM_KINDS),
-        "flt_completion": _latest_assessment_value("completion", IRMReport.END_OF_TERM_KINDS),
-        "flt_potential_impact": _latest_assessment_value("potential_impact", rated_only=True),
-        "flt_potential_for_results": _latest_assessment_value("potential_for_results", rated_only=True),
-        "flt_open_government": _latest_assessment_value("did_it_open_government", rated_only=True),
-    }
+# The ratings the filters read, by alias: the IRM ratings stored on each commitment.
+IRM_ALIASES = {
+    "flt_midterm_completion": "irm_midterm_completion",
+    "flt_completion": "irm_completion",
+    "flt_potential_impact": "irm_potential_impact",
+    "flt_potential_for_results": "irm_potential_for_results",
+    "flt_open_government": "irm_open_government",
+}
 
 
-def with_filter_aliases(queryset):
-    """Add the IRM ratings the filters read, as aliases: SQL computes only those a query uses."""
-    missing = {name: expression for name, expression in _irm_aliases().items()
-               if name not in queryset.query.annotations}
+def with_filter_aliases(queryset, names=tuple(IRM_ALIASES)):
+    """Add these IRM ratings (all by default) as aliases: SQL computes only those a query uses."""
+    missing = {name: _stored_rating(IRM_ALIASES[name])
+               for name in names if name not in queryset.query.annotations}
     return queryset.alias(**missing) if missing else queryset
 
 
 def base_queryset():
-    """The commitments the list page starts from, with what each row shows joined or annotated once."""
-    return (Commitment.objects.with_irm_summary()
-            .select_related("action_plan__member", "lead_institution")
-            # The long texts are not shown in a list: do not read them 25 at a time.
-            .defer("search_text", "ogp_extra", *DESCRIPTION_SECTION_FIELDS, "description"))
+    """The commitments the list page starts from: each with its IRM completions, as the table shows."""
+    return Commitment.objects.with_irm_summary()
 
 
 class CompletionRank(Func):
@@ -153,6 +148,15 @@ class CommitmentFilter(django_filters.FilterSet):
             queryset = Commitment.objects.all()
         super().__init__(data, queryset, request=request, prefix=prefix)
 
+    def get_form_class(self):
+        # django-filter builds a form class, and a field per filter, for every request; these fields
+        # depend on nothing in the request, so the class is built once (each form still copies its
+        # fields, as every Django form does).
+        cls = type(self)
+        if "_form_class" not in cls.__dict__:
+            cls._form_class = super().get_form_class()
+        return cls._form_class
+
     def _tidy(self, data):
         """Accept what people type or paste: any case for scale values, over-long or binary text."""
         data = data.copy()
@@ -174,7 +178,12 @@ class CommitmentFilter(django_filters.FilterSet):
     # -- filtering -------------------------------------------------------------------------------
 
     def filter_queryset(self, queryset):
-        return super().filter_queryset(with_filter_aliases(queryset))
+        # Only the ratings this state filters or sorts on: each alias costs resolving on every query.
+        chosen = self.form.cleaned_data
+        used = [f"flt_{name}" for name in self.SCALE_FILTERS if chosen.get(name)]
+        if (chosen.get("sort") or "").removeprefix("-") == "completion":
+            used.append("flt_completion")
+        return super().filter_queryset(with_filter_aliases(queryset, used))
 
     def filter_search(self, queryset, name, value):
         return search.search(queryset, value)

@@ -13,12 +13,14 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from reviews import ratings
 from reviews.models import Assessment, IRMReport
 from reviews.scales import MISSING_CODES
 
@@ -392,6 +394,11 @@ class _Writer:
         changed = self._write_commitments()
         if changed:
             refresh_search_text(changed)
+        # Bulk writes send no signals: the stored IRM ratings of the file's plans are refreshed
+        # here (a report's year or kind may change which report is a commitment's latest).
+        plan_ids = [plan.pk for plan in self.plans.values()]
+        ratings.refresh(Commitment.objects.filter(
+            Q(action_plan__in=plan_ids) | Q(assessments__report__action_plan__in=plan_ids)))
         # Bulk writes send no signals: the list's cached facet counts are stale now.
         facet_cache.invalidate()
 

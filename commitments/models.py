@@ -7,7 +7,15 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from reviews.scales import Completion, YesNo
+from reviews.scales import Completion, OpenGovernment, PotentialForResults, PotentialImpact, YesNo
+
+STORED_RATING_FIELDS = ("irm_midterm_completion", "irm_completion", "irm_potential_impact",
+                        "irm_potential_for_results", "irm_open_government")
+
+
+def _stored_rating(verbose_name, scale):
+    return models.CharField(verbose_name, max_length=40, choices=scale.choices, null=True, blank=True,
+                            editable=False)
 
 
 class Member(models.Model):
@@ -117,18 +125,10 @@ class CommitmentQuerySet(models.QuerySet):
         return self.filter(status=Commitment.Status.ACTIVE)
 
     def with_irm_summary(self):
-        """Annotate the IRM's mid-term and end-of-term completion as one column each.
-
-        Each is a correlated subquery on the (commitment, report) unique index, so a list of
-        commitments gets them in its own query, without a query per row.
-        """
-        # Imported here: reviews.models imports this module.
-        from reviews.models import IRMReport, latest_assessment_value
-
-        return self.annotate(
-            mid_term_completion=latest_assessment_value("completion", kinds=IRMReport.MID_TERM_KINDS),
-            end_of_term_completion=latest_assessment_value("completion", kinds=IRMReport.END_OF_TERM_KINDS),
-        )
+        """Annotate the IRM's mid-term and end-of-term completion, as stored by reviews.ratings
+        (None: no report of the stage assessed the commitment), under the names lists use."""
+        return self.annotate(mid_term_completion=F("irm_midterm_completion"),
+                             end_of_term_completion=F("irm_completion"))
 
     def with_progress(self):
         """with_irm_summary() plus the self-reported progress counts and progress_disagrees.
@@ -191,6 +191,14 @@ class Commitment(models.Model):
     carried_forward = models.CharField(_("carried forward"), max_length=3, choices=YesNo.choices,
                                        default=YesNo.ND)
     ogp_url = models.URLField(_("OGP page"), max_length=500, blank=True)
+    # The IRM's ratings by reviews.models.latest_assessment_value, stored by reviews.ratings when
+    # assessments or reports change, so lists filter, sort and count by them without subqueries.
+    # NULL: no report of the kind assessed the commitment (or none rated it).
+    irm_midterm_completion = _stored_rating(_("IRM mid-term completion"), Completion)
+    irm_completion = _stored_rating(_("IRM end-of-term completion"), Completion)
+    irm_potential_impact = _stored_rating(_("IRM potential impact"), PotentialImpact)
+    irm_potential_for_results = _stored_rating(_("IRM potential for results"), PotentialForResults)
+    irm_open_government = _stored_rating(_("IRM did it open government"), OpenGovernment)
     # Columns of OGP's export that ogptracker does not model, kept so an import loses nothing.
     ogp_extra = models.JSONField(_("other OGP export columns"), default=dict, blank=True)
     # Identifier, titles, description and institutions, lowercased and without accents, so
@@ -202,7 +210,7 @@ class Commitment(models.Model):
 
     objects = CommitmentQuerySet.as_manager()
     # Who changed what, when and why (the note is the change reason); search_text is derived.
-    history = HistoricalRecords(excluded_fields=["search_text"])
+    history = HistoricalRecords(excluded_fields=["search_text", *STORED_RATING_FIELDS])
 
     class Meta:
         ordering = ["identifier"]

@@ -6,3 +6,9 @@ class ReviewsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "reviews"
     verbose_name = _("IRM reviews")
+
+    def ready(self):
+        # Assessment and report writes refresh the IRM ratings stored on each commitment.
+        from .ratings import connect_signals
+
+        connect_signals()

@@ -3,9 +3,10 @@
 Each commitment is counted once per measure, from the assessment that holds that measure:
 completion at mid-term from its latest mid-term report, completion at end of term, the change in
 completion and "did it open government?" from its latest end-of-term (or results) report, and the
-design reading (potential impact, potential for results) from its earliest report, since the IRM
-rates design first and later reports restate it. A commitment without such a report counts as
-"not assessed", distinct from the IRM's own "no data" / "not reviewed" / "not applicable" codes.
+design reading (potential impact, potential for results) from the earliest report that rated the
+design (reviews.ratings, the same rules as the list's filters). A commitment without such a report
+counts as "not assessed", distinct from the IRM's own "no data" / "not reviewed" / "not
+applicable" codes. The ratings reviews.ratings stores on each commitment are read as stored.
 
 Everything comes from one GROUP BY query over commitments (grouped by action plan and by every
 measure), whatever the number of plans and commitments; the tallies are summed in Python.
@@ -14,12 +15,12 @@ measure), whatever the number of plans and commitments; the tallies are summed i
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from commitments.models import ActionPlan, Commitment
 
-from .models import Assessment, IRMReport, latest_assessment_value
+from .models import IRMReport, latest_assessment_value
 from .scales import (
     MISSING_CODES,
     ChangeInCompletion,
@@ -70,16 +71,22 @@ MEASURES = (
 MEASURES_BY_KEY = {measure.key: measure for measure in MEASURES}
 
 
-def stage_value(measure) -> Subquery:
-    """A commitment's value of one measure: the latest report of its stage; design ratings from
-    its first report."""
-    if measure.stage == MID_TERM:
-        return latest_assessment_value(measure.field, kinds=IRMReport.MID_TERM_KINDS)
-    if measure.stage == END_OF_TERM:
-        return latest_assessment_value(measure.field, kinds=IRMReport.END_OF_TERM_KINDS)
-    earliest = (Assessment.objects.filter(commitment=OuterRef("pk"))
-                .order_by("report__publication_year", "pk").values(measure.field)[:1])
-    return Subquery(earliest)
+# Measures the commitment stores (reviews.ratings), by key: read without a subquery.
+STORED = {
+    "mid_term_completion": "irm_midterm_completion",
+    "end_of_term_completion": "irm_completion",
+    "did_it_open_government": "irm_open_government",
+    "potential_impact": "irm_potential_impact",
+    "potential_for_results": "irm_potential_for_results",
+}
+
+
+def stage_value(measure):
+    """A commitment's value of one measure: stored, or from the latest report of its stage."""
+    if measure.key in STORED:
+        return F(STORED[measure.key])
+    kinds = IRMReport.MID_TERM_KINDS if measure.stage == MID_TERM else IRMReport.END_OF_TERM_KINDS
+    return latest_assessment_value(measure.field, kinds=kinds)
 
 
 def annotate_measures(commitments: QuerySet) -> QuerySet:

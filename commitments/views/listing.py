@@ -1,45 +1,42 @@
 """The public commitment list: filters, facets, search, sorting and pagination, all in the URL."""
 
+from functools import cached_property
 from urllib.parse import urlencode
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.shortcuts import render
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from .. import facet_cache
 from ..filters import CommitmentFilter, base_queryset
 from ..search import clean_query
+from . import rows
 
 PAGE_SIZE = 25
-# The filter form's groups, in the order the form shows them: (legend, filter names).
-FILTER_GROUPS = [
-    (gettext_lazy("Where"), ("member", "action_plan", "year_min", "year_max", "lead_institution",
-                             "policy_area")),
-    (gettext_lazy("What"), ("value", "status", "starred")),
-    (gettext_lazy("IRM assessment"), ("midterm_completion", "completion", "potential_impact",
-                                      "potential_for_results", "open_government", "progress_disagrees")),
-]
+# Where the facet fieldsets go in the rendered page (see commitment_list). Every value the page
+# shows is HTML-escaped, so no data can produce this comment: it occurs once, from the template.
+FIELDSETS_MARKER = "<!--facet-fieldsets-->"
 
 
 def commitment_list(request):
     filterset = CommitmentFilter(request.GET, queryset=base_queryset(), request=request)
     notices = filterset.notices()
-    page = _page(Paginator(filterset.qs, PAGE_SIZE), request.GET.get("page"), notices)
-    state = filterset.url_params()
     # Counting every choice of every filter takes seconds at 100,000 commitments: cached per state.
-    options = facet_cache.facet_options(filterset)
+    facets = facet_cache.facets(filterset)
+    paginator = ListPaginator(filterset.qs, PAGE_SIZE,
+                              known_count=facets.total if facets.count_is_slow else None)
+    page = _page(paginator, request.GET.get("page"), notices)
+    state = filterset.url_params()
     context = {
         "filterset": filterset,
-        "filter_groups": [{"legend": legend,
-                           "fields": [{"name": name, "label": filterset.filters[name].label,
-                                       "options": options[name]}
-                                      for name in names]}
-                          for legend, names in FILTER_GROUPS],
+        "fieldsets_marker": mark_safe(FIELDSETS_MARKER),
         "sort_choices": filterset.filters["sort"].extra["choices"],
         "active_filters": _active_filters(filterset, state),
         "page_obj": page,
-        "commitments": page.object_list,
+        # The page's rows as plain values (counting stays on the queryset without their columns).
+        "rows": rows.list_rows(page.object_list.values(*rows.LIST_COLUMNS)),
         "page_links": _page_links(page, state),
         "sort_headers": _sort_headers(state),
         "notices": notices,
@@ -48,7 +45,24 @@ def commitment_list(request):
         "query": dict(state).get("q", ""),
         "sort": dict(state).get("sort", "identifier"),
     }
-    return render(request, "commitments/commitment_list.html", context)
+    # The facet fieldsets (cached, up to 750,000 characters unfiltered) are put in the rendered page
+    # rather than rendered through it: each level of a template copies its whole output, and four
+    # copies of that size are fresh memory whose page faults cost more than the rest of the page.
+    before, _marker, after = render_to_string("commitments/commitment_list.html", context,
+                                              request).partition(FIELDSETS_MARKER)
+    return HttpResponse([before, facets.fieldsets, after])
+
+
+class ListPaginator(Paginator):
+    """A paginator that takes the number of matches when it is already known (see facet_cache)."""
+
+    def __init__(self, object_list, per_page, known_count=None):
+        super().__init__(object_list, per_page)
+        self.known_count = known_count
+
+    @cached_property
+    def count(self):
+        return super().count if self.known_count is None else self.known_count
 
 
 def _page(paginator, number, notices):

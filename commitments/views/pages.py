@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from commitments.models import ActionPlan, Commitment, Member, PolicyArea
-from commitments.views import staff
+from commitments.views import rows, staff
 from reviews.models import Assessment, IRMReport
 from reviews.scales import MISSING_CODES
 from reviews.summaries import summaries_by_action_plan
@@ -53,12 +53,12 @@ def member_list(request):
 
 def member_detail(request, slug):
     member = get_object_or_404(Member, slug=slug)
-    plans = list(member.action_plans.order_by("-submission_year", "-number")
-                 .prefetch_related(plan_commitments_prefetch()))
+    plans = list(member.action_plans.order_by("-submission_year", "-number"))
     summaries = summaries_by_action_plan(plans)
+    table_rows = commitment_rows_by_plan(plans)
     context = {
         "member": member,
-        "plans": [(plan, summaries[plan.pk]) for plan in plans],
+        "plans": [(plan, summaries[plan.pk], table_rows[plan.pk]) for plan in plans],
         "commitment_count": sum(summary.commitments for summary in summaries.values()),
     }
     return render(request, "commitments/member_detail.html", context)
@@ -66,23 +66,35 @@ def member_detail(request, slug):
 
 def action_plan_detail(request, slug, ogp_id):
     plan = get_object_or_404(
-        ActionPlan.objects.select_related("member")
-        .prefetch_related(plan_commitments_prefetch(), "irm_reports"),
+        ActionPlan.objects.select_related("member").prefetch_related("irm_reports"),
         member__slug=slug, ogp_id=ogp_id,
     )
     context = {
         "member": plan.member,
         "plan": plan,
         "summary": summaries_by_action_plan([plan])[plan.pk],
+        "table_rows": commitment_rows_by_plan([plan])[plan.pk],
     }
     return render(request, "commitments/action_plan_detail.html", context)
 
 
-def plan_commitments_prefetch():
-    """A plan's commitments with their IRM completion and first policy area, in two queries."""
-    commitments = (Commitment.objects.with_irm_summary().select_related("lead_institution")
-                   .prefetch_related(POLICY_AREAS_BY_NAME).order_by("identifier"))
-    return Prefetch("commitments", queryset=commitments)
+def commitment_rows_by_plan(plans) -> dict:
+    """Each plan's commitment table rows (<tr>s, see rows.py) by plan id, in one query.
+
+    Each commitment with its IRM completion and its first policy area (by name, as OGP's pages
+    show it), read as plain values: a large member has hundreds of commitments.
+    """
+    first_area = (PolicyArea.objects.filter(commitments=OuterRef("pk")).order_by("name")
+                  .values("name")[:1])
+    values = (Commitment.objects.filter(action_plan__in=[plan.pk for plan in plans]).with_irm_summary()
+              .annotate(first_area=Subquery(first_area))
+              .order_by("action_plan_id", "identifier")
+              .values("action_plan_id", "first_area", *rows.PLAN_COLUMNS))
+    parts = rows.RowParts()
+    by_plan = {plan.pk: "" for plan in plans}
+    for plan_id, plan_values in groupby(values, key=itemgetter("action_plan_id")):
+        by_plan[plan_id] = rows.plan_rows(plan_values, parts)
+    return by_plan
 
 
 def commitment_detail(request, identifier):

@@ -6,7 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from commitments import facet_cache
 from commitments.models import Commitment
+from commitments.search import search
 
 
 def status_counts(response):
@@ -54,3 +56,38 @@ def test_other_filters_and_languages_are_counted_apart(client, chile):
     assert other_filters >= cold - 2
     assert in_spanish >= cold - 2
     assert "Sustancial" in response.content.decode()
+
+
+def count_queries(queries):
+    return sum(1 for query in queries if "COUNT(" in query["sql"].upper())
+
+
+@pytest.mark.django_db
+def test_a_slow_count_is_taken_once_and_stays_exact(client, chile, monkeypatch):
+    """A state whose COUNT was slow when its facets were computed shows that cached total after."""
+    monkeypatch.setattr(facet_cache, "SLOW_COUNT_MS", -1)  # every count counts as slow
+    get(client, "q=a")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/commitments/?q=a&page=2&sort=title")
+    matching = search(Commitment.objects.all(), "a")
+    before = matching.count()
+    assert before > 25
+    assert f"{before} commitments match." in response.content.decode()
+    assert count_queries(queries) == 0
+    # Any write moves the data version on: the next page counts again, exactly.
+    commitment = matching.order_by("identifier").first()
+    commitment.title, commitment.description = "Registro", "Registro"
+    commitment.save()
+    assert matching.count() == before - 1
+    response, _ = get(client, "q=a")
+    assert f"{before - 1} commitments match." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_fast_count_is_counted_on_every_page(client, chile, monkeypatch):
+    monkeypatch.setattr(facet_cache, "SLOW_COUNT_MS", 10_000)
+    get(client, "q=a")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/commitments/?q=a&page=2")
+    assert count_queries(queries) == 1
+    assert f"{search(Commitment.objects.all(), 'a').count()} commitments match." in response.content.decode()

@@ -431,6 +431,29 @@ def test_every_control_is_labelled_and_nothing_is_inline(client, catalogue):
     assert "<script" not in html and " style=" not in html
 
 
+def test_rows_and_choices_are_escaped_and_the_form_is_whole(client):
+    """Titles, names and institutions are escaped in the rows and in the filter choices; text that
+    looks like the marker the view puts the cached choices at stays text."""
+    member = MemberFactory(name="<b>Member</b>", slug="bold")
+    plan = ActionPlanFactory(member=member, title='Plan "<i>"', submission_year=2019, end_year=2021)
+    CommitmentFactory(identifier="XS0001", action_plan=plan, starred=True,
+                      title="<script>alert(1)</script> <!--facet-fieldsets-->",
+                      lead_institution=InstitutionFactory(name="<em>Ministry</em>"))
+    html = get(client).content.decode()
+    assert "<script>alert(1)" not in html and "<b>Member" not in html and "<em>Ministry" not in html
+    row = re.search(r'<td class="identifier-cell">XS0001</td>.*?</tr>', html, re.S).group(0)
+    assert ('<a href="/commitments/XS0001/">&lt;script&gt;alert(1)&lt;/script&gt; '
+            "&lt;!--facet-fieldsets--&gt;</a>") in row
+    assert '<span class="star">Starred</span>' in row
+    assert ('&lt;b&gt;Member&lt;/b&gt;<br><span class="muted nowrap" title="Plan &quot;&lt;i&gt;&quot;">'
+            in row)
+    assert "2019–2021" in row and "<td>&lt;em&gt;Ministry&lt;/em&gt;</td>" in row
+    assert "<td>Active</td>" in row and row.count("rating-missing") == 2
+    assert options(get(client), "member") == {"": "Any", "bold": "<b>Member</b> (1)"}
+    assert html.count('id="commitment-filters"') == 1 and html.count("<fieldset>") == 3
+    assert "<!--facet-fieldsets-->" not in html
+
+
 def test_a_chosen_value_that_now_matches_nothing_stays_selected(client, catalogue):
     # Beta has no commitment with a complete end of term: its choice shows 0 and stays selected.
     response = get(client, "member=beta&completion=complete")

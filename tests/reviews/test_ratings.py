@@ -1,0 +1,121 @@
+"""The IRM ratings stored on each commitment always equal the rule applied afresh."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from commitments.models import STORED_RATING_FIELDS, Commitment
+from reviews import ratings
+from reviews.models import IRMReport
+from tests.commitments.factories import CommitmentFactory
+from tests.commitments.test_import import SAMPLE, run_import
+from tests.reviews.factories import AssessmentFactory, IRMReportFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def stored(commitment):
+    return dict(Commitment.objects.filter(pk=commitment.pk).values(*STORED_RATING_FIELDS).get())
+
+
+def assert_stored_equal_the_rule():
+    """Every commitment's stored ratings against the rule's subqueries computed now."""
+    fresh = Commitment.objects.annotate(**{f"fresh_{name}": expression
+                                           for name, expression in ratings.rating_expressions().items()})
+    rows = list(fresh.values("identifier", *STORED_RATING_FIELDS,
+                             *(f"fresh_{name}" for name in STORED_RATING_FIELDS)))
+    assert rows
+    for row in rows:
+        assert {name: row[name] for name in STORED_RATING_FIELDS} == \
+            {name: row[f"fresh_{name}"] for name in STORED_RATING_FIELDS}, row["identifier"]
+
+
+def test_a_commitment_without_assessments_has_no_ratings():
+    assert set(stored(CommitmentFactory()).values()) == {None}
+
+
+def test_saving_assessments_stores_the_latest_report_of_each_stage():
+    commitment = CommitmentFactory()
+    plan = commitment.action_plan
+    progress = IRMReportFactory(action_plan=plan, kind=IRMReport.Kind.PROGRESS, publication_year=2017)
+    end = IRMReportFactory(action_plan=plan, kind=IRMReport.Kind.END_OF_TERM, publication_year=2019)
+    AssessmentFactory(commitment=commitment, report=progress, completion="limited",
+                      potential_impact="moderate", potential_for_results="ND")
+    AssessmentFactory(commitment=commitment, report=end, completion="substantial",
+                      potential_impact="ND", did_it_open_government="major")
+
+    assert stored(commitment) == {
+        "irm_midterm_completion": "limited",
+        "irm_completion": "substantial",
+        # Design ratings come from the earliest report that rated them (a later ND or restatement
+        # does not count); when no report rated the design, the earliest report's code is kept.
+        "irm_potential_impact": "moderate",
+        "irm_potential_for_results": "ND",
+        "irm_open_government": "major",
+    }
+
+
+def test_a_report_changing_year_or_being_deleted_changes_which_report_counts():
+    commitment = CommitmentFactory()
+    first = IRMReportFactory(action_plan=commitment.action_plan, kind=IRMReport.Kind.END_OF_TERM,
+                             publication_year=2016)
+    second = IRMReportFactory(action_plan=commitment.action_plan, kind=IRMReport.Kind.RESULTS,
+                              publication_year=2018)
+    AssessmentFactory(commitment=commitment, report=first, completion="limited")
+    AssessmentFactory(commitment=commitment, report=second, completion="complete")
+    assert stored(commitment)["irm_completion"] == "complete"
+
+    second.publication_year = 2015
+    second.save()
+    assert stored(commitment)["irm_completion"] == "limited"
+
+    first.delete()
+    assert stored(commitment)["irm_completion"] == "complete"
+
+
+def test_editing_moving_and_deleting_an_assessment_refreshes_each_commitment_concerned():
+    commitment, other = CommitmentFactory(), CommitmentFactory()
+    report = IRMReportFactory(action_plan=commitment.action_plan, kind=IRMReport.Kind.END_OF_TERM)
+    assessment = AssessmentFactory(commitment=commitment, report=report, completion="limited")
+
+    assessment.completion = "complete"
+    assessment.save()
+    assert stored(commitment)["irm_completion"] == "complete"
+
+    assessment.commitment = other
+    assessment.save()
+    assert (stored(commitment)["irm_completion"], stored(other)["irm_completion"]) == (None, "complete")
+
+    assessment.delete()
+    assert stored(other)["irm_completion"] is None
+
+
+def test_the_seed_loads_with_its_ratings(chile):
+    cl0050 = Commitment.objects.get(identifier="CL0050")
+
+    assert (cl0050.irm_midterm_completion, cl0050.irm_completion) == ("limited", "substantial")
+    assert_stored_equal_the_rule()
+
+
+def test_an_import_stores_every_commitments_ratings():
+    run_import(SAMPLE)
+
+    assert Commitment.objects.exclude(irm_completion=None).count() > 100
+    assert_stored_equal_the_rule()
+
+
+def test_generated_demo_data_stores_its_ratings():
+    call_command("generate_demo_data", commitments=80, stdout=StringIO())
+
+    assert Commitment.objects.exclude(irm_potential_impact=None).exists()
+    assert_stored_equal_the_rule()
+
+
+def test_refresh_repairs_ratings_written_around_the_signals():
+    call_command("generate_demo_data", commitments=30, stdout=StringIO())
+    Commitment.objects.update(irm_completion="withdrawn", irm_open_government=None)
+
+    ratings.refresh()
+
+    assert_stored_equal_the_rule()
