@@ -25,6 +25,7 @@ from commitments.demo_vocabulary import (
     RESEARCHERS,
 )
 from commitments.models import ActionPlan, Commitment, Institution, Member, Milestone, PolicyArea
+from commitments.progress import refresh_milestone_counts
 from commitments.search import build_search_text
 from reviews import ratings, scales
 from reviews.models import Assessment, IRMReport
@@ -393,6 +394,7 @@ class DemoDataGenerator:
         TagThrough.objects.bulk_create(tags, batch_size=self.batch_size)
         # Bulk inserts send no signals: store the new commitments' IRM ratings here.
         ratings.refresh([commitment.pk for commitment in commitments])
+        refresh_milestone_counts([commitment.pk for commitment in commitments])
         self.totals.commitments += len(commitments)
         self.totals.milestones += len(milestones)
         self.totals.assessments += len(assessments)

@@ -128,10 +128,11 @@ def options_html(choices) -> str:
 
 def connect_signals() -> None:
     """Called from the app's ready(): any write to what the facets count makes them stale."""
-    from commitments.models import ActionPlan, Commitment, Institution, Member, PolicyArea
+    from commitments.models import ActionPlan, Commitment, Institution, Member, Milestone, PolicyArea
     from reviews.models import Assessment, IRMReport
 
-    for model in (Commitment, Assessment, IRMReport, ActionPlan, Member, Institution, PolicyArea):
+    # Milestones: the "progress disagrees" facet counts them.
+    for model in (Commitment, Milestone, Assessment, IRMReport, ActionPlan, Member, Institution, PolicyArea):
         post_save.connect(invalidate, sender=model, dispatch_uid=f"facets_save_{model.__name__}")
         post_delete.connect(invalidate, sender=model, dispatch_uid=f"facets_delete_{model.__name__}")
     for through in (Commitment.policy_areas.through, Commitment.supporting_institutions.through):

@@ -199,6 +199,10 @@ class Commitment(models.Model):
     irm_potential_impact = _stored_rating(_("IRM potential impact"), PotentialImpact)
     irm_potential_for_results = _stored_rating(_("IRM potential for results"), PotentialForResults)
     irm_open_government = _stored_rating(_("IRM did it open government"), OpenGovernment)
+    # The milestones progress.py counts (withdrawn ones aside), stored on every milestone write
+    # so a list filters and counts "progress disagrees" without a subquery per row.
+    milestones_counted = models.PositiveIntegerField(_("milestones counted"), default=0, editable=False)
+    milestones_complete = models.PositiveIntegerField(_("milestones complete"), default=0, editable=False)
     # Columns of OGP's export that ogptracker does not model, kept so an import loses nothing.
     ogp_extra = models.JSONField(_("other OGP export columns"), default=dict, blank=True)
     # Identifier, titles, description and institutions, lowercased and without accents, so
@@ -210,7 +214,8 @@ class Commitment(models.Model):
 
     objects = CommitmentQuerySet.as_manager()
     # Who changed what, when and why (the note is the change reason); search_text is derived.
-    history = HistoricalRecords(excluded_fields=["search_text", *STORED_RATING_FIELDS])
+    history = HistoricalRecords(excluded_fields=["search_text", *STORED_RATING_FIELDS,
+                                                 "milestones_counted", "milestones_complete"])
 
     class Meta:
         ordering = ["identifier"]

@@ -100,17 +100,32 @@ def for_commitment(commitment, milestones=None, mid_term=None, end_of_term=None)
     return Progress(len(counted), complete, level(len(counted), complete, under_way), mid_term, end_of_term)
 
 
-def _milestone_count(condition: Q):
-    from .models import Milestone
-
+def _milestone_count(condition: Q, milestone_model):
     return Coalesce(Subquery(
-        Milestone.objects.filter(condition, commitment=OuterRef("pk"))
+        milestone_model.objects.filter(condition, commitment=OuterRef("pk"))
         .exclude(status=Completion.WITHDRAWN)
         .values("commitment").annotate(n=Count("pk")).values("n"), output_field=IntegerField()), 0)
 
 
+def refresh_milestone_counts(commitment_ids=None, commitment_model=None, milestone_model=None) -> None:
+    """Store Commitment.milestones_counted and milestones_complete, counted by the rule above, for
+    these commitments (None: all; a migration passes its historical models). Milestone saves and
+    deletes call it (signals.py); bulk writers call it themselves."""
+    from .models import Commitment, Milestone
+
+    commitment_model, milestone_model = commitment_model or Commitment, milestone_model or Milestone
+    counts = {"milestones_counted": _milestone_count(Q(), milestone_model),
+              "milestones_complete": _milestone_count(Q(status=Completion.COMPLETE), milestone_model)}
+    if commitment_ids is None:
+        commitment_model.objects.update(**counts)
+        return
+    ids = sorted(set(commitment_ids))
+    for start in range(0, len(ids), 500):
+        commitment_model.objects.filter(pk__in=ids[start:start + 500]).update(**counts)
+
+
 def annotate(queryset, method="annotate"):
-    """Add milestone counts, the IRM's latest completion and progress_disagrees.
+    """Add the IRM's latest completion and progress_disagrees, from the stored milestone counts.
 
     The same rule as level() and disagrees(), in SQL, so a list can filter on the flag; with
     method="alias" the values are computed only where a filter uses them. Expects
@@ -121,11 +136,7 @@ def annotate(queryset, method="annotate"):
     add = getattr(queryset, method)
     irm_latest = Case(When(end_of_term_completion__in=RATED, then=F("end_of_term_completion")),
                       default=F("mid_term_completion"), output_field=models.CharField())
-    queryset = add(
-        milestones_counted=_milestone_count(Q()),
-        milestones_complete=_milestone_count(Q(status=Completion.COMPLETE)),
-        irm_latest_completion=irm_latest,
-    )
+    queryset = add(irm_latest_completion=irm_latest)
     self_high = Q(milestones_counted__gt=0, milestones_complete__gte=F("milestones_counted") / 2.0)
     irm_high = Q(irm_latest_completion__in=HIGH)
     return getattr(queryset, method)(progress_disagrees=Case(

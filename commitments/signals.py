@@ -1,14 +1,16 @@
-"""Keep Commitment.search_text current whenever a commitment, its institutions or their names change.
+"""Keep Commitment.search_text current whenever a commitment, its institutions or their names change,
+and Commitment's stored milestone counts whenever a milestone does.
 
 Bulk writes (QuerySet.update, bulk_create, bulk_update) send no signals: their callers (the
-importer) call search.refresh_search_text afterwards.
+importer) call search.refresh_search_text afterwards (and progress.refresh_milestone_counts).
 """
 
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
-from .models import Commitment, Institution
+from .models import Commitment, Institution, Milestone
+from .progress import refresh_milestone_counts
 from .search import SEARCHED_FIELDS, build_search_text, institution_names, refresh_search_text
 
 _SOURCE_FIELDS = frozenset(SEARCHED_FIELDS) | {"lead_institution"}
@@ -65,3 +67,25 @@ def refresh_after_institution_delete(sender, instance, **kwargs):
 
 def _commitments_of(institution):
     return Commitment.objects.filter(Q(lead_institution=institution) | Q(supporting_institutions=institution))
+
+
+# Stored milestone counts (progress.py) ---------------------------------------------------------
+
+@receiver(pre_save, sender=Milestone, dispatch_uid="milestone_counts_pre_save")
+def remember_milestone_commitment(sender, instance, raw, **kwargs):
+    """A milestone moved to another commitment must recount the one it left too."""
+    if instance.pk and not raw:
+        instance._previous_commitment_id = (
+            Milestone.objects.filter(pk=instance.pk).values_list("commitment_id", flat=True).first())
+
+
+@receiver(post_save, sender=Milestone, dispatch_uid="milestone_counts_post_save")
+def recount_after_milestone_save(sender, instance, raw, **kwargs):
+    # Also on raw saves: loaddata writes milestones after their commitments.
+    refresh_milestone_counts({instance.commitment_id, getattr(instance, "_previous_commitment_id", None)}
+                             - {None})
+
+
+@receiver(post_delete, sender=Milestone, dispatch_uid="milestone_counts_post_delete")
+def recount_after_milestone_delete(sender, instance, **kwargs):
+    refresh_milestone_counts([instance.commitment_id])
