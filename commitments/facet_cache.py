@@ -24,8 +24,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-# Seconds a computed set of facets is kept at most, even without any change.
-FACET_TIMEOUT = 600
+# Seconds a computed set of facets is kept at most, even without any change: a bound for a write
+# that missed invalidate(), long enough that visitors seldom pay a recount nobody needed.
+FACET_TIMEOUT = 6 * 3600
 VERSION_KEY = "commitments:facets:version"
 # Query parameters that do not change the counts.
 NOT_COUNTED = {"page", "sort"}
