@@ -5,6 +5,7 @@ so an export holds exactly the commitments the list shows for the same query str
 """
 
 import copy
+from collections import Counter
 from dataclasses import dataclass
 
 import django_filters
@@ -290,7 +291,8 @@ class CommitmentFilter(django_filters.FilterSet):
     def facets(self) -> dict:
         """Each filter's choices with how many commitments each would give, the other filters applied.
 
-        One GROUP BY query per filter, whatever the number of choices or of commitments.
+        A GROUP BY query per filter in use and per filter with choices from the database, and one
+        for the fixed-choice filters not in use, whatever the number of choices or of commitments.
         """
         active = self.active_values()
         raw = dict(self.url_params())
@@ -309,14 +311,10 @@ class CommitmentFilter(django_filters.FilterSet):
             if name in active and not any(choice.selected for choice in choices):
                 choices.append(FacetChoice(raw[name], str(active[name]), 0, True))
             facets[name] = sorted(choices, key=lambda choice: choice.label.casefold())
-        facets["status"] = self._column_facet("status", "status")
-        facets["starred"] = self._column_facet("starred", "starred",
-                                               to_value=lambda flag: "true" if flag else "false")
-        for name in self.SCALE_FILTERS:
-            facets[name] = self._column_facet(name, f"flt_{name}")
-        facets["progress_disagrees"] = self._column_facet(
-            "progress_disagrees", "progress_disagrees", to_value=lambda flag: "true" if flag else "false",
-            prepare=lambda queryset: progress.annotate(queryset, method="alias"))
+        fixed = self.fixed_facets()
+        idle_counts = self._idle_counts([name for name in fixed if name not in active])
+        for name in fixed:
+            facets[name] = self._column_facet(name, idle_counts.get(name))
         counts = self.filtered_except("value").aggregate(**{
             slug.replace("-", "_"): Count("pk", filter=Q(**{field: True}))
             for slug, (field, _label) in OGP_VALUES.items()})
@@ -326,13 +324,41 @@ class CommitmentFilter(django_filters.FilterSet):
         facets.update(self._year_facets(active, raw))
         return facets
 
-    def _column_facet(self, name, column, to_value=str, prepare=None):
-        """Every choice of a fixed list, with its count (zero included)."""
-        queryset = self.filtered_except(name)
-        if prepare:
-            queryset = prepare(queryset)
-        rows = queryset.annotate(facet_value=F(column)).values("facet_value").annotate(n=Count("pk"))
-        counts = {to_value(row["facet_value"]): row["n"] for row in rows}
+    def fixed_facets(self) -> dict:
+        """Filters with a fixed list of choices: name -> (the column they count, its value in the URL)."""
+        def flag(value):
+            return "true" if value else "false"
+
+        return {"status": ("status", str), "starred": ("starred", flag),
+                **{name: (f"flt_{name}", str) for name in self.SCALE_FILTERS},
+                "progress_disagrees": ("progress_disagrees", flag)}
+
+    def _idle_counts(self, names) -> dict:
+        """Counts per choice of fixed-choice filters not in use, all from one GROUP BY.
+
+        Filters not in use all count the same rows (every filter applied): one pass grouped by
+        all their columns at once reads the table once, where a query per filter would read it
+        once each (a tenth of a second each at 100,000 commitments).
+        """
+        if not names:
+            return {}
+        fixed = self.fixed_facets()
+        queryset = progress.annotate(self.filtered_except(), method="alias")
+        columns = {f"facet_{name}": F(fixed[name][0]) for name in names}
+        counts = {name: Counter() for name in names}
+        for row in queryset.annotate(**columns).values(*columns).annotate(n=Count("pk")):
+            for name in names:
+                counts[name][fixed[name][1](row[f"facet_{name}"])] += row["n"]
+        return counts
+
+    def _column_facet(self, name, counts=None):
+        """Every choice of a fixed list, with its count (zero included); counted here for a filter
+        in use (the other filters applied, not itself)."""
+        if counts is None:
+            column, to_value = self.fixed_facets()[name]
+            queryset = progress.annotate(self.filtered_except(name), method="alias")
+            rows = queryset.annotate(facet_value=F(column)).values("facet_value").annotate(n=Count("pk"))
+            counts = Counter({to_value(row["facet_value"]): row["n"] for row in rows})
         selected = dict(self.url_params()).get(name)
         return [FacetChoice(value, str(label), counts.get(value, 0), value == selected)
                 for value, label in self.filters[name].extra["choices"]]

@@ -476,3 +476,25 @@ def test_column_headers_sort_and_reverse_keeping_the_filters(client, catalogue):
     assert '<a href="?member=alpha&amp;sort=title">Title</a>' in html
     html = get(client, "member=alpha&sort=-completion&page=1").content.decode()
     assert '<th scope="col" aria-sort="descending"><a href="?member=alpha&amp;sort=completion">' in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("state", ["", "member=chile", "completion=substantial&starred=true",
+                                   "status=inactive&progress_disagrees=false"])
+def test_fixed_choice_facets_counted_together_equal_each_counted_alone(chile, state):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("generate_demo_data", commitments=60, stdout=StringIO())
+    filterset = CommitmentFilter(QueryDict(state), queryset=Commitment.objects.all())
+    active = filterset.active_values()
+    idle = [name for name in filterset.fixed_facets() if name not in active]
+
+    together = filterset._idle_counts(idle)
+
+    assert idle and any(sum(counts.values()) for counts in together.values())
+    for name in idle:
+        alone = filterset._column_facet(name)
+        assert [(choice.value, choice.count) for choice in filterset._column_facet(name, together[name])] == \
+            [(choice.value, choice.count) for choice in alone], name
