@@ -119,3 +119,16 @@ def test_refresh_repairs_ratings_written_around_the_signals():
     ratings.refresh()
 
     assert_stored_equal_the_rule()
+
+
+def test_the_refresh_command_repairs_every_stored_value():
+    call_command("generate_demo_data", commitments=30, stdout=StringIO())
+    Commitment.objects.update(irm_completion="withdrawn", milestones_counted=99, search_text="stale")
+    out = StringIO()
+
+    call_command("refresh_stored_values", stdout=out)
+
+    assert "Refreshed 30 commitments (30 search texts changed)" in out.getvalue()
+    assert_stored_equal_the_rule()
+    assert not Commitment.objects.filter(milestones_counted=99).exists()
+    assert not Commitment.objects.filter(search_text="stale").exists()
