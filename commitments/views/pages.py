@@ -1,5 +1,6 @@
 """Public pages: the home page, a commitment, the members and their action plans."""
 
+from html import escape  # Django's escape without its lazy-string wrapper: a thousand lines add up
 from itertools import groupby
 from operator import itemgetter
 from typing import NamedTuple
@@ -8,7 +9,7 @@ from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -233,7 +234,7 @@ def other_commitment_items(plan, current_pk, others) -> str:
     costs more than all of the page's queries."""
     starred = format_html('<span class="star">{}</span> ', _("Starred commitment"))
     this_one = format_html('<span class="muted">{}</span>', _("(this commitment)"))
-    cycle = escape(plan.cycle)
+    cycle = escape(str(plan.cycle))
     lines = []
     for other in others:
         # escape() on each value, not format_html() per line: a thousand lines add up.

@@ -258,9 +258,10 @@ def peak_memory(client, url) -> int:
         tracemalloc.stop()
 
 
-# XLSX is left out: openpyxl's write-only mode streams rows to disk but keeps the workbook's
-# shared-strings table in memory, one entry per distinct text.
-@pytest.mark.parametrize("url", ["/commitments/export.csv", "/commitments/export.json"])
+# XLSX too: openpyxl's write-only mode writes each row to a temporary file as it comes, with its
+# texts inline (no shared-strings table), and the response streams that file.
+@pytest.mark.parametrize("url", ["/commitments/export.csv", "/commitments/export.json",
+                                 "/commitments/export.xlsx"])
 def test_the_memory_of_an_export_stays_flat_as_rows_grow(client, db, url, monkeypatch):
     monkeypatch.setattr(exports, "CHUNK_SIZE", 50)
     make_commitments(150)
@@ -280,3 +281,22 @@ def test_the_sample_imports_as_call_command_does(db):
     call_command("import_ogp", str(SAMPLE), dry_run=True, stdout=out)
 
     assert "Would import 558 rows" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_an_xlsx_too_large_to_make_in_time_is_refused_with_the_csv_offered(client, chile, monkeypatch):
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 5)
+    starred = Commitment.objects.filter(starred=True).count()
+    assert 0 < starred <= 5 < Commitment.objects.count()
+
+    refused = client.get("/commitments/export.xlsx?member=chile&sort=title&junk=1")
+    allowed = client.get("/commitments/export.xlsx?starred=true")
+
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    assert f"This selection holds {Commitment.objects.count()} commitments" in page
+    assert "holds at most 5" in page
+    assert 'href="/commitments/export.csv?member=chile&amp;sort=title"' in page
+    assert allowed.status_code == 200 and exported_count("x.xlsx", content(allowed)) == starred
+    spanish = client.get("/commitments/export.xlsx", HTTP_ACCEPT_LANGUAGE="es")
+    assert "una descarga de hoja de cálculo (XLSX) contiene como máximo 5" in spanish.content.decode()
