@@ -393,8 +393,8 @@ class DemoDataGenerator:
         SupportThrough.objects.bulk_create(supporting, batch_size=self.batch_size)
         TagThrough.objects.bulk_create(tags, batch_size=self.batch_size)
         # Bulk inserts send no signals: store the new commitments' IRM ratings here.
-        ratings.refresh([commitment.pk for commitment in commitments])
-        refresh_milestone_counts([commitment.pk for commitment in commitments])
+        ratings.refresh(commitments)
+        refresh_milestone_counts(commitments)
         self.totals.commitments += len(commitments)
         self.totals.milestones += len(milestones)
         self.totals.assessments += len(assessments)

@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from reviews.scales import Completion
 
+from . import stored
+
 RULE = _("Progress is the share of a commitment's milestones marked complete (withdrawn milestones "
          "are not counted): all of them is Complete, at least half Substantial, any complete or under "
          "way Limited, none Not started. It is flagged when it and the IRM's latest completion "
@@ -113,15 +115,10 @@ def refresh_milestone_counts(commitment_ids=None, commitment_model=None, milesto
     deletes call it (signals.py); bulk writers call it themselves."""
     from .models import Commitment, Milestone
 
-    commitment_model, milestone_model = commitment_model or Commitment, milestone_model or Milestone
-    counts = {"milestones_counted": _milestone_count(Q(), milestone_model),
-              "milestones_complete": _milestone_count(Q(status=Completion.COMPLETE), milestone_model)}
-    if commitment_ids is None:
-        commitment_model.objects.update(**counts)
-        return
-    ids = sorted(set(commitment_ids))
-    for start in range(0, len(ids), 500):
-        commitment_model.objects.filter(pk__in=ids[start:start + 500]).update(**counts)
+    milestone_model = milestone_model or Milestone
+    stored.update(commitment_model or Commitment, commitment_ids,
+                  {"milestones_counted": _milestone_count(Q(), milestone_model),
+                   "milestones_complete": _milestone_count(Q(status=Completion.COMPLETE), milestone_model)})
 
 
 def annotate(queryset, method="annotate"):

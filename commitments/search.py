@@ -8,10 +8,10 @@ from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connection
 from django.db.models import F, Func, Prefetch, Q, QuerySet
 
+from . import stored
+
 # A search needs no more than this; longer input is cut (the list page says so).
 MAX_QUERY_LENGTH = 200
-# Commitments refreshed per round trip by refresh_search_text.
-REFRESH_BATCH_SIZE = 500
 # The commitment fields whose text is searched, besides the institutions' names.
 SEARCHED_FIELDS = ("identifier", "title", "short_title", "description", "problem", "main_objective",
                    "brief_description", "ogp_challenge", "relevance", "ambition")
@@ -99,14 +99,9 @@ def refresh_search_text(commitments) -> int:
     """
     from commitments.models import Commitment, Institution
 
-    if isinstance(commitments, QuerySet):
-        pks = list(commitments.order_by().values_list("pk", flat=True).distinct())
-    else:
-        pks = [getattr(item, "pk", item) for item in commitments]
-    pks = sorted({pk for pk in pks if pk is not None})
     changed = 0
-    for start in range(0, len(pks), REFRESH_BATCH_SIZE):
-        batch = (Commitment.objects.filter(pk__in=pks[start:start + REFRESH_BATCH_SIZE])
+    for ids in stored.batches(stored.commitment_ids(commitments)):
+        batch = (Commitment.objects.filter(pk__in=ids)
                  .select_related("lead_institution")
                  .prefetch_related(Prefetch("supporting_institutions",
                                             queryset=Institution.objects.only("name")))

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
+from . import stored
 from .models import Commitment, Institution, Milestone
 from .progress import refresh_milestone_counts
 from .search import SEARCHED_FIELDS, build_search_text, institution_names, refresh_search_text
@@ -71,19 +72,14 @@ def _commitments_of(institution):
 
 # Stored milestone counts (progress.py) ---------------------------------------------------------
 
-@receiver(pre_save, sender=Milestone, dispatch_uid="milestone_counts_pre_save")
-def remember_milestone_commitment(sender, instance, raw, **kwargs):
-    """A milestone moved to another commitment must recount the one it left too."""
-    if instance.pk and not raw:
-        instance._previous_commitment_id = (
-            Milestone.objects.filter(pk=instance.pk).values_list("commitment_id", flat=True).first())
+# A milestone moved to another commitment recounts the one it left too.
+pre_save.connect(stored.remember_commitment, sender=Milestone, dispatch_uid="milestone_counts_pre_save")
 
 
 @receiver(post_save, sender=Milestone, dispatch_uid="milestone_counts_post_save")
 def recount_after_milestone_save(sender, instance, raw, **kwargs):
     # Also on raw saves: loaddata writes milestones after their commitments.
-    refresh_milestone_counts({instance.commitment_id, getattr(instance, "_previous_commitment_id", None)}
-                             - {None})
+    refresh_milestone_counts(stored.concerned_commitments(instance))
 
 
 @receiver(post_delete, sender=Milestone, dispatch_uid="milestone_counts_post_delete")

@@ -8,10 +8,10 @@ save or delete of an assessment or a report refreshes the commitments it concern
 below); bulk writers (the importer, generate_demo_data) call refresh() themselves.
 """
 
-from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete, post_save, pre_save
 
+from commitments import stored
 from commitments.models import Commitment
 
 from .models import Assessment, IRMReport, first_assessment_value, latest_assessment_value
@@ -29,8 +29,6 @@ STORED_RATINGS = {
     "irm_potential_for_results": ("potential_for_results", None, True),
     "irm_open_government": ("did_it_open_government", IRMReport.END_OF_TERM_KINDS, False),
 }
-# Commitments updated per statement, so a long list of ids stays within SQLite's limits.
-BATCH = 500
 
 
 def rating_expressions(assessment_model=Assessment) -> dict:
@@ -49,32 +47,14 @@ def rating_expressions(assessment_model=Assessment) -> dict:
 def refresh(commitments=None, commitment_model=Commitment, assessment_model=Assessment) -> None:
     """Recompute the stored ratings of these commitments (ids, or a queryset of commitments; None:
     all of them)."""
-    expressions = rating_expressions(assessment_model)
-    if commitments is None:
-        commitment_model.objects.update(**expressions)
-        return
-    if isinstance(commitments, QuerySet):
-        commitments = commitments.values_list("pk", flat=True)
-    ids = sorted(set(commitments))
-    for start in range(0, len(ids), BATCH):
-        commitment_model.objects.filter(pk__in=ids[start:start + BATCH]).update(**expressions)
+    stored.update(commitment_model, commitments, rating_expressions(assessment_model))
 
 
 # Receivers --------------------------------------------------------------------------------------
 
 def _assessment_saved(sender, instance, raw, **kwargs):
     # Also on raw saves: loaddata writes assessments after the commitments they rate.
-    refresh([instance.commitment_id])
-    previous = getattr(instance, "_previous_commitment_id", None)
-    if previous and previous != instance.commitment_id:
-        refresh([previous])
-
-
-def _remember_commitment(sender, instance, raw, **kwargs):
-    """An assessment moved to another commitment must refresh the one it left too."""
-    if instance.pk and not raw:
-        instance._previous_commitment_id = (
-            Assessment.objects.filter(pk=instance.pk).values_list("commitment_id", flat=True).first())
+    refresh(stored.concerned_commitments(instance))
 
 
 def _assessment_deleted(sender, instance, **kwargs):
@@ -89,7 +69,8 @@ def _report_saved(sender, instance, created, **kwargs):
 
 def connect_signals() -> None:
     """Called from the app's ready(). A report's delete deletes its assessments, which refresh."""
-    pre_save.connect(_remember_commitment, sender=Assessment, dispatch_uid="ratings_assessment_pre_save")
+    pre_save.connect(stored.remember_commitment, sender=Assessment,
+                     dispatch_uid="ratings_assessment_pre_save")
     post_save.connect(_assessment_saved, sender=Assessment, dispatch_uid="ratings_assessment_save")
     post_delete.connect(_assessment_deleted, sender=Assessment, dispatch_uid="ratings_assessment_delete")
     post_save.connect(_report_saved, sender=IRMReport, dispatch_uid="ratings_report_save")
