@@ -107,7 +107,7 @@ def commitment_rows_by_plan(plans) -> dict:
               .annotate(first_area=Subquery(first_area))
               .order_by("action_plan_id", "identifier")
               .values("action_plan_id", "first_area", *rows.PLAN_COLUMNS))
-    parts = rows.RowParts()
+    parts = rows.RowParts.current()
     by_plan = {plan.pk: "" for plan in plans}
     for plan_id, plan_values in groupby(values, key=itemgetter("action_plan_id")):
         by_plan[plan_id] = rows.plan_rows(plan_values, parts)

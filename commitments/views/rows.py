@@ -8,17 +8,27 @@ every value is escaped, and the ratings have the {% rating %} tag's markup.
 
 from html import escape  # what django.utils.html.escape does, without its wrappers: a third of the time
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from reviews.scales import Completion
 from reviews.templatetags.irm import rating
 
 from ..models import Commitment
 
 
 class RowParts:
-    """What every row of a table shares, worked out once per table: URLs, labels, ratings."""
+    """What every row of a table shares, worked out once per language: URLs, labels, ratings."""
+
+    @classmethod
+    def current(cls) -> "RowParts":
+        """The parts for the active language and URL prefix, made on first use in this process."""
+        key = (get_language(), get_script_prefix())
+        if key not in _PARTS:
+            _PARTS[key] = cls()
+        return _PARTS[key]
 
     def __init__(self):
         # Identifiers are URL-safe (see converters.py), so one reverse() serves every row.
@@ -32,9 +42,16 @@ class RowParts:
         return escape(self._before + identifier + self._after)
 
     def completion(self, value) -> str:
-        if value not in self._ratings:
-            self._ratings[value] = rating(value, "Completion")
-        return self._ratings[value]
+        if value in self._ratings:
+            return self._ratings[value]
+        html = rating(value, "Completion")
+        if value is None or value in COMPLETION_VALUES:  # not a value outside the scale: a bounded set
+            self._ratings[value] = html
+        return html
+
+
+COMPLETION_VALUES = frozenset(Completion.values)
+_PARTS: dict[tuple, RowParts] = {}
 
 
 # The list page's columns (commitments/views/listing.py).
@@ -45,7 +62,7 @@ LIST_COLUMNS = ("identifier", "title", "starred", "status", "action_plan__member
 
 def list_rows(rows) -> str:
     """The list page's <tr>s, from dicts of LIST_COLUMNS."""
-    parts = RowParts()
+    parts = RowParts.current()
     return mark_safe("\n    ".join(  # noqa: S308 - every value is escaped
         f'<tr>\n      <td class="identifier-cell">{escape(row["identifier"])}</td>\n'
         f'      <th scope="row"><a href="{parts.url(row["identifier"])}">{escape(row["title"])}</a>'
@@ -66,7 +83,7 @@ PLAN_COLUMNS = ("identifier", "title", "starred", "mid_term_completion", "end_of
 
 def plan_rows(rows, parts=None) -> str:
     """A plan table's <tr>s, from dicts of PLAN_COLUMNS and first_area."""
-    parts = parts or RowParts()
+    parts = parts or RowParts.current()
     return mark_safe("\n    ".join(  # noqa: S308 - every value is escaped
         f'<tr>\n      <td>{escape(row["identifier"])}</td>\n'
         f'      <th scope="row"><a href="{parts.url(row["identifier"])}">{escape(row["title"])}</a>'
