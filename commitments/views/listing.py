@@ -6,11 +6,12 @@ from urllib.parse import urlencode
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from .. import facet_cache
-from ..filters import CommitmentFilter, base_queryset
+from ..filters import SORT_CHOICES, CommitmentFilter, base_queryset
 from ..search import clean_query
 from . import rows
 
@@ -32,7 +33,7 @@ def commitment_list(request):
     context = {
         "filterset": filterset,
         "fieldsets_marker": mark_safe(FIELDSETS_MARKER),
-        "sort_choices": filterset.filters["sort"].extra["choices"],
+        "sort_options": _sort_options(dict(state).get("sort", "identifier")),
         "active_filters": _active_filters(filterset, state),
         "page_obj": page,
         # The page's rows as plain values (counting stays on the queryset without their columns).
@@ -43,7 +44,6 @@ def commitment_list(request):
         # The valid filters and sort, tidied, without the page: what the export links carry.
         "state_query": urlencode(state),
         "query": dict(state).get("q", ""),
-        "sort": dict(state).get("sort", "identifier"),
     }
     # The facet fieldsets (cached, up to 750,000 characters unfiltered) are put in the rendered page
     # rather than rendered through it: each level of a template copies its whole output, and four
@@ -96,9 +96,16 @@ def _active_filters(filterset, state):
     active = []
     for name, value in filterset.active_values().items():
         others = [(key, raw) for key, raw in state if key != name]
-        active.append({"name": name, "label": filterset.filters[name].label,
+        active.append({"name": name, "label": str(filterset.filters[name].label),
                        "value": filterset.display_value(name, value), "remove_url": _url(others)})
     return active
+
+
+def _sort_options(current) -> str:
+    """The sort menu's <option>s, the current order selected: as the facets' options are made."""
+    return mark_safe("\n".join(  # noqa: S308 - the values are constants, the labels escaped
+        f'<option value="{value}"{" selected" if value == current else ""}>{escape(str(label))}</option>'
+        for value, label in SORT_CHOICES))
 
 
 def _sort_headers(state):
