@@ -39,6 +39,7 @@ def home(request):
             "starred": Commitment.objects.filter(starred=True).count(),
         },
         "members": members,
+        "member_links": rows.member_links(members),
         "recently_updated": (Commitment.objects.select_related("action_plan__member")
                              .only("identifier", "title", "updated_at", "action_plan__member__name",
                                    "action_plan__member__slug")
@@ -68,7 +69,9 @@ def members_with_counts() -> list:
 
 
 def member_list(request):
-    return render(request, "commitments/member_list.html", {"members": members_with_counts()})
+    members = members_with_counts()
+    return render(request, "commitments/member_list.html",
+                  {"members": members, "member_rows": rows.member_rows(members)})
 
 
 def member_detail(request, slug):
