@@ -70,6 +70,11 @@ COMPLETION_VALUES = frozenset(Completion.values)
 _PARTS: dict[tuple, RowParts] = {}
 
 
+def _joined(lines) -> str:
+    """A table's lines as one safe string: each line escapes every value it holds."""
+    return mark_safe("\n".join(lines))  # noqa: S308 - see above
+
+
 # The list page's columns (commitments/views/listing.py).
 LIST_COLUMNS = ("identifier", "title", "starred", "status", "action_plan__member__name",
                 "action_plan__title", "action_plan__submission_year", "action_plan__end_year",
@@ -79,7 +84,7 @@ LIST_COLUMNS = ("identifier", "title", "starred", "status", "action_plan__member
 def list_rows(rows) -> str:
     """The list page's <tr>s, from dicts of LIST_COLUMNS."""
     parts = RowParts.current()
-    return mark_safe("\n    ".join(  # noqa: S308 - every value is escaped
+    return _joined(
         f'<tr>\n      <td class="identifier-cell">{escape(row["identifier"])}</td>\n'
         f'      <th scope="row"><a href="{parts.url(row["identifier"])}">{escape(row["title"])}</a>'
         f'{parts.starred if row["starred"] else ""}</th>\n'
@@ -90,7 +95,7 @@ def list_rows(rows) -> str:
         f'      <td>{parts.statuses.get(row["status"]) or escape(row["status"])}</td>\n'
         f'      <td>{parts.completion(row["mid_term_completion"])}</td>\n'
         f'      <td>{parts.completion(row["end_of_term_completion"])}</td>\n    </tr>'
-        for row in rows))
+        for row in rows)
 
 
 # A plan's table (_commitment_table.html): these columns, and the first policy area by name.
@@ -100,33 +105,33 @@ PLAN_COLUMNS = ("identifier", "title", "starred", "mid_term_completion", "end_of
 def plan_rows(rows, parts=None) -> str:
     """A plan table's <tr>s, from dicts of PLAN_COLUMNS and first_area."""
     parts = parts or RowParts.current()
-    return mark_safe("\n    ".join(  # noqa: S308 - every value is escaped
+    return _joined(
         f'<tr>\n      <td>{escape(row["identifier"])}</td>\n'
         f'      <th scope="row"><a href="{parts.url(row["identifier"])}">{escape(row["title"])}</a>'
         f'{parts.starred if row["starred"] else ""}</th>\n'
         f'      <td>{escape(row["first_area"] or "")}</td>\n'
         f'      <td>{parts.completion(row["mid_term_completion"])}</td>\n'
         f'      <td>{parts.completion(row["end_of_term_completion"])}</td>\n    </tr>'
-        for row in rows))
+        for row in rows)
 
 
 def member_links(members) -> str:
     """The home page's member <li>s: a link and how many commitments (members_with_counts())."""
     parts = RowParts.current()
-    return mark_safe("\n      ".join(  # noqa: S308 - every value is escaped
+    return _joined(
         f'<li><a href="{parts.member_url(member.slug)}">{escape(member.name)}</a>\n        '
         f'<span class="muted">{parts.commitment_count(member.commitment_count)}</span></li>'
-        for member in members))
+        for member in members)
 
 
 def member_rows(members) -> str:
     """The member list's <tr>s (members_with_counts())."""
     parts = RowParts.current()
-    return mark_safe("\n    ".join(  # noqa: S308 - every value is escaped
+    return _joined(
         f'<tr>\n      <th scope="row"><a href="{parts.member_url(member.slug)}">'
         f'{escape(member.name)}</a></th>\n'
         f'      <td>{parts.regions.get(member.region) or escape(member.region)}</td>\n'
         f'      <td>{parts.kinds.get(member.kind) or escape(member.kind)}</td>\n'
         f'      <td class="number">{int(member.action_plan_count)}</td>\n'
         f'      <td class="number">{int(member.commitment_count)}</td>\n    </tr>'
-        for member in members))
+        for member in members)
