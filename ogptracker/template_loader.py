@@ -28,7 +28,8 @@ class FoldingBase(BaseLoader):
 
     def get_template(self, template_name, skip=None):
         template = super().get_template(template_name, skip)
-        if isinstance(template.origin.loader, filesystem.Loader):
+        # The DIRS' loader exactly: the apps' loader (admin and other packages) is a subclass.
+        if type(template.origin.loader) is filesystem.Loader:
             fold_constants(template.nodelist, template)
         return template
 

@@ -100,3 +100,14 @@ def test_tags_under_another_language_or_escaping_render_as_without_folding(tmp_p
         assert engines["django"].get_template("page.html").render({}) == rendered
     first, in_spanish, unescaped, _escaped = rendered.split("|")
     assert (first, in_spanish, unescaped) == ("Members", "Miembros", "ogptracker: all changes")
+
+
+def test_only_our_templates_are_folded_not_the_apps():
+    from django.template.loader import get_template
+    from django.templatetags.i18n import TranslateNode
+
+    with translation.override("en"):
+        admin_login = get_template("admin/login.html").template  # django.contrib.admin's
+        ours = get_template("registration/login.html").template  # templates/registration/
+    assert admin_login.nodelist.get_nodes_by_type(TranslateNode)
+    assert not ours.nodelist.get_nodes_by_type(TranslateNode)
