@@ -213,34 +213,34 @@ class OtherCommitment(NamedTuple):
 
 def other_commitments_by_plan(commitment):
     """The member's commitments (this one included, as OGP lists it) grouped by action plan, latest
-    plan first.
+    plan first: (plan title, the plan's <li>s).
 
-    A large member has a thousand commitments: plain rows (first policy area by subquery, URLs
-    by substitution) instead of model instances, prefetches and a reverse() per line.
+    A large member has a thousand commitments: plain rows (first policy area by GROUP BY, URLs
+    by substitution, the plan's title and year from the same query) instead of model instances,
+    prefetches and a reverse() per line.
     """
-    member_id = commitment.action_plan.member_id
-    plans = {plan.pk: plan for plan in ActionPlan.objects.filter(member_id=member_id)}
-    rows = (Commitment.objects.filter(action_plan__member_id=member_id)
+    rows = (Commitment.objects.filter(action_plan__member_id=commitment.action_plan.member_id)
             .annotate(first_area=FIRST_POLICY_AREA)
             .order_by("-action_plan__submission_year", "-action_plan__number", "identifier")
-            .values_list("action_plan_id", "pk", "identifier", "title", "starred", "first_area"))
+            .values_list("action_plan_id", "action_plan__title", "action_plan__submission_year",
+                         "pk", "identifier", "title", "starred", "first_area"))
     # Identifiers are URL-safe (see converters.py), so one reverse() serves every line.
     url = reverse("commitments:commitment-detail", args=[commitment.identifier])
     before, after = url[:url.rindex(commitment.identifier)], url[url.rindex(commitment.identifier)
                                                                   + len(commitment.identifier):]
-    return [(plans[plan_id], other_commitment_items(
-                plans[plan_id], commitment.pk,
+    return [(plan_title, other_commitment_items(
+                cycle, commitment.pk,
                 [OtherCommitment(pk, identifier, title, starred, before + identifier + after, area)
-                 for _plan, pk, identifier, title, starred, area in items]))
-            for plan_id, items in groupby(rows, key=itemgetter(0))]
+                 for *_plan, pk, identifier, title, starred, area in items]))
+            for (_plan_id, plan_title, cycle), items in groupby(rows, key=itemgetter(0, 1, 2))]
 
 
-def other_commitment_items(plan, current_pk, others) -> str:
+def other_commitment_items(cycle, current_pk, others) -> str:
     """The <li>s of one plan's commitments, built here: a template loop over a thousand lines
     costs more than all of the page's queries."""
     starred = format_html('<span class="star">{}</span> ', _("Starred commitment"))
     this_one = format_html('<span class="muted">{}</span>', _("(this commitment)"))
-    cycle = escape(str(plan.cycle))
+    cycle = escape(str(cycle))  # OGP names a plan's cycle by its year of submission (ActionPlan.cycle)
     lines = []
     for other in others:
         # escape() on each value, not format_html() per line: a thousand lines add up.
