@@ -1,8 +1,9 @@
 """The admin's "Import OGP data": upload a CSV export, preview what would change, confirm.
 
-The uploaded file is kept in a server-side temporary folder between the preview and the
-confirmation, named by a random id that travels in a signed token bound to the user, so the
-confirmed import reads exactly the content that was previewed.
+The uploaded file is written to a server-side temporary folder (the importer reads it there,
+twice, never whole in memory) and kept between the preview and the confirmation, named by a
+random id that travels in a signed token bound to the user, so the confirmed import reads
+exactly the content that was previewed.
 """
 
 import tempfile
@@ -55,14 +56,17 @@ def can_import(user) -> bool:
     return permissions.is_superuser(user)
 
 
-def _store(data: bytes) -> str:
+def _store(upload) -> str:
+    """Write the uploaded file chunk by chunk to the upload folder; its id there."""
     UPLOAD_DIR.mkdir(mode=0o700, exist_ok=True)
     cutoff = time.time() - TOKEN_MAX_AGE
     for old in UPLOAD_DIR.glob("*.csv"):
         if old.stat().st_mtime < cutoff:
             old.unlink(missing_ok=True)
     upload_id = uuid.uuid4().hex
-    (UPLOAD_DIR / f"{upload_id}.csv").write_bytes(data)
+    with (UPLOAD_DIR / f"{upload_id}.csv").open("wb") as stored:
+        for chunk in upload.chunks():
+            stored.write(chunk)
     return upload_id
 
 
@@ -110,11 +114,14 @@ class OGPImportAdminMixin:
         if not form.is_valid():
             return TemplateResponse(request, self.import_template, self._context(request, form=form))
         upload = form.cleaned_data["file"]
-        data = b"".join(upload.chunks())
-        result = import_ogp(data, dry_run=True, user=request.user)
+        upload_id = _store(upload)
+        stored = UPLOAD_DIR / f"{upload_id}.csv"
+        result = import_ogp(stored, dry_run=True, user=request.user)
         context = {"form": ImportUploadForm(), "result": result, "file_name": upload.name}
-        if not result.refused:
-            token = signing.dumps({"upload": _store(data), "user": request.user.pk}, salt=TOKEN_SALT)
+        if result.refused:
+            stored.unlink(missing_ok=True)
+        else:
+            token = signing.dumps({"upload": upload_id, "user": request.user.pk}, salt=TOKEN_SALT)
             context["confirm_form"] = ImportConfirmForm(initial={"token": token})
         return TemplateResponse(request, self.import_template, self._context(request, **context))
 
@@ -128,7 +135,7 @@ class OGPImportAdminMixin:
         if stored is None:
             messages.error(request, EXPIRED_MESSAGE)
             return HttpResponseRedirect(reverse("admin:commitments_commitment_import"))
-        result = import_ogp(stored.read_bytes(), user=request.user)
+        result = import_ogp(stored, user=request.user)
         if result.refused:
             # The database changed since the preview (e.g. a plan number taken): show why.
             return TemplateResponse(request, self.import_template, self._context(

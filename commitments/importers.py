@@ -4,6 +4,12 @@ The importer reads the format of OGP's public commitments data (see ogp_columns)
 action plans, commitments, institutions, policy areas, IRM reports and their assessments are
 created or updated in bulk, comparing values first so that importing the same file twice
 changes nothing. Used by `manage.py import_ogp` and by the admin's import page.
+
+It reads the file twice, one row at a time, so that its memory does not grow with the rows
+(OGP's rows carry long texts): a first pass checks every row and keeps only the keys and small
+attributes of the members, plans, institutions, policy areas and reports; a second pass, in
+the same transaction as every write, reads the rows again and writes their commitments and
+assessments a batch at a time.
 """
 
 import csv
@@ -31,6 +37,8 @@ from .search import refresh_search_text
 
 # Rows read from the database per query (SQLite allows some thousand parameters per query).
 LOOKUP_BATCH = 500
+# Rows of the file written per batch: the rows of a batch (and their objects) are all that is
+# held in memory at once.
 WRITE_BATCH = 500
 # The export's longest texts run to tens of thousands of characters; csv's default cap is 128 KB.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -130,6 +138,11 @@ class ParsedRow:
                 return True
         return False
 
+    def slot_year(self, slot):
+        """The report's publication year the row gives, or None."""
+        return next((self.values[column.name] for column in self.slot_columns(slot)
+                     if column.kind == oc.YEAR and self.values[column.name] is not None), None)
+
 
 class Header:
     """The file's columns, and per report slot and IRM model the modelled columns it has."""
@@ -144,50 +157,113 @@ class Header:
             for slot in (oc.MID, oc.FINAL) for new_model in (False, True)}
 
 
-def import_ogp(data: bytes, *, dry_run: bool = False, user=None) -> ImportResult:
-    """Import a CSV file's bytes. With errors, or with dry_run, nothing is written.
+class _FileChanged(Exception):
+    """The second pass did not read the rows the first one checked."""
+
+
+def import_ogp(path, *, dry_run: bool = False, user=None) -> ImportResult:
+    """Import a CSV file, given by its path. With errors, or with dry_run, nothing is written.
 
     `user` is recorded as the author of the changes in the commitments' history.
     """
     result = ImportResult(dry_run=dry_run)
-    rows = _read(data, result)
-    if result.errors:
-        return result
-    _check_consistency(rows, result)
-    _check_against_database(rows, result)
+    # Two passes, so that memory does not grow with the rows: all rows are checked before the
+    # first write (a bad file is refused whole), and only their keys are kept for the writes.
+    summary = _check_file(path, result)
     if result.errors:
         return result
     try:
         with transaction.atomic():
-            _Writer(rows, result, user).write()
+            _Writer(path, summary, result, user).write()
             if dry_run:
                 transaction.set_rollback(True)
     except DatabaseError as error:
         # A constraint the checks above did not foresee: refuse the file rather than fail.
         result.errors.append(RowError(0, "", f"the database refused the import: {error}"))
+    except _FileChanged:
+        result.errors.append(RowError(0, "", "the file changed while it was imported"))
     return result
 
 
 # Reading and checking -------------------------------------------------------------------------
 
-def _read(data: bytes, result: ImportResult) -> list[ParsedRow]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[:error.start].count(b"\n") + 1
-        result.errors.append(RowError(line, "", "the file is not UTF-8 text (is it a CSV export?)"))
-        return []
-    reader = csv.reader(_lines(text))
+MEMBER_COLUMNS = [column.name for column in oc.COLUMNS if column.target == oc.MEMBER]
+PLAN_COLUMNS = [column.name for column in oc.COLUMNS if column.target == oc.PLAN] + ["Country/Locality"]
+
+
+@dataclass
+class FileSummary:
+    """What the first pass keeps of the rows: what the checks across rows and the writes of
+    members, plans, institutions, policy areas and reports need, and no commitment's texts."""
+
+    members: dict = field(default_factory=dict)  # slug -> model field -> value
+    plans: dict = field(default_factory=dict)  # ogp_id -> model field -> value, and "member" slug
+    plan_lines: dict = field(default_factory=dict)  # ogp_id -> (first line, member slug, number)
+    institutions: set = field(default_factory=set)  # names
+    area_columns: list = field(default_factory=list)  # the policy area columns of the file
+    used_areas: set = field(default_factory=set)  # slugs of the areas a row is tagged with
+    reports: dict = field(default_factory=dict)  # (plan ogp_id, kind) -> publication year or None
+    rows: int = 0  # how many rows were added
+
+    def add(self, row: ParsedRow):
+        self.members.setdefault(row.member_slug, {oc.BY_NAME[name].field: row.values[name]
+                                                  for name in MEMBER_COLUMNS if name in row.values})
+        if row.plan_id not in self.plans:
+            values = {oc.BY_NAME[name].field: row.values[name] for name in PLAN_COLUMNS
+                      if name in row.values and oc.BY_NAME[name].target == oc.PLAN}
+            self.plans[row.plan_id] = {**values, "member": row.member_slug}
+            self.plan_lines[row.plan_id] = (row.line, row.member_slug, row.values["Action Plan Number"])
+        if lead := row.value("Lead Institution"):
+            self.institutions.add(lead)
+        self.institutions.update(row.value("Supporting Institution(s)", ()))
+        if self.rows == 0:
+            self.area_columns = [column for column in oc.POLICY_AREA_COLUMNS if column.name in row.values]
+        self.rows += 1
+        self.used_areas.update(column.field for column in self.area_columns if row.values[column.name])
+        self._add_reports(row)
+
+    def _add_reports(self, row):
+        for slot in (oc.MID, oc.FINAL):
+            key = (row.plan_id, oc.slot_kind(slot, row.submission_year))
+            if row.slot_has_values(slot):
+                self.reports.setdefault(key, None)
+            if (year := row.slot_year(slot)) is not None:
+                self.reports[key] = year
+
+
+def _check_file(path, result: ImportResult) -> FileSummary:
+    """First pass: every row is parsed and checked; only the summary of the rows is kept."""
+    summary = FileSummary()
+    consistency = _ConsistencyCheck()
+    seen = {}  # identifier -> line
+    for row in _parsed_rows(path, result):
+        if row.identifier in seen:
+            result.errors.append(RowError(row.line, oc.IDENTIFIER, f"{row.identifier} is already on line "
+                                                                   f"{seen[row.identifier]}"))
+            continue
+        seen[row.identifier] = row.line
+        summary.add(row)
+        consistency.check(row)
+    if result.errors:
+        # The rows that could not be read are reported alone, as they are fixed first.
+        return summary
+    result.errors += consistency.errors
+    _check_against_database(summary, result)
+    return summary
+
+
+def _parsed_rows(path, result: ImportResult):
+    """The file's rows, parsed, one at a time. A row that cannot be parsed is not given: its
+    errors are added to the result (a file that cannot be read at all gives none)."""
+    reader = csv.reader(_lines(path))
     try:
         header = next(reader, None)
         if not header or not any(header):
             result.errors.append(RowError(1, "", "the file is empty: no header row"))
-            return []
+            return
         if _check_header(header, result):
-            return []
+            return
         parsed_header = Header(header)
-        rows = []
-        seen = {}
         start = reader.line_num + 1
         for record in reader:
             line, start = start, reader.line_num + 1
@@ -199,38 +275,51 @@ def _read(data: bytes, result: ImportResult) -> list[ParsedRow]:
                                                         f"{len(header)}"))
                 continue
             row = _parse_row(line, parsed_header, record, result)
-            if row is None:
-                continue
-            if row.identifier in seen:
-                result.errors.append(RowError(line, oc.IDENTIFIER, f"{row.identifier} is already on line "
-                                                                   f"{seen[row.identifier]}"))
-                continue
-            seen[row.identifier] = line
-            rows.append(row)
+            if row is not None:
+                yield row
+    except _NotUTF8 as error:
+        # Refused whole, alone: whatever the rows before it said is beside the point.
+        result.errors[:] = [RowError(error.line, "", "the file is not UTF-8 text (is it a CSV export?)")]
+        result.rows = 0
+        return
     except csv.Error as error:
         result.errors.append(RowError(reader.line_num, "", f"unreadable CSV: {error}"))
-        return []
+        return
     result.unknown_columns = [name for name in header if name not in oc.BY_NAME]
-    return rows
 
 
-def _lines(text: str):
-    """The text's lines, each ending with its "\\n" (no copy of the whole text, unlike StringIO).
+class _NotUTF8(Exception):
+    """A line of the file is not UTF-8: the file is refused whole."""
+
+    def __init__(self, line):
+        super().__init__(line)
+        self.line = line
+
+
+def _lines(path):
+    """The file's lines as text, read one at a time, each ending with its "\\n" (UTF-8, with or
+    without a BOM).
 
     Only "\\n" ends a line, so a record's line number is its line in any editor; a file whose
-    lines end with "\\r" alone is split by StringIO as csv expects.
+    lines end with "\\r" alone (it has no "\\n") is split by StringIO as csv expects.
     """
-    if "\n" not in text:
-        yield from io.StringIO(text, newline="")
-        return
-    start = 0
-    while start < len(text):
-        end = text.find("\n", start)
-        if end == -1:
-            yield text[start:]
+    with open(path, "rb") as handle:
+        first = handle.readline()
+        # A UTF-8 character never holds the byte of "\n": each line decodes alone.
+        text = _decode(first, 1, "utf-8-sig")
+        if not first.endswith(b"\n"):
+            yield from io.StringIO(text, newline="")
             return
-        yield text[start:end + 1]
-        start = end + 1
+        yield text
+        for number, line in enumerate(handle, start=2):
+            yield _decode(line, number)
+
+
+def _decode(line: bytes, number: int, encoding="utf-8") -> str:
+    try:
+        return line.decode(encoding)
+    except UnicodeDecodeError as error:
+        raise _NotUTF8(number + line[:error.start].count(b"\n")) from error
 
 
 def _check_header(header, result) -> bool:
@@ -285,56 +374,51 @@ def _parse_row(line, header, raw, result) -> ParsedRow | None:
     return ParsedRow(line, header, record, values)
 
 
-MEMBER_COLUMNS = [column.name for column in oc.COLUMNS if column.target == oc.MEMBER]
-PLAN_COLUMNS = [column.name for column in oc.COLUMNS if column.target == oc.PLAN] + ["Country/Locality"]
-
-
-def _check_consistency(rows, result):
+class _ConsistencyCheck:
     """Every row of a member, of a plan, of a plan's report must say the same about it."""
-    first = {}
 
-    def agree(key, row, names):
+    def __init__(self):
+        self.errors = []
+        self.first = {}  # (entity key, column name) -> (line, value)
+        self.plan_numbers = {}  # (member slug, plan number) -> (plan ogp_id, line)
+
+    def check(self, row):
+        self._agree(("member", row.member_slug), row, MEMBER_COLUMNS)
+        self._agree(("action plan", row.plan_id), row, PLAN_COLUMNS)
+        for column in row.slot_columns(oc.MID) + row.slot_columns(oc.FINAL):
+            if column.kind == oc.YEAR and row.values[column.name] is not None:
+                self._agree(("action plan's report", row.plan_id), row, [column.name])
+        number_key = (row.member_slug, row.values["Action Plan Number"])
+        other = self.plan_numbers.setdefault(number_key, (row.plan_id, row.line))
+        if other[0] != row.plan_id:
+            self.errors.append(RowError(row.line, "Action Plan Number",
+                                        f"plan {row.plan_id} has the number of plan {other[0]} "
+                                        f"(line {other[1]})"))
+
+    def _agree(self, key, row, names):
         for name in names:
             if name not in row.values:
                 continue
-            seen = first.setdefault((key, name), (row.line, row.values[name]))
+            seen = self.first.setdefault((key, name), (row.line, row.values[name]))
             if seen[1] != row.values[name]:
-                result.errors.append(RowError(row.line, name, f"{row.cell(name)!r} differs from line "
-                                                              f"{seen[0]} for the same {key[0]}"))
-
-    plan_numbers = {}
-    for row in rows:
-        agree(("member", row.member_slug), row, MEMBER_COLUMNS)
-        agree(("action plan", row.plan_id), row, PLAN_COLUMNS)
-        for column in row.slot_columns(oc.MID) + row.slot_columns(oc.FINAL):
-            if column.kind == oc.YEAR and row.values[column.name] is not None:
-                agree(("action plan's report", row.plan_id), row, [column.name])
-        number_key = (row.member_slug, row.values["Action Plan Number"])
-        other = plan_numbers.setdefault(number_key, (row.plan_id, row.line))
-        if other[0] != row.plan_id:
-            result.errors.append(RowError(row.line, "Action Plan Number",
-                                          f"plan {row.plan_id} has the number of plan {other[0]} "
-                                          f"(line {other[1]})"))
+                self.errors.append(RowError(row.line, name, f"{row.cell(name)!r} differs from line "
+                                                            f"{seen[0]} for the same {key[0]}"))
 
 
-def _check_against_database(rows, result):
+def _check_against_database(summary: FileSummary, result):
     """A plan's number must not be another plan's of the same member already in the database."""
-    plans = {}
-    for row in rows:
-        plans.setdefault(row.plan_id, row)
-    in_file = set(plans)
+    in_file = set(summary.plan_lines)
     taken = {}
-    for batch in _batches(sorted({row.member_slug for row in rows})):
+    for batch in _batches(sorted(summary.members)):
         for ogp_id, slug, number in ActionPlan.objects.filter(member__slug__in=batch).values_list(
                 "ogp_id", "member__slug", "number"):
             if ogp_id not in in_file:
                 taken[(slug, number)] = ogp_id
-    for row in plans.values():
-        other = taken.get((row.member_slug, row.values["Action Plan Number"]))
+    for line, member_slug, number in summary.plan_lines.values():
+        other = taken.get((member_slug, number))
         if other:
-            result.errors.append(RowError(row.line, "Action Plan Number",
-                                          f"{row.values['Action Plan Number']} is already the number of "
-                                          f"plan {other} of this member"))
+            result.errors.append(RowError(line, "Action Plan Number",
+                                          f"{number} is already the number of plan {other} of this member"))
 
 
 def _batches(items, size=LOOKUP_BATCH):
@@ -377,10 +461,15 @@ OGP_VALUE_COLUMNS = {"OGP Value Access To Information": "access_to_information",
 
 
 class _Writer:
-    """Writes parsed rows in bulk, in dependency order, counting what it creates and updates."""
+    """Writes a checked file in bulk, in dependency order, counting what it creates and updates.
 
-    def __init__(self, rows, result, user):
-        self.rows = rows
+    Members, plans, institutions, policy areas and reports come from the first pass's summary;
+    commitments and assessments from a second reading of the file, a batch of rows at a time.
+    """
+
+    def __init__(self, path, summary: FileSummary, result, user):
+        self.path = path
+        self.summary = summary
         self.result = result
         self.user = user
         self.now = timezone.now()
@@ -391,9 +480,9 @@ class _Writer:
         self.institutions = self._write_institutions()
         self.areas = self._write_policy_areas()
         self.reports = self._write_reports()
-        changed = self._write_commitments()
-        if changed:
-            refresh_search_text(changed)
+        changed_ids = self._write_all_commitments()
+        if changed_ids:
+            refresh_search_text(changed_ids)
         # Bulk writes send no signals: the stored IRM ratings of the file's plans are refreshed
         # here (a report's year or kind may change which report is a commitment's latest).
         plan_ids = [plan.pk for plan in self.plans.values()]
@@ -418,10 +507,7 @@ class _Writer:
         self.result.updated[entity] += len(to_update)
 
     def _write_members(self):
-        wanted = {}
-        for row in self.rows:
-            wanted.setdefault(row.member_slug, {oc.BY_NAME[name].field: row.values[name]
-                                                for name in MEMBER_COLUMNS if name in row.values})
+        wanted = {slug: dict(values) for slug, values in self.summary.members.items()}
         members = {}
         for batch in _batches(wanted):
             members.update({member.slug: member for member in Member.objects.filter(slug__in=batch)})
@@ -438,13 +524,8 @@ class _Writer:
         return members
 
     def _write_plans(self):
-        wanted = {}
-        for row in self.rows:
-            if row.plan_id not in wanted:
-                values = {oc.BY_NAME[name].field: row.values[name] for name in PLAN_COLUMNS
-                          if name in row.values and oc.BY_NAME[name].target == oc.PLAN}
-                values["member"] = self.members[row.member_slug]
-                wanted[row.plan_id] = values
+        wanted = {ogp_id: {**values, "member": self.members[values["member"]]}
+                  for ogp_id, values in self.summary.plans.items()}
         plans = {}
         for batch in _batches(wanted):
             plans.update({plan.ogp_id: plan for plan in
@@ -468,11 +549,7 @@ class _Writer:
         return plans
 
     def _write_institutions(self):
-        names = set()
-        for row in self.rows:
-            if lead := row.value("Lead Institution"):
-                names.add(lead)
-            names.update(row.value("Supporting Institution(s)", ()))
+        names = self.summary.institutions
         institutions = {}
         for batch in _batches(sorted(names)):
             institutions.update({institution.name: institution
@@ -483,12 +560,11 @@ class _Writer:
         return institutions
 
     def _write_policy_areas(self):
-        present = [column for column in oc.POLICY_AREA_COLUMNS if self.rows and column.name in
-                   self.rows[0].values]
+        present = self.summary.area_columns
         slugs = {column.field for column in present}
         names = {column.name for column in present}
         # An area is created when a row is tagged with it, not for every column of the file.
-        used = {column.field for column in present if any(row.values[column.name] for row in self.rows)}
+        used = self.summary.used_areas
         areas = {}
         for area in PolicyArea.objects.filter(slug__in=slugs):
             areas[area.slug] = area
@@ -506,17 +582,7 @@ class _Writer:
         return areas
 
     def _write_reports(self):
-        wanted = {}  # (plan ogp_id, kind) -> publication year or None
-        for row in self.rows:
-            for slot in (oc.MID, oc.FINAL):
-                kind = oc.slot_kind(slot, row.submission_year)
-                key = (row.plan_id, kind)
-                year = next((row.values[column.name] for column in row.slot_columns(slot)
-                             if column.kind == oc.YEAR and row.values[column.name] is not None), None)
-                if row.slot_has_values(slot):
-                    wanted.setdefault(key, None)
-                if year is not None:
-                    wanted[key] = year
+        wanted = self.summary.reports  # (plan ogp_id, kind) -> publication year or None
         plan_ids = [plan.pk for plan in self.plans.values() if plan.pk]
         reports = {}
         for batch in _batches(plan_ids):
@@ -536,16 +602,34 @@ class _Writer:
         self._save(IRMReport, "IRM reports", to_create, to_update, {"publication_year"})
         return reports
 
-    def _write_commitments(self):
+    def _write_all_commitments(self) -> list[int]:
+        """Second pass: the file's rows again, their commitments written a batch at a time.
+
+        Returns the ids of the commitments created or updated."""
+        reread = ImportResult()
+        changed_ids, batch = [], []
+        for row in _parsed_rows(self.path, reread):
+            batch.append(row)
+            if len(batch) == WRITE_BATCH:
+                changed_ids += self._write_commitments(batch)
+                # Emptied before the next row is read: one batch of rows is held at a time.
+                batch.clear()
+        if batch:
+            changed_ids += self._write_commitments(batch)
+        if reread.errors or reread.rows != self.result.rows:
+            raise _FileChanged
+        return changed_ids
+
+    def _write_commitments(self, rows) -> list[int]:
         existing = {}
-        for batch in _batches([row.identifier for row in self.rows]):
+        for batch in _batches([row.identifier for row in rows]):
             existing.update({commitment.identifier: commitment for commitment in
                              Commitment.objects.filter(identifier__in=batch).select_related("lead_institution")})
         supporting, areas, assessments = self._load_relations([c.pk for c in existing.values()])
 
         to_create, to_update, fields = [], [], set()
         pending = []  # (commitment, supporting ids or None, policy area ids, assessments by slot)
-        for row in self.rows:
+        for row in rows:
             commitment = existing.get(row.identifier) or Commitment(identifier=row.identifier)
             plan = self.plans[row.plan_id]
             changed = _merge(commitment, self._commitment_values(row, plan, commitment))
@@ -576,7 +660,7 @@ class _Writer:
                    {name.removesuffix("_id") for name in fields})
         self._write_m2m(pending, supporting, areas)
         self._write_assessments(pending)
-        return to_create + to_update
+        return [commitment.pk for commitment in to_create + to_update]
 
     def _load_relations(self, commitment_ids):
         supporting, areas = defaultdict(set), defaultdict(set)

@@ -18,10 +18,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, path, dry_run, **options):
         try:
-            data = Path(path).read_bytes()
+            # The importer reads the file twice (see importers): it must be readable now.
+            with Path(path).open("rb"):
+                pass
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror or error}") from error
-        result = import_ogp(data, dry_run=dry_run)
+        result = import_ogp(path, dry_run=dry_run)
         if result.refused:
             lines = [str(error) for error in result.errors]
             raise CommandError(
