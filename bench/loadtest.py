@@ -91,12 +91,14 @@ def warm_up(port, paths):
     connection.close()
 
 
-def client(port, deadline, paths, results, lock):
+def client(port, deadline, paths, results, lock, reconnect=False):
     connection = http.client.HTTPConnection(HOST, port, timeout=30)
     latencies, errors, statuses = [], 0, {}
     while time.monotonic() < deadline:
         path = paths()
         started = time.perf_counter()
+        if reconnect:
+            connection.close()  # the next request opens a new connection, as a proxy would
         try:
             connection.request(
                 "GET",
@@ -120,6 +122,7 @@ def client(port, deadline, paths, results, lock):
             errors += 1
     connection.close()
     with lock:
+        results["per_client"].append(len(latencies))
         results["latencies"].extend(latencies)
         results["errors"] += errors
         for status, count in statuses.items():
@@ -152,6 +155,10 @@ def main():
         "--workers", type=int, default=None, help="gunicorn workers (default: gunicorn.conf.py)"
     )
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--reconnect", action="store_true",
+        help="a new connection per request, as nginx proxies by default (HTTP/1.0 upstream); "
+        "otherwise each client keeps one connection, as a browser would")
     args = parser.parse_args()
     if args.clients > 200 or args.seconds > 600:
         raise SystemExit("bounded: at most 200 clients for 600 s")
@@ -171,13 +178,14 @@ def main():
         wait_until_up(args.port, gunicorn)
         lists = popular_lists(members)
         warm_up(args.port, lists)
-        results, lock = {"latencies": [], "errors": 0, "statuses": {}}, threading.Lock()
+        results, lock = {"latencies": [], "errors": 0, "statuses": {}, "per_client": []}, threading.Lock()
         started = time.monotonic()
         deadline = started + args.seconds
         threads = [
             threading.Thread(
                 target=client,
-                args=(args.port, deadline, lambda: mix(identifiers, members, lists), results, lock),
+                args=(args.port, deadline, lambda: mix(identifiers, members, lists), results, lock,
+                      args.reconnect),
             )
             for _ in range(args.clients)
         ]
@@ -194,6 +202,7 @@ def main():
     quantile = lambda q: latencies[min(len(latencies) - 1, round(q * (len(latencies) - 1)))]  # noqa: E731
     summary = {
         "clients": args.clients,
+        "connections": "one per request" if args.reconnect else "one per client (keep-alive)",
         "seconds": round(elapsed, 1),
         "requests": len(latencies),
         "errors": results["errors"],
@@ -203,6 +212,10 @@ def main():
         "p95_ms": round(quantile(0.95), 1),
         "p99_ms": round(quantile(0.99), 1),
         "max_ms": round(latencies[-1], 1),
+        # Requests each client completed: an even spread means the server shared itself fairly.
+        "requests_per_client": {"min": min(results["per_client"]),
+                                "median": statistics.median(results["per_client"]),
+                                "max": max(results["per_client"])},
     }
     print(json.dumps(summary, indent=2))
     print(f"The server's request log: {SERVER_LOG}")
