@@ -8,7 +8,6 @@ from typing import NamedTuple
 from django.db.models import Count, Min, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -111,10 +110,9 @@ def commitment_rows_by_plan(plans) -> dict:
               .annotate(first_area=FIRST_POLICY_AREA)
               .order_by("action_plan_id", "identifier")
               .values("action_plan_id", "first_area", *rows.PLAN_COLUMNS))
-    parts = rows.RowParts.current()
     by_plan = {plan.pk: "" for plan in plans}
     for plan_id, plan_values in groupby(values, key=itemgetter("action_plan_id")):
-        by_plan[plan_id] = rows.plan_rows(plan_values, parts)
+        by_plan[plan_id] = rows.plan_rows(plan_values)
     return by_plan
 
 
@@ -207,7 +205,6 @@ class OtherCommitment(NamedTuple):
     identifier: str
     title: str
     starred: bool
-    url: str
     area: str | None  # the first policy area's name
 
 
@@ -216,21 +213,17 @@ def other_commitments_by_plan(commitment):
     plan first: (plan title, the plan's <li>s).
 
     A large member has a thousand commitments: plain rows (first policy area by GROUP BY, URLs
-    by substitution, the plan's title and year from the same query) instead of model instances,
-    prefetches and a reverse() per line.
+    from the table rows' parts, the plan's title and year from the same query) instead of model
+    instances, prefetches and a reverse() per line.
     """
     rows = (Commitment.objects.filter(action_plan__member_id=commitment.action_plan.member_id)
             .annotate(first_area=FIRST_POLICY_AREA)
             .order_by("-action_plan__submission_year", "-action_plan__number", "identifier")
             .values_list("action_plan_id", "action_plan__title", "action_plan__submission_year",
                          "pk", "identifier", "title", "starred", "first_area"))
-    # Identifiers are URL-safe (see converters.py), so one reverse() serves every line.
-    url = reverse("commitments:commitment-detail", args=[commitment.identifier])
-    before, after = url[:url.rindex(commitment.identifier)], url[url.rindex(commitment.identifier)
-                                                                  + len(commitment.identifier):]
     return [(plan_title, other_commitment_items(
                 cycle, commitment.pk,
-                [OtherCommitment(pk, identifier, title, starred, before + identifier + after, area)
+                [OtherCommitment(pk, identifier, title, starred, area)
                  for *_plan, pk, identifier, title, starred, area in items]))
             for (_plan_id, plan_title, cycle), items in groupby(rows, key=itemgetter(0, 1, 2))]
 
@@ -241,13 +234,14 @@ def other_commitment_items(cycle, current_pk, others) -> str:
     starred = format_html('<span class="star">{}</span> ', _("Starred commitment"))
     this_one = format_html('<span class="muted">{}</span>', _("(this commitment)"))
     cycle = escape(str(cycle))  # OGP names a plan's cycle by its year of submission (ActionPlan.cycle)
+    parts = rows.RowParts.current()
     lines = []
     for other in others:
         # escape() on each value, not format_html() per line: a thousand lines add up.
         if other.pk == current_pk:
             name = f'<span aria-current="page">{escape(other.title)}</span> {this_one}'
         else:
-            name = f'<a href="{escape(other.url)}">{escape(other.title)}</a>'
+            name = f'<a href="{parts.url(other.identifier)}">{escape(other.title)}</a>'
         area = f", {escape(other.area)}" if other.area else ""
         lines.append(f'<li>{starred if other.starred else ""}{name}\n        '
                      f'<span class="muted">{escape(other.identifier)}, {cycle}{area}</span></li>')

@@ -102,9 +102,9 @@ def list_rows(rows) -> str:
 PLAN_COLUMNS = ("identifier", "title", "starred", "mid_term_completion", "end_of_term_completion")
 
 
-def plan_rows(rows, parts=None) -> str:
+def plan_rows(rows) -> str:
     """A plan table's <tr>s, from dicts of PLAN_COLUMNS and first_area."""
-    parts = parts or RowParts.current()
+    parts = RowParts.current()
     return _joined(
         f'<tr>\n      <td>{escape(row["identifier"])}</td>\n'
         f'      <th scope="row"><a href="{parts.url(row["identifier"])}">{escape(row["title"])}</a>'
