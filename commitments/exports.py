@@ -16,7 +16,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from . import export_rows
 from . import ogp_columns as oc
 
-# Commitments read per query: each chunk costs one query per prefetched relation.
+# Commitments read per query: each chunk costs one query per related table (export_rows._related).
 CHUNK_SIZE = 1000
 # Streamed CSV/JSON is sent in pieces of about this many characters.
 FLUSH_SIZE = 64 * 1024
