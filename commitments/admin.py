@@ -13,7 +13,6 @@ from reviews.models import Assessment
 from reviews.scales import Completion
 
 from . import history, permissions, services
-from .admin_import import OGPImportAdminMixin
 from .admin_widgets import SafeAutocompleteAdmin
 from .models import (
     ActionPlan,
@@ -25,6 +24,7 @@ from .models import (
     Source,
     StaffMembership,
 )
+from .ogp.admin_import import OGPImportAdminMixin
 
 
 class ViewableByStaffRoles:
@@ -222,7 +222,8 @@ class CommitmentAdminForm(forms.ModelForm):
         data = super().clean()
         if not self.instance.pk:
             return data
-        if not data.get("change_note", "").strip():
+        # Every save of an existing commitment in the admin is an edit, so it needs its note.
+        if services.needs_note(True, data.get("change_note")):
             self.add_error("change_note", services.NOTE_REQUIRED_MESSAGE)
         if data.get("expected_version") != self.instance.version:
             version = data.get("expected_version") or 0
@@ -276,28 +277,23 @@ class CommitmentAdmin(SafeAutocompleteAdmin, OGPImportAdminMixin, MemberScopedAd
                        "fields": ["ogp_extra", "version", "created_at", "updated_at"]}),
     ]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).with_irm_summary()
-
     def save_model(self, request, obj, form, change):
-        if change:
-            # The form checked the version; the conditional UPDATE settles a race with a
-            # save that landed since (StaleEdit, handled in changeform_view).
-            services.ensure_history_baseline(obj)
-            services.claim_version(commitment=obj, expected_version=form.cleaned_data["expected_version"])
-            obj._change_reason = form.cleaned_data["change_note"].strip()
-        super().save_model(request, obj, form, change)
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        # The form checked the version; the conditional UPDATE settles a race with a save that
+        # landed since (StaleEdit, handled in changeform_view).
+        services.commitment_save(commitment=obj, user=request.user, note=form.cleaned_data["change_note"],
+                                 expected_version=form.cleaned_data["expected_version"])
 
     def save_formset(self, request, form, formset, change):
         # Milestones and assessments changed here share the commitment's note in the history.
-        note = form.cleaned_data.get("change_note", "").strip()
+        note = form.cleaned_data.get("change_note", "")
         for instance in formset.save(commit=False):
-            instance._history_user = request.user
-            instance._change_reason = note
+            services.set_history(instance, request.user, note)
             instance.save()
         for instance in formset.deleted_objects:
-            instance._history_user = request.user
-            instance._change_reason = note
+            services.set_history(instance, request.user, note)
             instance.delete()
         formset.save_m2m()
 

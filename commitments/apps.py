@@ -8,10 +8,7 @@ class CommitmentsConfig(AppConfig):
     verbose_name = _("Commitments")
 
     def ready(self):
-        # Connects the receivers that keep Commitment.search_text current.
-        from . import signals  # noqa: F401
+        # The receivers that keep what is stored on commitments current (the models are loaded now).
+        from . import stored
 
-        # Any write that changes what the list's facet counts read makes the cached ones stale.
-        from .facet_cache import connect_signals
-
-        connect_signals()
+        stored.connect()

@@ -1,31 +1,21 @@
-"""The commitment filters: the one place that turns a query string into a queryset, with facet counts.
+"""The commitment filters: the one place that turns a query string into a queryset.
 
 The list page (/commitments/) and the exports (/commitments/export.*) both use CommitmentFilter,
-so an export holds exactly the commitments the list shows for the same query string.
+so an export holds exactly the commitments the list shows for the same query string; facets.py
+counts its choices.
 """
 
 import copy
-from collections import Counter
-from dataclasses import dataclass
 
 import django_filters
 from django import forms
-from django.db.models import Count, F, Func, IntegerField, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, Func, IntegerField, Q
 from django.utils.translation import gettext_lazy as _
 
 from reviews.scales import ND, Completion, OpenGovernment, PotentialForResults, PotentialImpact
 
 from . import progress, search
-from .models import ActionPlan, Commitment, Institution, Member, PolicyArea
-
-# OGP value in the URL (as OGP's site spells it) -> the Commitment flag.
-OGP_VALUES = {
-    "access-to-information": ("access_to_information", _("Access to information")),
-    "civic-participation": ("civic_participation", _("Civic participation")),
-    "public-accountability": ("public_accountability", _("Public accountability")),
-    "technology-innovation": ("technology_innovation", _("Technology and innovation")),
-}
+from .models import ActionPlan, Commitment, Institution, Member, PolicyArea, ogp_value_choices
 
 SORT_CHOICES = [
     ("identifier", _("Identifier (A to Z)")),
@@ -41,35 +31,13 @@ SORT_CHOICES = [
 YEAR_BOUNDS = (1900, 2200)
 
 
-def _stored_rating(field):
-    """One IRM rating per commitment, as reviews.ratings stores it; unassessed counts as ND (no data).
+class RatingFilter(django_filters.ChoiceFilter):
+    """One IRM rating stored on each commitment (reviews/ratings.py); unassessed counts as ND (no data)."""
 
-    Completions and "did it open government?" are those of the latest report of the stage, as
-    the list's columns show them; design ratings those of the earliest report that rated them.
-    """
-    return Coalesce(F(field), Value(ND))
-
-
-# The ratings the filters read, by alias: the IRM ratings stored on each commitment.
-IRM_ALIASES = {
-    "flt_midterm_completion": "irm_midterm_completion",
-    "flt_completion": "irm_completion",
-    "flt_potential_impact": "irm_potential_impact",
-    "flt_potential_for_results": "irm_potential_for_results",
-    "flt_open_government": "irm_open_government",
-}
-
-
-def with_filter_aliases(queryset, names=tuple(IRM_ALIASES)):
-    """Add these IRM ratings (all by default) as aliases: SQL computes only those a query uses."""
-    missing = {name: _stored_rating(IRM_ALIASES[name])
-               for name in names if name not in queryset.query.annotations}
-    return queryset.alias(**missing) if missing else queryset
-
-
-def base_queryset():
-    """The commitments the list page starts from: each with its IRM completions, as the table shows."""
-    return Commitment.objects.with_irm_summary()
+    def filter(self, qs, value):
+        if value == ND:
+            return qs.filter(Q(**{self.field_name: ND}) | Q(**{f"{self.field_name}__isnull": True}))
+        return super().filter(qs, value)
 
 
 class CompletionRank(Func):
@@ -114,7 +82,7 @@ class FieldsSharedByForms(dict):
     """The filter form's fields, which each Django form deep-copies (half a millisecond here).
 
     The form only validates the query string: its fields are never rendered (the fieldsets are
-    facet_cache's) and validating changes none of them, so every form shares them.
+    facets.py's) and validating changes none of them, so every form shares them.
     """
 
     def __deepcopy__(self, memo):
@@ -132,24 +100,21 @@ class CommitmentFilter(django_filters.FilterSet):
     policy_area = django_filters.ModelChoiceFilter(label=_("Policy area"), field_name="policy_areas",
                                                    to_field_name="slug", queryset=PolicyArea.objects.all())
     value = django_filters.ChoiceFilter(label=_("OGP value"), method="filter_value",
-                                        choices=[(slug, label) for slug, (_f, label) in OGP_VALUES.items()])
+                                        choices=ogp_value_choices())
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Commitment.Status.choices)
     starred = django_filters.ChoiceFilter(label=_("Starred"), method="filter_starred",
                                           choices=[("true", _("Yes")), ("false", _("No"))])
-    midterm_completion = django_filters.ChoiceFilter(label=_("Mid-term completion"),
-                                                     field_name="flt_midterm_completion",
-                                                     choices=Completion.choices)
-    completion = django_filters.ChoiceFilter(label=_("End-of-term completion"), field_name="flt_completion",
-                                             choices=Completion.choices)
-    potential_impact = django_filters.ChoiceFilter(label=_("Potential impact"),
-                                                   field_name="flt_potential_impact",
-                                                   choices=PotentialImpact.choices)
-    potential_for_results = django_filters.ChoiceFilter(label=_("Potential for results"),
-                                                        field_name="flt_potential_for_results",
-                                                        choices=PotentialForResults.choices)
-    open_government = django_filters.ChoiceFilter(label=_("Did it open government?"),
-                                                  field_name="flt_open_government",
-                                                  choices=OpenGovernment.choices)
+    # The IRM's ratings: the URL's names are public; the fields are named as reviews.ratings.RULES.
+    midterm_completion = RatingFilter(label=_("Mid-term completion"), field_name="mid_term_completion",
+                                      choices=Completion.choices)
+    completion = RatingFilter(label=_("End-of-term completion"), field_name="end_of_term_completion",
+                              choices=Completion.choices)
+    potential_impact = RatingFilter(label=_("Potential impact"), field_name="potential_impact",
+                                    choices=PotentialImpact.choices)
+    potential_for_results = RatingFilter(label=_("Potential for results"), field_name="potential_for_results",
+                                         choices=PotentialForResults.choices)
+    open_government = RatingFilter(label=_("Did it open government?"), field_name="did_it_open_government",
+                                   choices=OpenGovernment.choices)
     lead_institution = django_filters.ModelChoiceFilter(label=_("Lead institution"),
                                                         queryset=Institution.objects.all())
     year_min = YearFilter(label=_("From year"), field_name="action_plan__submission_year", lookup_expr="gte",
@@ -209,19 +174,11 @@ class CommitmentFilter(django_filters.FilterSet):
 
     # -- filtering -------------------------------------------------------------------------------
 
-    def filter_queryset(self, queryset):
-        # Only the ratings this state filters or sorts on: each alias costs resolving on every query.
-        chosen = self.form.cleaned_data
-        used = [f"flt_{name}" for name in self.SCALE_FILTERS if chosen.get(name)]
-        if (chosen.get("sort") or "").removeprefix("-") == "completion":
-            used.append("flt_completion")
-        return super().filter_queryset(with_filter_aliases(queryset, used))
-
     def filter_search(self, queryset, name, value):
         return search.search(queryset, value)
 
     def filter_value(self, queryset, name, value):
-        return queryset.filter(**{OGP_VALUES[value][0]: True})
+        return queryset.filter(**{value.replace("-", "_"): True})
 
     def filter_starred(self, queryset, name, value):
         return queryset.filter(starred=(value == "true"))
@@ -234,7 +191,7 @@ class CommitmentFilter(django_filters.FilterSet):
         descending = value.startswith("-")
         key = value.removeprefix("-")
         if key == "completion":
-            rank = CompletionRank(F("flt_completion"))
+            rank = CompletionRank(F("end_of_term_completion"))
             order = rank.desc(nulls_last=True) if descending else rank.asc(nulls_last=True)
             return queryset.order_by(order, "identifier")
         column = {"identifier": "identifier", "title": "title", "year": "action_plan__submission_year"}[key]
@@ -243,7 +200,7 @@ class CommitmentFilter(django_filters.FilterSet):
 
     def filtered_except(self, *names):
         """The queryset with every filter applied but `names`, unordered: what a facet counts."""
-        queryset = with_filter_aliases(self.queryset.all())
+        queryset = self.queryset.all()
         if self.is_bound:
             for name, value in self.form.cleaned_data.items():
                 if name not in names and name != "sort":
@@ -288,110 +245,5 @@ class CommitmentFilter(django_filters.FilterSet):
                                    "filter": self.filters[name].label})
         return messages
 
-    def facets(self) -> dict:
-        """Each filter's choices with how many commitments each would give, the other filters applied.
-
-        A GROUP BY query per filter in use and per filter with choices from the database, and one
-        for the fixed-choice filters not in use, whatever the number of choices or of commitments.
-        """
-        active = self.active_values()
-        raw = dict(self.url_params())
-        facets = {}
-        model_facets = {
-            "member": ("action_plan__member__slug", "action_plan__member__name"),
-            "action_plan": ("action_plan__ogp_id", "action_plan__title"),
-            "policy_area": ("policy_areas__slug", "policy_areas__name"),
-            "lead_institution": ("lead_institution_id", "lead_institution__name"),
-        }
-        # COUNT(*), not COUNT(DISTINCT id): no filter joins a relation that could repeat a
-        # commitment (a policy area filter keeps one row of the through table per commitment, and
-        # is left out of its own facet), and COUNT(*) lets PostgreSQL read only the foreign key
-        # indexes, not every row of the table (member facet: 44 ms instead of 170 at 100,000).
-        for name, (value_path, label_path) in model_facets.items():
-            rows = (self.filtered_except(name).filter(**{f"{value_path}__isnull": False})
-                    .values(value_path, label_path).annotate(n=Count("*")))
-            choices = [FacetChoice(str(row[value_path]), row[label_path], row["n"],
-                                   str(row[value_path]) == raw.get(name)) for row in rows]
-            if name in active and not any(choice.selected for choice in choices):
-                choices.append(FacetChoice(raw[name], str(active[name]), 0, True))
-            facets[name] = sorted(choices, key=lambda choice: choice.label.casefold())
-        idle = [name for name in self.fixed_facets() if name not in active]
-        counts = self._fixed_counts(idle) if idle else {}
-        for name in self.fixed_facets():
-            if name in active:
-                counts |= self._fixed_counts([name], without=[name])
-            facets[name] = self._column_facet(name, counts[name])
-        counts = self.filtered_except("value").aggregate(**{
-            slug.replace("-", "_"): Count("pk", filter=Q(**{field: True}))
-            for slug, (field, _label) in OGP_VALUES.items()})
-        facets["value"] = [
-            FacetChoice(slug, str(label), counts[slug.replace("-", "_")], slug == raw.get("value"))
-            for slug, (_field, label) in OGP_VALUES.items()]
-        facets.update(self._year_facets(active, raw))
-        return facets
-
-    def fixed_facets(self) -> dict:
-        """Filters with a fixed list of choices: name -> (the column they count, its value in the URL)."""
-        def flag(value):
-            return "true" if value else "false"
-
-        return {"status": ("status", str), "starred": ("starred", flag),
-                **{name: (f"flt_{name}", str) for name in self.SCALE_FILTERS},
-                "progress_disagrees": ("progress_disagrees", flag)}
-
-    def _fixed_counts(self, names, without=()) -> dict:
-        """Counts per choice of these fixed-choice filters, all from one GROUP BY over the rows
-        every filter keeps but those `without`.
-
-        The filters not in use all count the same rows (every filter applied): one pass grouped by
-        all their columns at once reads the table once, where a query per filter would read it
-        once each (a tenth of a second each at 100,000 commitments). A filter in use is counted
-        alone, without itself.
-        """
-        fixed = self.fixed_facets()
-        queryset = progress.annotate(self.filtered_except(*without), method="alias")
-        columns = {f"facet_{name}": F(fixed[name][0]) for name in names}
-        counts = {name: Counter() for name in names}
-        for row in queryset.annotate(**columns).values(*columns).annotate(n=Count("*")):
-            for name in names:
-                counts[name][fixed[name][1](row[f"facet_{name}"])] += row["n"]
-        return counts
-
-    def _column_facet(self, name, counts):
-        """Every choice of a fixed list, with its count (zero included)."""
-        selected = dict(self.url_params()).get(name)
-        return [FacetChoice(value, str(label), counts.get(value, 0), value == selected)
-                for value, label in self.filters[name].extra["choices"]]
-
-    def _year_facets(self, active, raw):
-        """year_min and year_max choices: the years of submission, each counting the range it opens."""
-        rows = (self.filtered_except("year_min", "year_max").values("action_plan__submission_year")
-                .annotate(n=Count("*")))
-        per_year = {row["action_plan__submission_year"]: row["n"] for row in rows}
-        for name in ("year_min", "year_max"):
-            if name in active:
-                per_year.setdefault(active[name], 0)
-        low, high = active.get("year_min", YEAR_BOUNDS[0]), active.get("year_max", YEAR_BOUNDS[1])
-        years = sorted(per_year)
-
-        def between(first, last):
-            return sum(per_year[year] for year in years if first <= year <= last)
-
-        def choice(name, year, count):
-            return FacetChoice(str(year), str(year), count, str(year) == raw.get(name))
-
-        return {
-            "year_min": [choice("year_min", year, between(year, high)) for year in years],
-            "year_max": [choice("year_max", year, between(low, year)) for year in years],
-        }
-
 
 CommitmentFilter.base_filters = FiltersCopiedOneByOne(CommitmentFilter.base_filters)
-
-
-@dataclass
-class FacetChoice:
-    value: str
-    label: str
-    count: int
-    selected: bool

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from reviews.scales import Completion
 
 from .models import Commitment
-from .services import NOTE_REQUIRED_MESSAGE, MilestoneChange
+from .services import NOTE_REQUIRED_MESSAGE, MilestoneChange, needs_note
 
 NOTE_MAX_LENGTH = 300
 NOTE_HELP = _("Required when this changes. Public: shown in the commitment's history and feeds.")
@@ -40,7 +40,8 @@ class CommitmentEditForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if "status" in data and data["status"] != self.commitment.status and not data.get("note", "").strip():
+        changed = "status" in data and data["status"] != self.commitment.status
+        if needs_note(changed, data.get("note")):
             self.add_error("note", NOTE_REQUIRED_MESSAGE)
         return data
 
@@ -70,7 +71,7 @@ class MilestoneEditForm(forms.Form):
         if start and end and end < start:
             self.add_error("end_date", _("The end date must not be before the start date."))
         changed = any(name in data and data[name] != getattr(self.milestone, name) for name in self.FIELDS)
-        if changed and not data.get("note", "").strip():
+        if needs_note(changed, data.get("note")):
             self.add_error("note", NOTE_REQUIRED_MESSAGE)
         return data
 

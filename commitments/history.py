@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from reviews.models import Assessment
+
 from .models import Commitment, Milestone, StaffMembership
 
 # Fields whose changes the public timeline reports; bookkeeping fields are left out.
@@ -146,8 +148,6 @@ def _with_previous(kind, records):
 
 def timeline(commitment, since=None) -> list[Entry]:
     """Every change to the commitment, its milestones and assessments, newest first."""
-    from reviews.models import Assessment
-
     pairs = _with_previous("commitment", Commitment.history.filter(id=commitment.pk)
                            .select_related("lead_institution"))
     pairs += _with_previous("milestone", Milestone.history.filter(commitment_id=commitment.pk))
@@ -171,8 +171,6 @@ def recent(*, member=None, commitment=None, limit: int = 50) -> list[Entry]:
     Each kind is read as its latest `limit` records, each with its previous record found
     by a subquery, so a feed costs a fixed number of queries whatever the history's size.
     """
-    from reviews.models import Assessment
-
     sources = [("commitment", Commitment.history.all(), "id"),
                ("milestone", Milestone.history.all(), "commitment_id"),
                ("assessment", Assessment.history.all(), "commitment_id")]

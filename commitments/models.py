@@ -4,13 +4,22 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from reviews.scales import Completion, OpenGovernment, PotentialForResults, PotentialImpact, YesNo
 
-STORED_RATING_FIELDS = ("irm_midterm_completion", "irm_completion", "irm_potential_impact",
-                        "irm_potential_for_results", "irm_open_government")
+from . import progress
+
+# The IRM's ratings stored on each commitment, named as reviews.ratings.RULES names their rules.
+STORED_RATING_FIELDS = ("mid_term_completion", "end_of_term_completion", "potential_impact",
+                        "potential_for_results", "did_it_open_government")
+# Relevance to the four OGP values: a flag each on a commitment (and a rating each on an assessment).
+OGP_VALUE_FIELDS = ("access_to_information", "civic_participation", "public_accountability",
+                    "technology_innovation")
+DESCRIPTION_SECTION_FIELDS = ("problem", "main_objective", "brief_description", "ogp_challenge",
+                              "relevance", "ambition")
 
 
 def _stored_rating(verbose_name, scale):
@@ -124,20 +133,12 @@ class CommitmentQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status=Commitment.Status.ACTIVE)
 
-    def with_irm_summary(self):
-        """Annotate the IRM's mid-term and end-of-term completion, as stored by reviews.ratings
-        (None: no report of the stage assessed the commitment), under the names lists use."""
-        return self.annotate(mid_term_completion=F("irm_midterm_completion"),
-                             end_of_term_completion=F("irm_completion"))
-
     def with_progress(self):
-        """with_irm_summary() plus the self-reported progress counts and progress_disagrees.
+        """Each commitment with its IRM's latest completion and progress_disagrees.
 
         The rule is in commitments/progress.py, stated on the commitment page.
         """
-        from .progress import annotate
-
-        return annotate(self.with_irm_summary())
+        return progress.annotate(self)
 
 
 class Commitment(models.Model):
@@ -191,15 +192,15 @@ class Commitment(models.Model):
     carried_forward = models.CharField(_("carried forward"), max_length=3, choices=YesNo.choices,
                                        default=YesNo.ND)
     ogp_url = models.URLField(_("OGP page"), max_length=500, blank=True)
-    # The IRM's ratings by reviews.models.latest_assessment_value, stored by reviews.ratings when
+    # The IRM's ratings by the rules of reviews/ratings.py, stored by commitments/stored.py when
     # assessments or reports change, so lists filter, sort and count by them without subqueries.
-    # NULL: no report of the kind assessed the commitment (or none rated it).
-    irm_midterm_completion = _stored_rating(_("IRM mid-term completion"), Completion)
-    irm_completion = _stored_rating(_("IRM end-of-term completion"), Completion)
-    irm_potential_impact = _stored_rating(_("IRM potential impact"), PotentialImpact)
-    irm_potential_for_results = _stored_rating(_("IRM potential for results"), PotentialForResults)
-    irm_open_government = _stored_rating(_("IRM did it open government"), OpenGovernment)
-    # The milestones progress.py counts (withdrawn ones aside), stored on every milestone write
+    # NULL: no report of the stage assessed the commitment (or none rated it).
+    mid_term_completion = _stored_rating(_("IRM mid-term completion"), Completion)
+    end_of_term_completion = _stored_rating(_("IRM end-of-term completion"), Completion)
+    potential_impact = _stored_rating(_("IRM potential impact"), PotentialImpact)
+    potential_for_results = _stored_rating(_("IRM potential for results"), PotentialForResults)
+    did_it_open_government = _stored_rating(_("IRM did it open government"), OpenGovernment)
+    # The milestones progress.py counts (withdrawn ones aside), stored (stored.py) on every milestone write
     # so a list filters and counts "progress disagrees" without a subquery per row.
     milestones_counted = models.PositiveIntegerField(_("milestones counted"), default=0, editable=False)
     milestones_complete = models.PositiveIntegerField(_("milestones complete"), default=0, editable=False)
@@ -253,10 +254,10 @@ class Commitment(models.Model):
                 for name in DESCRIPTION_SECTION_FIELDS if getattr(self, name)]
 
 
-OGP_VALUE_FIELDS = ("access_to_information", "civic_participation", "public_accountability",
-                    "technology_innovation")
-DESCRIPTION_SECTION_FIELDS = ("problem", "main_objective", "brief_description", "ogp_challenge",
-                              "relevance", "ambition")
+def ogp_value_choices() -> list[tuple[str, str]]:
+    """(slug as OGP's site spells it, label) of each OGP value: "access-to-information"."""
+    return [(name.replace("_", "-"), capfirst(Commitment._meta.get_field(name).verbose_name))
+            for name in OGP_VALUE_FIELDS]
 
 
 class Milestone(models.Model):

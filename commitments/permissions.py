@@ -12,6 +12,8 @@ Django's own model permissions are not enough for the first role, since they can
 
 from django.db.models import QuerySet
 
+from .models import StaffMembership
+
 REVIEWERS_GROUP = "IRM reviewers"
 SECRETARIAT_AUTHOR = "Secretariat"
 
@@ -24,8 +26,6 @@ def member_ids(user) -> frozenset[int]:
         return frozenset()
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        from .models import StaffMembership
-
         cached = frozenset(StaffMembership.objects.filter(user=user).values_list("member_id", flat=True))
         setattr(user, _CACHE_ATTR, cached)
     return cached

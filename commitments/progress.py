@@ -17,8 +17,6 @@ from django.utils.translation import gettext_lazy as _
 
 from reviews.scales import Completion
 
-from . import stored
-
 RULE = _("Progress is the share of a commitment's milestones marked complete (withdrawn milestones "
          "are not counted): all of them is Complete, at least half Substantial, any complete or under "
          "way Limited, none Not started. It is flagged when it and the IRM's latest completion "
@@ -42,10 +40,10 @@ def level(counted: int, complete: int, under_way: int) -> str | None:
     return Completion.NOT_STARTED
 
 
-def disagrees(self_level: str | None, irm_completion: str | None) -> bool:
-    if self_level is None or irm_completion not in RATED:
+def disagrees(self_level: str | None, irm_latest: str | None) -> bool:
+    if self_level is None or irm_latest not in RATED:
         return False
-    return (self_level in HIGH) != (irm_completion in HIGH)
+    return (self_level in HIGH) != (irm_latest in HIGH)
 
 
 @dataclass
@@ -86,50 +84,34 @@ class Progress:
         return self.label(self.end_of_term)
 
 
-def for_commitment(commitment, milestones=None, mid_term=None, end_of_term=None) -> Progress:
-    """Progress of one commitment from its (prefetched) milestones and the IRM's completion.
-
-    The IRM values default to with_irm_summary()'s annotations when the commitment has them.
-    """
+def for_commitment(commitment, milestones=None) -> Progress:
+    """Progress of one commitment from its (prefetched) milestones and its stored IRM completion."""
     milestones = list(commitment.milestones.all() if milestones is None else milestones)
     counted = [m for m in milestones if m.status != Completion.WITHDRAWN]
     complete = sum(m.status == Completion.COMPLETE for m in counted)
     under_way = sum(m.status in UNDER_WAY for m in counted)
-    if mid_term is None:
-        mid_term = getattr(commitment, "mid_term_completion", None)
-    if end_of_term is None:
-        end_of_term = getattr(commitment, "end_of_term_completion", None)
-    return Progress(len(counted), complete, level(len(counted), complete, under_way), mid_term, end_of_term)
+    return Progress(len(counted), complete, level(len(counted), complete, under_way),
+                    commitment.mid_term_completion, commitment.end_of_term_completion)
 
 
-def _milestone_count(condition: Q, milestone_model):
-    return Coalesce(Subquery(
-        milestone_model.objects.filter(condition, commitment=OuterRef("pk"))
-        .exclude(status=Completion.WITHDRAWN)
-        .values("commitment").annotate(n=Count("pk")).values("n"), output_field=IntegerField()), 0)
+def milestone_count_expressions(milestone_model) -> dict:
+    """The stored counts (Commitment.milestones_counted, milestones_complete) by the rule above, as
+    correlated subqueries on the outer commitment: commitments/stored.py writes them."""
+    def count(condition):
+        return Coalesce(Subquery(
+            milestone_model.objects.filter(condition, commitment=OuterRef("pk"))
+            .exclude(status=Completion.WITHDRAWN)
+            .values("commitment").annotate(n=Count("pk")).values("n"), output_field=IntegerField()), 0)
 
-
-def refresh_milestone_counts(commitment_ids=None, commitment_model=None, milestone_model=None) -> None:
-    """Store Commitment.milestones_counted and milestones_complete, counted by the rule above, for
-    these commitments (None: all; a migration passes its historical models). Milestone saves and
-    deletes call it (signals.py); bulk writers call it themselves."""
-    from .models import Commitment, Milestone
-
-    milestone_model = milestone_model or Milestone
-    stored.update(commitment_model or Commitment, commitment_ids,
-                  {"milestones_counted": _milestone_count(Q(), milestone_model),
-                   "milestones_complete": _milestone_count(Q(status=Completion.COMPLETE), milestone_model)})
+    return {"milestones_counted": count(Q()), "milestones_complete": count(Q(status=Completion.COMPLETE))}
 
 
 def annotate(queryset, method="annotate"):
     """Add the IRM's latest completion and progress_disagrees, from the stored milestone counts.
 
     The same rule as level() and disagrees(), in SQL, so a list can filter on the flag; with
-    method="alias" the values are computed only where a filter uses them. Expects
-    with_irm_summary()'s annotations, and adds them when they are missing.
+    method="alias" the values are computed only where a filter uses them.
     """
-    if "end_of_term_completion" not in queryset.query.annotations:
-        queryset = queryset.with_irm_summary()
     add = getattr(queryset, method)
     irm_latest = Case(When(end_of_term_completion__in=RATED, then=F("end_of_term_completion")),
                       default=F("mid_term_completion"), output_field=models.CharField())

@@ -6,9 +6,7 @@ from collections.abc import Iterable
 
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connection
-from django.db.models import F, Func, Prefetch, Q, QuerySet
-
-from . import stored
+from django.db.models import F, Func, Q, QuerySet
 
 # A search needs no more than this; longer input is cut (the list page says so).
 MAX_QUERY_LENGTH = 200
@@ -89,48 +87,3 @@ def search(queryset: QuerySet, text: str) -> QuerySet:
     for word in query_words:
         condition &= Q(search_text__contains=word)
     return queryset.filter(condition)
-
-
-def refresh_search_text(commitments) -> int:
-    """(Re)compute Commitment.search_text for a queryset, or an iterable of commitments or pks.
-
-    Writes with bulk_update, so neither updated_at, nor the version, nor history change: the
-    search text is derived data. Returns how many commitments changed.
-    """
-    from commitments.models import Commitment, Institution
-
-    changed = 0
-    for ids in stored.batches(stored.commitment_ids(commitments)):
-        batch = (Commitment.objects.filter(pk__in=ids)
-                 .select_related("lead_institution")
-                 .prefetch_related(Prefetch("supporting_institutions",
-                                            queryset=Institution.objects.only("name")))
-                 .only("search_text", "lead_institution__name", *SEARCHED_FIELDS))
-        stale = []
-        for commitment in batch:
-            text = build_search_text(commitment, institution_names(commitment))
-            if text != commitment.search_text:
-                commitment.search_text = text
-                stale.append(commitment)
-        Commitment.objects.bulk_update(stale, ["search_text"])
-        changed += len(stale)
-    return changed
-
-
-def institution_names(commitment) -> list[str]:
-    """The lead and supporting institutions' names (prefetched, or read from the database)."""
-    from commitments.models import Institution
-
-    names = []
-    if commitment.lead_institution_id:
-        # loaddata may save a commitment before its institution (a dangling id until then):
-        # the institution's own save refreshes the commitment (see signals).
-        try:
-            lead = commitment.lead_institution
-        except Institution.DoesNotExist:
-            lead = None
-        if lead is not None:
-            names.append(lead.name)
-    if commitment.pk:
-        names.extend(institution.name for institution in commitment.supporting_institutions.all())
-    return names

@@ -1,4 +1,11 @@
-"""Writes with a rule: staff roles, and commitment edits checked for permission and for lost updates."""
+"""Writes with a rule: staff roles, and every save of a commitment.
+
+The edit rule, whoever saves (the staff page, the admin, the importer): a change carries a public
+note (needs_note), is recorded in the history with its author, and moves the commitment to its
+next version, so that an editor who loaded an older version is refused (claim_version) rather
+than overwriting what was saved since. commitment_save is the one path of a single save,
+commitments_import the bulk one.
+"""
 
 from dataclasses import dataclass, field
 
@@ -7,6 +14,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from reviews.models import Assessment
 
 from . import history, permissions
 from .models import Commitment, Institution, Member, Milestone, StaffMembership
@@ -62,8 +72,6 @@ def ensure_history_baseline(commitment) -> None:
     if not commitment.history.exists():
         saved = Commitment.objects.get(pk=commitment.pk)
         Commitment.history.bulk_history_create([saved], default_date=saved.created_at)
-    from reviews.models import Assessment
-
     for model in (Milestone, Assessment):
         tracked = set(model.history.filter(commitment_id=commitment.pk).values_list("id", flat=True))
         untracked = [row for row in model.objects.filter(commitment_id=commitment.pk)
@@ -85,9 +93,47 @@ def claim_version(*, commitment, expected_version: int) -> None:
     commitment.version = expected_version + 1
 
 
-def _set_history(instance, user, note):
+def needs_note(changed: bool, note: str) -> bool:
+    """A change without its public note is refused (the staff page's, the admin's forms, the service)."""
+    return changed and not (note or "").strip()
+
+
+def set_history(instance, user, note):
+    """The author and note the history records for the instance's next save or delete."""
     instance._history_user = user
-    instance._change_reason = note
+    instance._change_reason = (note or "").strip()
+
+
+def begin_edit(*, commitment: Commitment, expected_version: int) -> None:
+    """The edit rule's first step, before any value is checked or saved: the history's baseline, and
+    the commitment's next version claimed (StaleEdit when someone saved since expected_version).
+    Call it inside the transaction of the save: a refusal after it rolls the version back."""
+    ensure_history_baseline(commitment)
+    claim_version(commitment=commitment, expected_version=expected_version)
+
+
+@transaction.atomic
+def commitment_save(*, commitment: Commitment, user, note: str, expected_version: int) -> None:
+    """Save an edited commitment by the edit rule: begin_edit, then the note and author in its history.
+
+    The caller has validated the values and checked needs_note (the admin's form).
+    """
+    begin_edit(commitment=commitment, expected_version=expected_version)
+    set_history(commitment, user, note)
+    commitment.save()
+
+
+def commitments_import(to_create, to_update, fields, *, user, note: str, when, batch_size: int) -> None:
+    """Write commitments in bulk by the edit rule, with their history: each updated one moves to its
+    next version, dated `when` (an import: the file is the note; no editor holds a version)."""
+    for commitment in to_update:
+        commitment.version += 1
+        commitment.updated_at = when
+    fields = {*fields, "version", "updated_at"}
+    history = {"default_user": user, "default_change_reason": note, "default_date": when}
+    bulk_create_with_history(to_create, Commitment, batch_size=batch_size, **history)
+    if to_update:
+        bulk_update_with_history(to_update, Commitment, sorted(fields), batch_size=batch_size, **history)
 
 
 def _apply(instance, data) -> list[str]:
@@ -111,17 +157,16 @@ def commitment_update(*, commitment: Commitment, user, data: dict, note: str, ex
         raise PermissionDenied
     if any(change.milestone.commitment_id != commitment.pk for change in milestones):
         raise PermissionDenied
-    ensure_history_baseline(commitment)
-    claim_version(commitment=commitment, expected_version=expected_version)
+    begin_edit(commitment=commitment, expected_version=expected_version)
 
     saved = []
     errors = {}
     changed_fields = _apply(commitment, data)
-    if changed_fields and not note.strip():
+    if needs_note(bool(changed_fields), note):
         errors["note"] = [NOTE_REQUIRED_MESSAGE]
     for change in milestones:
         change.changed = _apply(change.milestone, change.data)
-        if change.changed and not change.note.strip():
+        if needs_note(bool(change.changed), change.note):
             errors[f"milestone-{change.milestone.pk}-note"] = [NOTE_REQUIRED_MESSAGE]
     if errors:
         raise ValidationError(errors)
@@ -129,14 +174,14 @@ def commitment_update(*, commitment: Commitment, user, data: dict, note: str, ex
         raise ValidationError(NOTHING_CHANGED_MESSAGE)  # rolls the version back too
 
     # The commitment is saved even without changes of its own: its new version is the lock.
-    _set_history(commitment, user, note.strip() if changed_fields else "")
+    set_history(commitment, user, note if changed_fields else "")
     commitment.full_clean()
     commitment.save()
     if changed_fields:
         saved.append(str(_("Commitment")))
     for change in milestones:
         if change.changed:
-            _set_history(change.milestone, user, change.note.strip())
+            set_history(change.milestone, user, change.note)
             change.milestone.full_clean()
             change.milestone.save()
             saved.append(str(_("Milestone %(order)s") % {"order": change.milestone.order}))

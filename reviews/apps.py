@@ -6,9 +6,4 @@ class ReviewsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "reviews"
     verbose_name = _("IRM reviews")
-
-    def ready(self):
-        # Assessment and report writes refresh the IRM ratings stored on each commitment.
-        from .ratings import connect_signals
-
-        connect_signals()
+    # Assessment and report writes refresh the ratings stored on commitments: commitments/stored.py.

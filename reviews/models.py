@@ -9,7 +9,6 @@ from simple_history.models import HistoricalRecords
 from commitments.models import ActionPlan, Commitment
 
 from .scales import (
-    ND,
     ChangeInCompletion,
     Completion,
     EarlyResults,
@@ -141,30 +140,3 @@ class Assessment(models.Model):
     @property
     def is_end_of_term(self) -> bool:
         return self.report.kind in IRMReport.END_OF_TERM_KINDS
-
-
-def latest_assessment_value(field: str, *, kinds=None, rated_only: bool = False,
-                            model=None) -> models.Subquery:
-    """The outer commitment's value of one assessment field in its latest report, as a correlated
-    subquery (None when no report qualifies): kinds limits the reports, rated_only skips ND.
-
-    With first_assessment_value, the rules for a commitment's IRM ratings: reviews.ratings
-    stores their results on each commitment, which the list's columns, its filters and the IRM
-    summaries read. `model` is Assessment, or its historical version in a migration.
-    """
-    return _assessment_value(field, kinds, rated_only, model, ("-report__publication_year", "-pk"))
-
-
-def first_assessment_value(field: str, *, kinds=None, rated_only: bool = False,
-                           model=None) -> models.Subquery:
-    """As latest_assessment_value, from the commitment's earliest report."""
-    return _assessment_value(field, kinds, rated_only, model, ("report__publication_year", "pk"))
-
-
-def _assessment_value(field, kinds, rated_only, model, order) -> models.Subquery:
-    assessments = (model or Assessment).objects.filter(commitment=models.OuterRef("pk"))
-    if kinds:
-        assessments = assessments.filter(report__kind__in=kinds)
-    if rated_only:
-        assessments = assessments.exclude(**{field: ND})
-    return models.Subquery(assessments.order_by(*order).values(field)[:1])

@@ -1,76 +1,117 @@
-"""The IRM ratings each commitment carries for lists, filters and summaries, and how they stay current.
+"""The IRM's ratings of a commitment: which assessment each finding is read from, in SQL and in Python.
 
-A list of 100,000 commitments filtered, sorted and counted by completion cannot look up each
-commitment's latest report in a subquery per row (seconds per facet). So the rule
-(reviews.models.latest_assessment_value) is applied when the data changes, and its results are
-stored on the commitment: the fields of STORED_RATINGS, NULL when no report qualifies. Every
-save or delete of an assessment or a report refreshes the commitments it concerns (receivers
-below); bulk writers (the importer, generate_demo_data) call refresh() themselves.
+Each finding comes from the report of the stage where the IRM makes it: completion at mid-term
+from the latest mid-term report; completion at end of term and "did it open government?" from
+the latest end-of-term (or results) report; the design ratings (potential impact, potential for
+results) from the earliest report that rated the design (the IRM rates design first, in the
+progress report or action plan review; later reports restate it), or, when none did, the
+earliest report's own code (ND, NR, NA). "Latest" and "earliest" order reports by publication
+year, a report without a year counting as the oldest, then by the assessment's id.
+
+RULES holds each rule once. `expressions()` writes them as correlated subqueries, which
+commitments/stored.py stores on every commitment (fields named as RULES' keys) so that lists
+filter, sort and count by them; `value()` applies the same rule to a commitment's assessments in
+Python, for pages that already hold them. tests/reviews/test_ratings.py checks both agree.
 """
 
+from dataclasses import dataclass
+
+from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.db.models.signals import post_delete, post_save, pre_save
 
-from commitments import stored
-from commitments.models import Commitment
+from .models import Assessment, IRMReport
+from .scales import ND
 
-from .models import Assessment, IRMReport, first_assessment_value, latest_assessment_value
+MID_TERM = "mid-term"
+END_OF_TERM = "end-of-term"
+DESIGN = "design"
 
-# Commitment field -> (assessment field, report kinds: None for any, whether it is a design rating).
-# Each finding comes from the report of the stage where the IRM makes it: completion at mid-term
-# from the latest mid-term report; completion at end of term and "did it open government?" from
-# the latest end-of-term (or results) report; the design ratings from the earliest report that
-# rated the design (the IRM rates design first, in the progress report or action plan review;
-# later reports restate it), or when none did, the earliest report's own code (ND, NR, NA).
-STORED_RATINGS = {
-    "irm_midterm_completion": ("completion", IRMReport.MID_TERM_KINDS, False),
-    "irm_completion": ("completion", IRMReport.END_OF_TERM_KINDS, False),
-    "irm_potential_impact": ("potential_impact", None, True),
-    "irm_potential_for_results": ("potential_for_results", None, True),
-    "irm_open_government": ("did_it_open_government", IRMReport.END_OF_TERM_KINDS, False),
+# The report kinds of each stage; the design reading may come from any report.
+STAGE_KINDS = {MID_TERM: IRMReport.MID_TERM_KINDS, END_OF_TERM: IRMReport.END_OF_TERM_KINDS, DESIGN: None}
+
+
+@dataclass(frozen=True)
+class Rule:
+    source: str  # the assessment field the rating is read from
+    stage: str  # MID_TERM, END_OF_TERM: its latest report; DESIGN: the earliest that rated it
+
+    @property
+    def kinds(self):
+        return STAGE_KINDS[self.stage]
+
+
+# Commitment field (and summary measure) -> its rule.
+RULES = {
+    "mid_term_completion": Rule("completion", MID_TERM),
+    "end_of_term_completion": Rule("completion", END_OF_TERM),
+    "potential_impact": Rule("potential_impact", DESIGN),
+    "potential_for_results": Rule("potential_for_results", DESIGN),
+    "did_it_open_government": Rule("did_it_open_government", END_OF_TERM),
 }
 
 
-def rating_expressions(assessment_model=Assessment) -> dict:
-    """Each stored rating's correlated subquery (a migration passes its historical model)."""
-    expressions = {}
-    for field, (source, kinds, design) in STORED_RATINGS.items():
-        if design:
-            expressions[field] = Coalesce(
-                first_assessment_value(source, kinds=kinds, rated_only=True, model=assessment_model),
-                first_assessment_value(source, kinds=kinds, model=assessment_model))
-        else:
-            expressions[field] = latest_assessment_value(source, kinds=kinds, model=assessment_model)
-    return expressions
+# SQL ----------------------------------------------------------------------------------------------
+
+def _ordered(assessments, latest_first: bool):
+    year = F("report__publication_year")
+    if latest_first:
+        return assessments.order_by(year.desc(nulls_last=True), "-pk")
+    return assessments.order_by(year.asc(nulls_first=True), "pk")
 
 
-def refresh(commitments=None, commitment_model=Commitment, assessment_model=Assessment) -> None:
-    """Recompute the stored ratings of these commitments (ids, or a queryset of commitments; None:
-    all of them)."""
-    stored.update(commitment_model, commitments, rating_expressions(assessment_model))
+def latest_value(source: str, stage: str, *, assessment_model=None) -> Subquery:
+    """The outer commitment's value of one assessment field in its latest report of the stage
+    (None when no report of the stage assessed it), as a correlated subquery."""
+    assessments = (assessment_model or Assessment).objects.filter(commitment=OuterRef("pk"))
+    if STAGE_KINDS[stage]:
+        assessments = assessments.filter(report__kind__in=STAGE_KINDS[stage])
+    return Subquery(_ordered(assessments, latest_first=True).values(source)[:1])
 
 
-# Receivers --------------------------------------------------------------------------------------
-
-def _assessment_saved(sender, instance, raw, **kwargs):
-    # Also on raw saves: loaddata writes assessments after the commitments they rate.
-    refresh(stored.concerned_commitments(instance))
-
-
-def _assessment_deleted(sender, instance, **kwargs):
-    refresh([instance.commitment_id])
+def _design_value(source: str, assessment_model) -> Coalesce:
+    assessments = (assessment_model or Assessment).objects.filter(commitment=OuterRef("pk"))
+    rated = assessments.exclude(**{source: ND})
+    return Coalesce(Subquery(_ordered(rated, latest_first=False).values(source)[:1]),
+                    Subquery(_ordered(assessments, latest_first=False).values(source)[:1]))
 
 
-def _report_saved(sender, instance, created, **kwargs):
-    # A report's kind or year decides which report is the latest: its commitments may change.
-    if not created:
-        refresh(list(Assessment.objects.filter(report=instance).values_list("commitment_id", flat=True)))
+def expression(rule: Rule, *, assessment_model=None):
+    """The rule as a correlated subquery on the outer commitment (a migration passes its model)."""
+    if rule.stage == DESIGN:
+        return _design_value(rule.source, assessment_model)
+    return latest_value(rule.source, rule.stage, assessment_model=assessment_model)
 
 
-def connect_signals() -> None:
-    """Called from the app's ready(). A report's delete deletes its assessments, which refresh."""
-    pre_save.connect(stored.remember_commitment, sender=Assessment,
-                     dispatch_uid="ratings_assessment_pre_save")
-    post_save.connect(_assessment_saved, sender=Assessment, dispatch_uid="ratings_assessment_save")
-    post_delete.connect(_assessment_deleted, sender=Assessment, dispatch_uid="ratings_assessment_delete")
-    post_save.connect(_report_saved, sender=IRMReport, dispatch_uid="ratings_report_save")
+def expressions(*, assessment_model=None) -> dict:
+    """Every stored rating's subquery, by commitment field."""
+    return {name: expression(rule, assessment_model=assessment_model) for name, rule in RULES.items()}
+
+
+# Python -------------------------------------------------------------------------------------------
+
+def _key(assessment):
+    year = assessment.report.publication_year
+    return (year is not None, year or 0, assessment.pk)
+
+
+def latest_assessment(assessments, stage: str):
+    """The assessment of the commitment's latest report of the stage, or None."""
+    kinds = STAGE_KINDS[stage]
+    of_stage = [a for a in assessments if kinds is None or a.report.kind in kinds]
+    return max(of_stage, key=_key) if of_stage else None
+
+
+def earliest_assessment(assessments):
+    """The assessment of the commitment's earliest report, or None."""
+    return min(assessments, key=_key) if assessments else None
+
+
+def value(rule: Rule, assessments):
+    """The rule applied to a commitment's assessments (with their reports): what expression() gives."""
+    assessments = list(assessments)
+    if rule.stage == DESIGN:
+        rated = [a for a in assessments if getattr(a, rule.source) != ND]
+        chosen = earliest_assessment(rated) or earliest_assessment(assessments)
+    else:
+        chosen = latest_assessment(assessments, rule.stage)
+    return getattr(chosen, rule.source) if chosen else None

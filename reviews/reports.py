@@ -10,11 +10,10 @@ from io import BytesIO
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from ogptracker.spreadsheets import xlsx_cell
+
 from .charts import bar_chart
 from .summaries import IRMSummary, Row
-
-# Spreadsheets run cells starting with these as formulas; a leading apostrophe keeps them text.
-FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 
 @dataclass
@@ -85,13 +84,6 @@ def report_sections(summary: IRMSummary) -> list[ReportSection]:
             for key in keys]
 
 
-def neutralise(value):
-    """A cell value a spreadsheet will show as text, never run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
 def report_workbook(*, title: str, summary: IRMSummary, by_plan: list[tuple] | None = None) -> bytes:
     """The report's tables as an XLSX file: key figures, one sheet per measure, then (for a member)
     the figures by action plan."""
@@ -99,25 +91,25 @@ def report_workbook(*, title: str, summary: IRMSummary, by_plan: list[tuple] | N
     level, commitments, share_header = _("Level"), _("Commitments"), _("Share of commitments (%)")
 
     sheet = workbook.create_sheet(sheet_name(_("Key figures")))
-    sheet.append([neutralise(title)])
+    sheet.append([xlsx_cell(title)])
     sheet.append([_("Figure"), commitments, share_header])
     for figure in key_figures(summary):
-        sheet.append([neutralise(figure.label), figure.count, figure.share])
+        sheet.append([xlsx_cell(figure.label), figure.count, figure.share])
 
     for index, section in enumerate(report_sections(summary), start=1):
         # Numbered, so names stay unique once cut short; the full title is the first row.
         sheet = workbook.create_sheet(sheet_name(f"{index} {section.title}"))
-        sheet.append([neutralise(section.title)])
+        sheet.append([xlsx_cell(section.title)])
         sheet.append([level, commitments, share_header])
         for row in section.rows:
-            sheet.append([neutralise(row.label), row.count, row.share])
+            sheet.append([xlsx_cell(row.label), row.count, row.share])
 
     if by_plan is not None:
         sheet = workbook.create_sheet(sheet_name(_("By action plan")))
-        sheet.append([neutralise(title)])
+        sheet.append([xlsx_cell(title)])
         sheet.append(plan_columns())
         for row in by_plan:
-            sheet.append([neutralise(row[0]), *row[1:]])
+            sheet.append([xlsx_cell(row[0]), *row[1:]])
 
     output = BytesIO()
     workbook.save(output)

@@ -6,7 +6,7 @@ completion and "did it open government?" from its latest end-of-term (or results
 design reading (potential impact, potential for results) from the earliest report that rated the
 design (reviews.ratings, the same rules as the list's filters). A commitment without such a report
 counts as "not assessed", distinct from the IRM's own "no data" / "not reviewed" / "not
-applicable" codes. The ratings reviews.ratings stores on each commitment are read as stored.
+applicable" codes. The ratings stored on each commitment (reviews.ratings.RULES) are read as stored.
 
 Everything comes from one GROUP BY query over commitments (grouped by action plan and by every
 measure), whatever the number of plans and commitments; the tallies are summed in Python.
@@ -15,12 +15,13 @@ measure), whatever the number of plans and commitments; the tallies are summed i
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from commitments.models import ActionPlan, Commitment
 
-from .models import IRMReport, latest_assessment_value
+from . import ratings
+from .ratings import DESIGN, END_OF_TERM, MID_TERM
 from .scales import (
     MISSING_CODES,
     ChangeInCompletion,
@@ -34,10 +35,6 @@ from .scales import (
 # The label of commitments that no report of the right stage assessed.
 NOT_ASSESSED = None
 NOT_ASSESSED_LABEL = _("Not assessed")
-
-MID_TERM = "mid-term"
-END_OF_TERM = "end-of-term"
-DESIGN = "design"
 
 
 @dataclass(frozen=True)
@@ -71,27 +68,12 @@ MEASURES = (
 MEASURES_BY_KEY = {measure.key: measure for measure in MEASURES}
 
 
-# Measures the commitment stores (reviews.ratings), by key: read without a subquery.
-STORED = {
-    "mid_term_completion": "irm_midterm_completion",
-    "end_of_term_completion": "irm_completion",
-    "did_it_open_government": "irm_open_government",
-    "potential_impact": "irm_potential_impact",
-    "potential_for_results": "irm_potential_for_results",
-}
-
-
-def stage_value(measure):
-    """A commitment's value of one measure: stored, or from the latest report of its stage."""
-    if measure.key in STORED:
-        return F(STORED[measure.key])
-    kinds = IRMReport.MID_TERM_KINDS if measure.stage == MID_TERM else IRMReport.END_OF_TERM_KINDS
-    return latest_assessment_value(measure.field, kinds=kinds)
-
-
 def annotate_measures(commitments: QuerySet) -> QuerySet:
-    """Annotate each commitment with the value of every measure (None when not assessed)."""
-    return commitments.annotate(**{measure.key: stage_value(measure) for measure in MEASURES})
+    """Each commitment with the value of every measure (None when not assessed): the measures the
+    commitment stores (ratings.RULES) are its fields of the same name, the others come from the
+    latest report of their stage."""
+    return commitments.annotate(**{measure.key: ratings.latest_value(measure.field, measure.stage)
+                                   for measure in MEASURES if measure.key not in ratings.RULES})
 
 
 @dataclass(frozen=True)

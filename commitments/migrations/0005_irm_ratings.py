@@ -2,13 +2,19 @@
 
 from django.db import migrations, models
 
+from reviews.ratings import expressions
+
+# The fields' names until migration 0007 gave them the names of reviews.ratings.RULES.
+NAMES_HERE = {"mid_term_completion": "irm_midterm_completion", "end_of_term_completion": "irm_completion",
+              "potential_impact": "irm_potential_impact", "potential_for_results": "irm_potential_for_results",
+              "did_it_open_government": "irm_open_government"}
+
 
 def store_ratings(apps, schema_editor):
-    # The ratings of every commitment already there, by the rule reviews.ratings applies on writes.
-    from reviews.ratings import refresh
-
-    refresh(commitment_model=apps.get_model("commitments", "Commitment"),
-            assessment_model=apps.get_model("reviews", "Assessment"))
+    # The ratings of every commitment already there, by the rules stored.py applies on writes.
+    rules = expressions(assessment_model=apps.get_model("reviews", "Assessment"))
+    apps.get_model("commitments", "Commitment").objects.update(
+        **{NAMES_HERE[name]: expression for name, expression in rules.items()})
 
 
 class Migration(migrations.Migration):

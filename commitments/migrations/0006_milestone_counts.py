@@ -2,11 +2,11 @@
 
 from django.db import migrations, models
 
+from commitments.stored import refresh_milestone_counts
+
 
 def count_milestones(apps, schema_editor):
     # The counts of every commitment already there, by the rule progress.py applies on writes.
-    from commitments.progress import refresh_milestone_counts
-
     refresh_milestone_counts(commitment_model=apps.get_model("commitments", "Commitment"),
                              milestone_model=apps.get_model("commitments", "Milestone"))
 

@@ -6,9 +6,9 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from .. import exports
 from ..filters import CommitmentFilter
 from ..models import Commitment
+from ..ogp import exporting as exports
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

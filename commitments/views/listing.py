@@ -6,14 +6,14 @@ from urllib.parse import urlencode
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import HttpResponse
 from django.template.loader import render_to_string
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from .. import facet_cache
-from ..filters import SORT_CHOICES, CommitmentFilter, base_queryset
+from .. import facets as facet_counts
+from ..filters import SORT_CHOICES, CommitmentFilter
+from ..models import Commitment
+from ..queries import LIST_COLUMNS
 from ..search import clean_query
-from . import rows
 
 PAGE_SIZE = 25
 # Where the facet fieldsets go in the rendered page (see commitment_list). Every value the page
@@ -22,10 +22,10 @@ FIELDSETS_MARKER = "<!--facet-fieldsets-->"
 
 
 def commitment_list(request):
-    filterset = CommitmentFilter(request.GET, queryset=base_queryset(), request=request)
+    filterset = CommitmentFilter(request.GET, queryset=Commitment.objects.all(), request=request)
     notices = filterset.notices()
     # Counting every choice of every filter takes seconds at 100,000 commitments: cached per state.
-    facets = facet_cache.facets(filterset)
+    facets = facet_counts.facets(filterset)
     paginator = ListPaginator(filterset.qs, PAGE_SIZE,
                               known_count=facets.total if facets.count_is_slow else None)
     page = _page(paginator, request.GET.get("page"), notices)
@@ -33,11 +33,12 @@ def commitment_list(request):
     context = {
         "filterset": filterset,
         "fieldsets_marker": mark_safe(FIELDSETS_MARKER),
-        "sort_options": _sort_options(dict(state).get("sort", "identifier")),
+        "sort_choices": SORT_CHOICES,
+        "current_sort": dict(state).get("sort", "identifier"),
         "active_filters": _active_filters(filterset, state),
         "page_obj": page,
         # The page's rows as plain values (counting stays on the queryset without their columns).
-        "rows": rows.list_rows(page.object_list.values(*rows.LIST_COLUMNS)),
+        "rows": list(page.object_list.values(*LIST_COLUMNS)),
         "page_links": _page_links(page, state),
         "sort_headers": _sort_headers(state),
         "notices": notices,
@@ -54,7 +55,7 @@ def commitment_list(request):
 
 
 class ListPaginator(Paginator):
-    """A paginator that takes the number of matches when it is already known (see facet_cache)."""
+    """A paginator that takes the number of matches when it is already known (see facets.py)."""
 
     def __init__(self, object_list, per_page, known_count=None):
         super().__init__(object_list, per_page)
@@ -99,13 +100,6 @@ def _active_filters(filterset, state):
         active.append({"name": name, "label": str(filterset.filters[name].label),
                        "value": filterset.display_value(name, value), "remove_url": _url(others)})
     return active
-
-
-def _sort_options(current) -> str:
-    """The sort menu's <option>s, the current order selected: as the facets' options are made."""
-    return mark_safe("\n".join(  # noqa: S308 - the values are constants, the labels escaped
-        f'<option value="{value}"{" selected" if value == current else ""}>{escape(str(label))}</option>'
-        for value, label in SORT_CHOICES))
 
 
 def _sort_headers(state):

@@ -60,7 +60,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# The list's facet counts (commitments/facet_cache.py) take seconds to compute at 100,000
+# The list's facet counts (commitments/facets.py) take seconds to compute at 100,000
 # commitments: one cache shared by every worker of the machine computes each filter state once,
 # where a per-process cache would compute it once per worker. Several machines share one by
 # pointing CACHE_LOCATION at Redis or Memcached instead (with the matching CACHE_BACKEND).

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.db.models import Count, Q
 
 from commitments.models import Commitment, Milestone
-from commitments.progress import refresh_milestone_counts
+from commitments.stored import refresh_milestone_counts
 from reviews.scales import Completion
 from tests.commitments.factories import CommitmentFactory, MilestoneFactory
 

@@ -11,7 +11,7 @@ from django.utils import translation
 from django.views.defaults import bad_request, server_error
 
 from commitments.models import Commitment
-from commitments.views.pages import commitment_detail_context, commitment_detail_queryset
+from commitments.queries import commitment_detail_context, commitment_detail_queryset
 from reviews.models import IRMReport
 from reviews.scales import ChangeInCompletion, Completion, OpenGovernment, YesNo
 from tests.commitments.factories import (

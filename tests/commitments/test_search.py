@@ -7,7 +7,8 @@ from django.core.management import call_command
 from django.db import connection
 
 from commitments.models import Commitment, Institution
-from commitments.search import MAX_QUERY_LENGTH, clean_query, normalize, refresh_search_text, search, words
+from commitments.search import MAX_QUERY_LENGTH, clean_query, normalize, search, words
+from commitments.stored import refresh_search_text
 from tests.commitments.factories import ActionPlanFactory, CommitmentFactory, InstitutionFactory
 
 

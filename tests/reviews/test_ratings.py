@@ -5,11 +5,12 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from commitments import stored as stored_values
 from commitments.models import STORED_RATING_FIELDS, Commitment
 from reviews import ratings
 from reviews.models import IRMReport
 from tests.commitments.factories import CommitmentFactory
-from tests.commitments.test_import import SAMPLE, run_import
+from tests.commitments.ogp.test_import import SAMPLE, run_import
 from tests.reviews.factories import AssessmentFactory, IRMReportFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +23,7 @@ def stored(commitment):
 def assert_stored_equal_the_rule():
     """Every commitment's stored ratings against the rule's subqueries computed now."""
     fresh = Commitment.objects.annotate(**{f"fresh_{name}": expression
-                                           for name, expression in ratings.rating_expressions().items()})
+                                           for name, expression in ratings.expressions().items()})
     rows = list(fresh.values("identifier", *STORED_RATING_FIELDS,
                              *(f"fresh_{name}" for name in STORED_RATING_FIELDS)))
     assert rows
@@ -46,13 +47,13 @@ def test_saving_assessments_stores_the_latest_report_of_each_stage():
                       potential_impact="ND", did_it_open_government="major")
 
     assert stored(commitment) == {
-        "irm_midterm_completion": "limited",
-        "irm_completion": "substantial",
+        "mid_term_completion": "limited",
+        "end_of_term_completion": "substantial",
         # Design ratings come from the earliest report that rated them (a later ND or restatement
         # does not count); when no report rated the design, the earliest report's code is kept.
-        "irm_potential_impact": "moderate",
-        "irm_potential_for_results": "ND",
-        "irm_open_government": "major",
+        "potential_impact": "moderate",
+        "potential_for_results": "ND",
+        "did_it_open_government": "major",
     }
 
 
@@ -64,14 +65,14 @@ def test_a_report_changing_year_or_being_deleted_changes_which_report_counts():
                               publication_year=2018)
     AssessmentFactory(commitment=commitment, report=first, completion="limited")
     AssessmentFactory(commitment=commitment, report=second, completion="complete")
-    assert stored(commitment)["irm_completion"] == "complete"
+    assert stored(commitment)["end_of_term_completion"] == "complete"
 
     second.publication_year = 2015
     second.save()
-    assert stored(commitment)["irm_completion"] == "limited"
+    assert stored(commitment)["end_of_term_completion"] == "limited"
 
     first.delete()
-    assert stored(commitment)["irm_completion"] == "complete"
+    assert stored(commitment)["end_of_term_completion"] == "complete"
 
 
 def test_editing_moving_and_deleting_an_assessment_refreshes_each_commitment_concerned():
@@ -81,49 +82,50 @@ def test_editing_moving_and_deleting_an_assessment_refreshes_each_commitment_con
 
     assessment.completion = "complete"
     assessment.save()
-    assert stored(commitment)["irm_completion"] == "complete"
+    assert stored(commitment)["end_of_term_completion"] == "complete"
 
     assessment.commitment = other
     assessment.save()
-    assert (stored(commitment)["irm_completion"], stored(other)["irm_completion"]) == (None, "complete")
+    assert (stored(commitment)["end_of_term_completion"], stored(other)["end_of_term_completion"]) == \
+        (None, "complete")
 
     assessment.delete()
-    assert stored(other)["irm_completion"] is None
+    assert stored(other)["end_of_term_completion"] is None
 
 
 def test_the_seed_loads_with_its_ratings(chile):
     cl0050 = Commitment.objects.get(identifier="CL0050")
 
-    assert (cl0050.irm_midterm_completion, cl0050.irm_completion) == ("limited", "substantial")
+    assert (cl0050.mid_term_completion, cl0050.end_of_term_completion) == ("limited", "substantial")
     assert_stored_equal_the_rule()
 
 
 def test_an_import_stores_every_commitments_ratings():
     run_import(SAMPLE)
 
-    assert Commitment.objects.exclude(irm_completion=None).count() > 100
+    assert Commitment.objects.exclude(end_of_term_completion=None).count() > 100
     assert_stored_equal_the_rule()
 
 
 def test_generated_demo_data_stores_its_ratings():
     call_command("generate_demo_data", commitments=80, stdout=StringIO())
 
-    assert Commitment.objects.exclude(irm_potential_impact=None).exists()
+    assert Commitment.objects.exclude(potential_impact=None).exists()
     assert_stored_equal_the_rule()
 
 
 def test_refresh_repairs_ratings_written_around_the_signals():
     call_command("generate_demo_data", commitments=30, stdout=StringIO())
-    Commitment.objects.update(irm_completion="withdrawn", irm_open_government=None)
+    Commitment.objects.update(end_of_term_completion="withdrawn", did_it_open_government=None)
 
-    ratings.refresh()
+    stored_values.refresh_ratings()
 
     assert_stored_equal_the_rule()
 
 
 def test_the_refresh_command_repairs_every_stored_value():
     call_command("generate_demo_data", commitments=30, stdout=StringIO())
-    Commitment.objects.update(irm_completion="withdrawn", milestones_counted=99, search_text="stale")
+    Commitment.objects.update(end_of_term_completion="withdrawn", milestones_counted=99, search_text="stale")
     out = StringIO()
 
     call_command("refresh_stored_values", stdout=out)
@@ -132,3 +134,40 @@ def test_the_refresh_command_repairs_every_stored_value():
     assert_stored_equal_the_rule()
     assert not Commitment.objects.filter(milestones_counted=99).exists()
     assert not Commitment.objects.filter(search_text="stale").exists()
+
+
+def python_ratings(commitment):
+    """Each rule of reviews.ratings applied in Python to the commitment's assessments."""
+    assessments = list(commitment.assessments.select_related("report"))
+    return {name: ratings.value(rule, assessments) for name, rule in ratings.RULES.items()}
+
+
+def test_each_rule_in_python_gives_what_its_sql_gives_on_generated_data():
+    # The demo data uses every kind of report and every value of each scale, ND/NR/NA included.
+    call_command("generate_demo_data", commitments=120, stdout=StringIO())
+
+    commitments = list(Commitment.objects.all())
+    assert commitments
+    for commitment in commitments:
+        assert python_ratings(commitment) == stored(commitment), commitment.identifier
+
+
+def test_python_and_sql_agree_on_reports_without_a_year_and_on_ties():
+    """A report without a year counts as the oldest; two reports of one year go by assessment id."""
+    commitment = CommitmentFactory()
+    plan = commitment.action_plan
+    undated = IRMReportFactory(action_plan=plan, kind=IRMReport.Kind.PROGRESS, publication_year=None)
+    dated = IRMReportFactory(action_plan=plan, kind=IRMReport.Kind.ACTION_PLAN_REVIEW,
+                             publication_year=2019)
+    end = IRMReportFactory(action_plan=plan, kind=IRMReport.Kind.END_OF_TERM, publication_year=2021)
+    results = IRMReportFactory(action_plan=plan, kind=IRMReport.Kind.RESULTS, publication_year=2021)
+    AssessmentFactory(commitment=commitment, report=undated, completion="limited", potential_impact="ND")
+    AssessmentFactory(commitment=commitment, report=dated, completion="complete", potential_impact="moderate")
+    AssessmentFactory(commitment=commitment, report=end, completion="substantial")
+    AssessmentFactory(commitment=commitment, report=results, completion="complete",
+                      did_it_open_government="major")
+
+    assert python_ratings(commitment) == stored(commitment)
+    assert stored(commitment)["mid_term_completion"] == "limited"
+    assert stored(commitment)["end_of_term_completion"] == "complete"
+    assert stored(commitment)["potential_impact"] == "moderate"

@@ -7,8 +7,8 @@ from io import BytesIO
 import pytest
 from openpyxl import load_workbook
 
+from ogptracker.spreadsheets import neutralise
 from reviews.models import IRMReport
-from reviews.reports import neutralise
 from reviews.scales import NR
 from tests.commitments.factories import ActionPlanFactory, CommitmentFactory, MemberFactory
 from tests.reviews.factories import AssessmentFactory, IRMReportFactory

@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from commitments.demo_data import DemoDataGenerator
+from commitments.demo.generator import DemoDataGenerator
 
 
 class Command(BaseCommand):

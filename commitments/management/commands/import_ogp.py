@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from commitments.importers import import_ogp
+from commitments.ogp.writing import import_ogp
 
 
 class Command(BaseCommand):

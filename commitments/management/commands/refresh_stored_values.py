@@ -3,11 +3,8 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from commitments import facet_cache
+from commitments import stored
 from commitments.models import Commitment
-from commitments.progress import refresh_milestone_counts
-from commitments.search import refresh_search_text
-from reviews import ratings
 
 
 class Command(BaseCommand):
@@ -17,9 +14,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         with transaction.atomic():
-            ratings.refresh()
-            refresh_milestone_counts()
-            changed = refresh_search_text(Commitment.objects.all())
-        facet_cache.invalidate()
+            changed = stored.refresh()
         self.stdout.write(f"Refreshed {Commitment.objects.count():,} commitments "
                           f"({changed:,} search texts changed); the list's counts will be recounted.")

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from commitments.models import Commitment, Member
-from commitments.search import refresh_search_text
+from commitments.stored import refresh_search_text
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""The rows of the commitment tables (list, member and plan pages), built in Python from plain values.
+"""Table rows built in Python from plain values: {{ rows|list_rows }} and the like in templates.
 
 A member page shows hundreds of commitments and the list 25 at a time; through the template
 language (a lookup per cell, a {% rating %} tag, a reverse() and a translation per row) the rows
@@ -8,7 +8,9 @@ every value is escaped, and the ratings have the {% rating %} tag's markup.
 
 from html import escape  # what django.utils.html.escape does, without its wrappers: a third of the time
 
+from django import template
 from django.urls import get_script_prefix, reverse
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -17,6 +19,8 @@ from reviews.scales import Completion
 from reviews.templatetags.irm import rating
 
 from ..models import Commitment, Member
+
+register = template.Library()
 
 
 class RowParts:
@@ -75,14 +79,9 @@ def _joined(lines) -> str:
     return mark_safe("\n".join(lines))  # noqa: S308 - see above
 
 
-# The list page's columns (commitments/views/listing.py).
-LIST_COLUMNS = ("identifier", "title", "starred", "status", "action_plan__member__name",
-                "action_plan__title", "action_plan__submission_year", "action_plan__end_year",
-                "lead_institution__name", "mid_term_completion", "end_of_term_completion")
-
-
+@register.filter
 def list_rows(rows) -> str:
-    """The list page's <tr>s, from dicts of LIST_COLUMNS."""
+    """The list page's <tr>s, from dicts of queries.LIST_COLUMNS."""
     parts = RowParts.current()
     return _joined(
         f'<tr>\n      <td class="identifier-cell">{escape(row["identifier"])}</td>\n'
@@ -98,12 +97,9 @@ def list_rows(rows) -> str:
         for row in rows)
 
 
-# A plan's table (_commitment_table.html): these columns, and the first policy area by name.
-PLAN_COLUMNS = ("identifier", "title", "starred", "mid_term_completion", "end_of_term_completion")
-
-
+@register.filter
 def plan_rows(rows) -> str:
-    """A plan table's <tr>s, from dicts of PLAN_COLUMNS and first_area."""
+    """A plan table's <tr>s, from dicts of queries.PLAN_COLUMNS and first_area."""
     parts = RowParts.current()
     return _joined(
         f'<tr>\n      <td>{escape(row["identifier"])}</td>\n'
@@ -115,6 +111,7 @@ def plan_rows(rows) -> str:
         for row in rows)
 
 
+@register.filter
 def member_links(members) -> str:
     """The home page's member <li>s: a link and how many commitments (members_with_counts())."""
     parts = RowParts.current()
@@ -124,6 +121,7 @@ def member_links(members) -> str:
         for member in members)
 
 
+@register.filter
 def member_rows(members) -> str:
     """The member list's <tr>s (members_with_counts())."""
     parts = RowParts.current()
@@ -135,3 +133,24 @@ def member_rows(members) -> str:
         f'      <td class="number">{int(member.action_plan_count)}</td>\n'
         f'      <td class="number">{int(member.commitment_count)}</td>\n    </tr>'
         for member in members)
+
+
+@register.simple_tag
+def other_commitment_items(others, cycle, current_pk) -> str:
+    """The <li>s of one plan's commitments on a commitment page (queries.OtherCommitment): a
+    template loop over a thousand lines costs more than all of the page's queries."""
+    starred = format_html('<span class="star">{}</span> ', _("Starred commitment"))
+    this_one = format_html('<span class="muted">{}</span>', _("(this commitment)"))
+    cycle = escape(str(cycle))  # OGP names a plan's cycle by its year of submission (ActionPlan.cycle)
+    parts = RowParts.current()
+    lines = []
+    for other in others:
+        # escape() on each value, not format_html() per line: a thousand lines add up.
+        if other.pk == current_pk:
+            name = f'<span aria-current="page">{escape(other.title)}</span> {this_one}'
+        else:
+            name = f'<a href="{parts.url(other.identifier)}">{escape(other.title)}</a>'
+        area = f", {escape(other.area)}" if other.area else ""
+        lines.append(f'<li>{starred if other.starred else ""}{name}\n        '
+                     f'<span class="muted">{escape(other.identifier)}, {cycle}{area}</span></li>')
+    return _joined(lines)

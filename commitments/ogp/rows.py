@@ -1,11 +1,11 @@
 """The export's rows built from plain database values, a chunk of commitments at a time.
 
-ogp_columns.export_cell says what each of a row's 171 cells is, from model objects; the importer
+columns.export_cell says what each of a row's 171 cells is, from model objects; the importer
 uses it row by row. An export of 100,000 commitments is 17 million cells, too many for that, so
 this builder reads tuples (values_list) and assembles each row from parts made once: a plan's
 member and plan cells once per plan, an assessment's cells once per assessment, a scale's
 spelling once per value. Only cells with a spelling kept from an import (ogp_extra) go through
-export_cell itself. tests/commitments/test_export_rows.py checks both give the same cells.
+export_cell itself. tests/commitments/ogp/test_export_rows.py checks both give the same cells.
 """
 
 from itertools import islice
@@ -14,10 +14,11 @@ from types import SimpleNamespace
 
 from django.db import transaction
 
+from ogptracker.spreadsheets import neutralise
 from reviews.models import Assessment
 
-from . import ogp_columns as oc
-from .models import ActionPlan, Commitment
+from ..models import ActionPlan, Commitment
+from . import columns as oc
 
 # Kinds whose cells come from a small set of values: their spellings are worked out once each.
 FEW_VALUES = (oc.SCALE, oc.FLAG, oc.STATUS, oc.INT, oc.YEAR, oc.CHOICE)
@@ -79,7 +80,7 @@ class RowBuilder:
     """Builds export rows; with `marked`, texts a spreadsheet would run get a leading ' mark."""
 
     def __init__(self, marked: bool):
-        self.finish = oc.neutralise if marked else str
+        self.finish = neutralise if marked else str
         self.renderers = {column.name: self._renderer(column) for column in oc.COLUMNS}
         self.commitment_cells = [self._commitment_cell(column) for column in COMMITMENT_COLUMNS]
         # Per slot and IRM model: the (renderer, tuple position) of each cell; None: not its model's.
@@ -177,7 +178,7 @@ class RowBuilder:
                       for cell in self.slot_cells[(slot, new_model)]])
 
     def _keep_written(self, row, values, supporting, plan, area_links, slots):
-        """Put back the cells an import kept as written, by ogp_columns' own rule (export_cell)."""
+        """Put back the cells an import kept as written, by columns.py's own rule (export_cell)."""
         commitment = SimpleNamespace(**dict(zip(COMMITMENT_FIELDS, values, strict=True)))
         assessments = {slot: SimpleNamespace(**dict(zip(ASSESSMENT_NAMES, assessment, strict=True)))
                        if assessment else None for slot, assessment in slots.items()}
@@ -221,7 +222,7 @@ def _related(ids):
 
 
 def iter_rows(queryset, chunk_size: int, marked: bool = False):
-    """Each commitment's cells in the order of ogp_columns.COLUMNS."""
+    """Each commitment's cells in the order of columns.COLUMNS."""
     builder = RowBuilder(marked)
     # In a transaction, PostgreSQL's server-side cursor streams rows as they are fetched; outside
     # one (autocommit) Django declares it WITH HOLD, and PostgreSQL then computes and stores the

@@ -26,8 +26,8 @@ from reviews.scales import (
     YesNo,
 )
 
+from ..models import Commitment, Member
 from .dates import format_date, parse_date
-from .models import Commitment, Member
 
 # Where a column's value lives.
 MEMBER, PLAN, COMMITMENT, POLICY_AREA, MID, FINAL, EXTRA = (
@@ -335,29 +335,6 @@ PLAN_ID = "Action Plan ID"
 REQUIRED = (IDENTIFIER, "Country/Locality", "Region", PLAN_ID, "Action Plan Number",
             "Year Of Submission", "Action Plan End Year", "Commitment Title")
 POLICY_AREA_COLUMNS = tuple(column for column in COLUMNS if column.target == POLICY_AREA)
-
-# Spreadsheets run a cell starting with one of these as a formula (CSV injection).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def needs_mark(text: str) -> bool:
-    """Whether a spreadsheet would run the text, or would after a leading ' is taken off.
-
-    The second case makes marking reversible: a text that itself starts with ' and a
-    trigger gets a second mark, so the importer's unmarking gives it back unchanged.
-    """
-    if text.startswith(FORMULA_TRIGGERS):
-        return True
-    return text.startswith("'") and needs_mark(text[1:])
-
-
-def neutralise(text: str) -> str:
-    return "'" + text if needs_mark(text) else text
-
-
-def unneutralise(text: str) -> str:
-    return text[1:] if text.startswith("'") and needs_mark(text[1:]) else text
-
 
 def policy_area_keys(area) -> frozenset:
     """The column keys a policy area answers to: its slug, and its name slugified (an area

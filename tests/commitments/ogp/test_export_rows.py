@@ -5,10 +5,11 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from commitments import export_rows
-from commitments import ogp_columns as oc
 from commitments.models import Commitment
-from tests.commitments.test_import import SAMPLE, run_import
+from commitments.ogp import columns as oc
+from commitments.ogp import rows as export_rows
+from ogptracker.spreadsheets import unneutralise
+from tests.commitments.ogp.test_import import SAMPLE, run_import
 
 
 def cells_from_models(commitment) -> list[str]:
@@ -70,4 +71,4 @@ def test_marked_rows_mark_only_what_a_spreadsheet_would_run(chile):
         "Short Title": ("'+1", "''+1"),
         "Commitment Number": ("-3", "'-3"),
     }
-    assert [oc.unneutralise(cell) for cell in marked] == plain
+    assert [unneutralise(cell) for cell in marked] == plain

@@ -1,160 +1,31 @@
-"""Importing OGP's commitments export (CSV): every row is checked first, then all are written or none.
+"""Writing a checked OGP export: members, plans, institutions, policy areas, IRM reports, then
+commitments and assessments, in bulk, all in one transaction or not at all.
 
-The importer reads the format of OGP's public commitments data (see ogp_columns): members,
-action plans, commitments, institutions, policy areas, IRM reports and their assessments are
-created or updated in bulk, comparing values first so that importing the same file twice
-changes nothing. Used by `manage.py import_ogp` and by the admin's import page.
-
-It reads the file twice, one row at a time, so that its memory does not grow with the rows
-(OGP's rows carry long texts): a first pass checks every row and keeps only the keys and small
-attributes of the members, plans, institutions, policy areas and reports; a second pass, in
-the same transaction as every write, reads the rows again and writes their commitments and
-assessments a batch at a time.
+Values are compared first, so importing the same file twice changes nothing. The second pass
+reads the file again (reading.parsed_rows) and writes its commitments a batch at a time, so
+memory stays flat. Used by `manage.py import_ogp` and by the admin's import page.
 """
 
-import csv
-import io
-import sys
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import defaultdict
 
 from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.text import slugify
-from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from reviews import ratings
 from reviews.models import Assessment, IRMReport
-from reviews.scales import MISSING_CODES
 
-from . import facet_cache
-from . import ogp_columns as oc
-from .models import ActionPlan, Commitment, Institution, Member, PolicyArea
-from .search import refresh_search_text
+from .. import services, stored
+from ..models import OGP_VALUE_FIELDS, ActionPlan, Commitment, Institution, Member, PolicyArea
+from . import columns as oc
+from .reading import FileSummary, ImportResult, RowError, check_file, parsed_rows
 
-# Rows read from the database per query (SQLite allows some thousand parameters per query).
-LOOKUP_BATCH = 500
 # Rows of the file written per batch: the rows of a batch (and their objects) are all that is
 # held in memory at once.
 WRITE_BATCH = 500
-# The export's longest texts run to tens of thousands of characters; csv's default cap is 128 KB.
-csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-
 # The note of the history records an import writes (shown on the public timeline).
 IMPORT_CHANGE_REASON = "Imported from OGP's commitments data"
-# Entity names in the result, in the order they are reported.
-ENTITIES = ("members", "action plans", "institutions", "policy areas", "IRM reports", "commitments",
-            "assessments")
-ENTITY_LABELS = {"members": _("Members"), "action plans": _("Action plans"),
-                 "institutions": _("Institutions"), "policy areas": _("Policy areas"),
-                 "IRM reports": _("IRM reports"), "commitments": _("Commitments"),
-                 "assessments": _("Assessments")}
-
-
-@dataclass(frozen=True)
-class RowError:
-    """Why one row (or the file) was refused: the physical line where the record starts."""
-
-    line: int
-    column: str
-    reason: str
-
-    def __str__(self):
-        where = f"line {self.line}" if self.line else "file"
-        return f"{where}, {self.column}: {self.reason}" if self.column else f"{where}: {self.reason}"
-
-
-@dataclass
-class ImportResult:
-    rows: int = 0
-    created: Counter = field(default_factory=Counter)
-    updated: Counter = field(default_factory=Counter)
-    errors: list[RowError] = field(default_factory=list)
-    unknown_columns: list[str] = field(default_factory=list)
-    dry_run: bool = False
-
-    @property
-    def refused(self) -> bool:
-        return bool(self.errors)
-
-    @property
-    def refused_lines(self) -> list[int]:
-        return sorted({error.line for error in self.errors if error.line})
-
-    def counts(self) -> list[tuple[str, int, int]]:
-        """(translated name, created, updated) per kind of object, for the admin's preview."""
-        return [(ENTITY_LABELS[name], self.created[name], self.updated[name]) for name in ENTITIES]
-
-    def summary(self) -> list[str]:
-        """One line per kind of object: how many were (or would be) created and updated."""
-        return [f"{name}: {self.created[name]} created, {self.updated[name]} updated"
-                for name in ENTITIES]
-
-
-@dataclass
-class ParsedRow:
-    line: int
-    header: "Header"  # shared by every row of the file
-    record: list  # the cells, unmarked, in the header's order
-    values: dict  # modelled column name -> parsed value
-
-    def value(self, name, default=None):
-        return self.values.get(name, default)
-
-    def cell(self, name) -> str:
-        return self.record[self.header.index[name]]
-
-    @property
-    def cells(self):
-        return zip(self.header.names, self.record, strict=True)
-
-    @property
-    def identifier(self) -> str:
-        return self.values[oc.IDENTIFIER]
-
-    @property
-    def member_slug(self) -> str:
-        return slugify(self.values["Country/Locality"])
-
-    @property
-    def plan_id(self) -> str:
-        return self.values[oc.PLAN_ID]
-
-    @property
-    def submission_year(self) -> int:
-        return self.values["Year Of Submission"]
-
-    def slot_columns(self, slot):
-        return self.header.slot_columns[(slot, oc.is_new_model(self.submission_year))]
-
-    def slot_has_values(self, slot) -> bool:
-        """Whether the row holds a finding of that report: a year, a rating or a cluster."""
-        for column in self.slot_columns(slot):
-            value = self.values[column.name]
-            if value not in (None, "") and value not in MISSING_CODES:
-                return True
-        return False
-
-    def slot_year(self, slot):
-        """The report's publication year the row gives, or None."""
-        return next((self.values[column.name] for column in self.slot_columns(slot)
-                     if column.kind == oc.YEAR and self.values[column.name] is not None), None)
-
-
-class Header:
-    """The file's columns, and per report slot and IRM model the modelled columns it has."""
-
-    def __init__(self, names):
-        self.names = tuple(names)
-        self.index = {name: position for position, name in enumerate(self.names)}
-        present = [oc.BY_NAME[name] for name in self.names if name in oc.BY_NAME]
-        self.slot_columns = {
-            (slot, new_model): [column for column in present if column.target == slot
-                                and column.era in (None, new_model)]
-            for slot in (oc.MID, oc.FINAL) for new_model in (False, True)}
 
 
 class _FileChanged(Exception):
@@ -169,7 +40,7 @@ def import_ogp(path, *, dry_run: bool = False, user=None) -> ImportResult:
     result = ImportResult(dry_run=dry_run)
     # Two passes, so that memory does not grow with the rows: all rows are checked before the
     # first write (a bad file is refused whole), and only their keys are kept for the writes.
-    summary = _check_file(path, result)
+    summary = check_file(path, result)
     if result.errors:
         return result
     try:
@@ -184,247 +55,6 @@ def import_ogp(path, *, dry_run: bool = False, user=None) -> ImportResult:
         result.errors.append(RowError(0, "", "the file changed while it was imported"))
     return result
 
-
-# Reading and checking -------------------------------------------------------------------------
-
-MEMBER_COLUMNS = [column.name for column in oc.COLUMNS if column.target == oc.MEMBER]
-PLAN_COLUMNS = [column.name for column in oc.COLUMNS if column.target == oc.PLAN] + ["Country/Locality"]
-
-
-@dataclass
-class FileSummary:
-    """What the first pass keeps of the rows: what the checks across rows and the writes of
-    members, plans, institutions, policy areas and reports need, and no commitment's texts."""
-
-    members: dict = field(default_factory=dict)  # slug -> model field -> value
-    plans: dict = field(default_factory=dict)  # ogp_id -> model field -> value, and "member" slug
-    plan_lines: dict = field(default_factory=dict)  # ogp_id -> (first line, member slug, number)
-    institutions: set = field(default_factory=set)  # names
-    area_columns: list = field(default_factory=list)  # the policy area columns of the file
-    used_areas: set = field(default_factory=set)  # slugs of the areas a row is tagged with
-    reports: dict = field(default_factory=dict)  # (plan ogp_id, kind) -> publication year or None
-    rows: int = 0  # how many rows were added
-
-    def add(self, row: ParsedRow):
-        self.members.setdefault(row.member_slug, {oc.BY_NAME[name].field: row.values[name]
-                                                  for name in MEMBER_COLUMNS if name in row.values})
-        if row.plan_id not in self.plans:
-            values = {oc.BY_NAME[name].field: row.values[name] for name in PLAN_COLUMNS
-                      if name in row.values and oc.BY_NAME[name].target == oc.PLAN}
-            self.plans[row.plan_id] = {**values, "member": row.member_slug}
-            self.plan_lines[row.plan_id] = (row.line, row.member_slug, row.values["Action Plan Number"])
-        if lead := row.value("Lead Institution"):
-            self.institutions.add(lead)
-        self.institutions.update(row.value("Supporting Institution(s)", ()))
-        if self.rows == 0:
-            self.area_columns = [column for column in oc.POLICY_AREA_COLUMNS if column.name in row.values]
-        self.rows += 1
-        self.used_areas.update(column.field for column in self.area_columns if row.values[column.name])
-        self._add_reports(row)
-
-    def _add_reports(self, row):
-        for slot in (oc.MID, oc.FINAL):
-            key = (row.plan_id, oc.slot_kind(slot, row.submission_year))
-            if row.slot_has_values(slot):
-                self.reports.setdefault(key, None)
-            if (year := row.slot_year(slot)) is not None:
-                self.reports[key] = year
-
-
-def _check_file(path, result: ImportResult) -> FileSummary:
-    """First pass: every row is parsed and checked; only the summary of the rows is kept."""
-    summary = FileSummary()
-    consistency = _ConsistencyCheck()
-    seen = {}  # identifier -> line
-    for row in _parsed_rows(path, result):
-        if row.identifier in seen:
-            result.errors.append(RowError(row.line, oc.IDENTIFIER, f"{row.identifier} is already on line "
-                                                                   f"{seen[row.identifier]}"))
-            continue
-        seen[row.identifier] = row.line
-        summary.add(row)
-        consistency.check(row)
-    if result.errors:
-        # The rows that could not be read are reported alone, as they are fixed first.
-        return summary
-    result.errors += consistency.errors
-    _check_against_database(summary, result)
-    return summary
-
-
-def _parsed_rows(path, result: ImportResult):
-    """The file's rows, parsed, one at a time. A row that cannot be parsed is not given: its
-    errors are added to the result (a file that cannot be read at all gives none)."""
-    reader = csv.reader(_lines(path))
-    try:
-        header = next(reader, None)
-        if not header or not any(header):
-            result.errors.append(RowError(1, "", "the file is empty: no header row"))
-            return
-        if _check_header(header, result):
-            return
-        parsed_header = Header(header)
-        start = reader.line_num + 1
-        for record in reader:
-            line, start = start, reader.line_num + 1
-            if not any(cell.strip() for cell in record):
-                continue
-            result.rows += 1
-            if len(record) != len(header):
-                result.errors.append(RowError(line, "", f"has {len(record)} fields where the header has "
-                                                        f"{len(header)}"))
-                continue
-            row = _parse_row(line, parsed_header, record, result)
-            if row is not None:
-                yield row
-    except _NotUTF8 as error:
-        # Refused whole, alone: whatever the rows before it said is beside the point.
-        result.errors[:] = [RowError(error.line, "", "the file is not UTF-8 text (is it a CSV export?)")]
-        result.rows = 0
-        return
-    except csv.Error as error:
-        result.errors.append(RowError(reader.line_num, "", f"unreadable CSV: {error}"))
-        return
-    result.unknown_columns = [name for name in header if name not in oc.BY_NAME]
-
-
-class _NotUTF8(Exception):
-    """A line of the file is not UTF-8: the file is refused whole."""
-
-    def __init__(self, line):
-        super().__init__(line)
-        self.line = line
-
-
-def _lines(path):
-    """The file's lines as text, read one at a time, each ending with its "\\n" (UTF-8, with or
-    without a BOM).
-
-    Only "\\n" ends a line, so a record's line number is its line in any editor; a file whose
-    lines end with "\\r" alone (it has no "\\n") is split by StringIO as csv expects.
-    """
-    with open(path, "rb") as handle:
-        first = handle.readline()
-        # A UTF-8 character never holds the byte of "\n": each line decodes alone.
-        text = _decode(first, 1, "utf-8-sig")
-        if not first.endswith(b"\n"):
-            yield from io.StringIO(text, newline="")
-            return
-        yield text
-        for number, line in enumerate(handle, start=2):
-            yield _decode(line, number)
-
-
-def _decode(line: bytes, number: int, encoding="utf-8") -> str:
-    try:
-        return line.decode(encoding)
-    except UnicodeDecodeError as error:
-        raise _NotUTF8(number + line[:error.start].count(b"\n")) from error
-
-
-def _check_header(header, result) -> bool:
-    refused = False
-    counts = Counter(header)
-    for name, count in counts.items():
-        if count > 1:
-            result.errors.append(RowError(1, name, f"the column appears {count} times"))
-            refused = True
-    for name in oc.REQUIRED:
-        if name not in counts:
-            result.errors.append(RowError(1, name, "required column is missing"))
-            refused = True
-    return refused
-
-
-def _parse_row(line, header, raw, result) -> ParsedRow | None:
-    record = [oc.unneutralise(cell) for cell in raw]
-    cells = dict(zip(header.names, record, strict=True))
-    values, failed = {}, False
-    for name, cell in cells.items():
-        if "\x00" in cell:
-            # PostgreSQL cannot store it, and no real text holds one.
-            result.errors.append(RowError(line, name, "contains a NUL character"))
-            failed = True
-
-    def parse(column):
-        nonlocal failed
-        try:
-            values[column.name] = column.parse(cells[column.name])
-        except ValueError as error:
-            result.errors.append(RowError(line, column.name, str(error)))
-            failed = True
-
-    # The plan's year decides which report columns belong to (see ogp_columns.NEW_MODEL_FROM).
-    parse(oc.BY_NAME["Year Of Submission"])
-    year = values.get("Year Of Submission", 0)
-    for name in cells:
-        column = oc.BY_NAME.get(name)
-        if column is None or name == "Year Of Submission":
-            continue
-        if column.applies_to(year):
-            parse(column)
-    if failed:
-        return None
-    if not slugify(values["Country/Locality"]):
-        result.errors.append(RowError(line, "Country/Locality", "has no letters or digits to name it by"))
-        return None
-    if values["Action Plan End Year"] < values["Year Of Submission"]:
-        result.errors.append(RowError(line, "Action Plan End Year", "is before the year of submission"))
-        return None
-    return ParsedRow(line, header, record, values)
-
-
-class _ConsistencyCheck:
-    """Every row of a member, of a plan, of a plan's report must say the same about it."""
-
-    def __init__(self):
-        self.errors = []
-        self.first = {}  # (entity key, column name) -> (line, value)
-        self.plan_numbers = {}  # (member slug, plan number) -> (plan ogp_id, line)
-
-    def check(self, row):
-        self._agree(("member", row.member_slug), row, MEMBER_COLUMNS)
-        self._agree(("action plan", row.plan_id), row, PLAN_COLUMNS)
-        for column in row.slot_columns(oc.MID) + row.slot_columns(oc.FINAL):
-            if column.kind == oc.YEAR and row.values[column.name] is not None:
-                self._agree(("action plan's report", row.plan_id), row, [column.name])
-        number_key = (row.member_slug, row.values["Action Plan Number"])
-        other = self.plan_numbers.setdefault(number_key, (row.plan_id, row.line))
-        if other[0] != row.plan_id:
-            self.errors.append(RowError(row.line, "Action Plan Number",
-                                        f"plan {row.plan_id} has the number of plan {other[0]} "
-                                        f"(line {other[1]})"))
-
-    def _agree(self, key, row, names):
-        for name in names:
-            if name not in row.values:
-                continue
-            seen = self.first.setdefault((key, name), (row.line, row.values[name]))
-            if seen[1] != row.values[name]:
-                self.errors.append(RowError(row.line, name, f"{row.cell(name)!r} differs from line "
-                                                            f"{seen[0]} for the same {key[0]}"))
-
-
-def _check_against_database(summary: FileSummary, result):
-    """A plan's number must not be another plan's of the same member already in the database."""
-    in_file = set(summary.plan_lines)
-    taken = {}
-    for batch in _batches(sorted(summary.members)):
-        for ogp_id, slug, number in ActionPlan.objects.filter(member__slug__in=batch).values_list(
-                "ogp_id", "member__slug", "number"):
-            if ogp_id not in in_file:
-                taken[(slug, number)] = ogp_id
-    for line, member_slug, number in summary.plan_lines.values():
-        other = taken.get((member_slug, number))
-        if other:
-            result.errors.append(RowError(line, "Action Plan Number",
-                                          f"{number} is already the number of plan {other} of this member"))
-
-
-def _batches(items, size=LOOKUP_BATCH):
-    items = list(items)
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 def _merge(instance, values: dict) -> list[str]:
@@ -454,10 +84,8 @@ COMMITMENT_TEXT_COLUMNS = {column.name: column.field for column in oc.COLUMNS
                                oc.TEXT, oc.SCALE, oc.FLAG, oc.STATUS)}
 # The IRM's reading of the OGP values also fills the commitment's own flags (the export has
 # no other source for them), so the list's value filters work on imported data.
-OGP_VALUE_COLUMNS = {"OGP Value Access To Information": "access_to_information",
-                     "OGP Value Civic Participation": "civic_participation",
-                     "OGP Value Public Accountability": "public_accountability",
-                     "OGP Value Technology": "technology_innovation"}
+OGP_VALUE_COLUMNS = {column.name: column.field for column in oc.COLUMNS
+                     if column.target == oc.MID and column.field in OGP_VALUE_FIELDS}
 
 
 class _Writer:
@@ -481,18 +109,20 @@ class _Writer:
         self.areas = self._write_policy_areas()
         self.reports = self._write_reports()
         changed_ids = self._write_all_commitments()
-        if changed_ids:
-            refresh_search_text(changed_ids)
-        # Bulk writes send no signals: the stored IRM ratings of the file's plans are refreshed
-        # here (a report's year or kind may change which report is a commitment's latest).
+        # Bulk writes send no signals: what is stored on the commitments is refreshed here, the
+        # search text of those written, the IRM ratings of every commitment of the file's plans
+        # (a report's year or kind may change which report is a commitment's latest).
+        stored.refresh(changed_ids, ratings=False, milestone_counts=False)
         plan_ids = [plan.pk for plan in self.plans.values()]
-        ratings.refresh(Commitment.objects.filter(
-            Q(action_plan__in=plan_ids) | Q(assessments__report__action_plan__in=plan_ids)))
-        # Bulk writes send no signals: the list's cached facet counts are stale now.
-        facet_cache.invalidate()
+        stored.refresh(Commitment.objects.filter(
+            Q(action_plan__in=plan_ids) | Q(assessments__report__action_plan__in=plan_ids)),
+            milestone_counts=False, search_text=False)
 
     def _save(self, model, entity, to_create, to_update, fields):
-        if hasattr(model, "history"):
+        if model is Commitment:
+            services.commitments_import(to_create, to_update, fields, user=self.user,
+                                        note=IMPORT_CHANGE_REASON, when=self.now, batch_size=WRITE_BATCH)
+        elif hasattr(model, "history"):
             # Commitments and assessments keep their public change history, in bulk too.
             history = {"default_user": self.user, "default_change_reason": IMPORT_CHANGE_REASON,
                        "default_date": self.now}
@@ -509,7 +139,7 @@ class _Writer:
     def _write_members(self):
         wanted = {slug: dict(values) for slug, values in self.summary.members.items()}
         members = {}
-        for batch in _batches(wanted):
+        for batch in stored.batches(wanted):
             members.update({member.slug: member for member in Member.objects.filter(slug__in=batch)})
         to_create, to_update, fields = [], [], set()
         for slug, values in wanted.items():
@@ -527,7 +157,7 @@ class _Writer:
         wanted = {ogp_id: {**values, "member": self.members[values["member"]]}
                   for ogp_id, values in self.summary.plans.items()}
         plans = {}
-        for batch in _batches(wanted):
+        for batch in stored.batches(wanted):
             plans.update({plan.ogp_id: plan for plan in
                           ActionPlan.objects.filter(ogp_id__in=batch).select_related("member")})
         to_create, to_update, fields = [], [], set()
@@ -551,7 +181,7 @@ class _Writer:
     def _write_institutions(self):
         names = self.summary.institutions
         institutions = {}
-        for batch in _batches(sorted(names)):
+        for batch in stored.batches(sorted(names)):
             institutions.update({institution.name: institution
                                  for institution in Institution.objects.filter(name__in=batch)})
         to_create = [Institution(name=name) for name in sorted(names - set(institutions))]
@@ -585,7 +215,7 @@ class _Writer:
         wanted = self.summary.reports  # (plan ogp_id, kind) -> publication year or None
         plan_ids = [plan.pk for plan in self.plans.values() if plan.pk]
         reports = {}
-        for batch in _batches(plan_ids):
+        for batch in stored.batches(plan_ids):
             for report in IRMReport.objects.filter(action_plan_id__in=batch).select_related("action_plan"):
                 reports[(report.action_plan.ogp_id, report.kind)] = report
         to_create, to_update = [], []
@@ -608,7 +238,7 @@ class _Writer:
         Returns the ids of the commitments created or updated."""
         reread = ImportResult()
         changed_ids, batch = [], []
-        for row in _parsed_rows(self.path, reread):
+        for row in parsed_rows(self.path, reread):
             batch.append(row)
             if len(batch) == WRITE_BATCH:
                 changed_ids += self._write_commitments(batch)
@@ -622,7 +252,7 @@ class _Writer:
 
     def _write_commitments(self, rows) -> list[int]:
         existing = {}
-        for batch in _batches([row.identifier for row in rows]):
+        for batch in stored.batches([row.identifier for row in rows]):
             existing.update({commitment.identifier: commitment for commitment in
                              Commitment.objects.filter(identifier__in=batch).select_related("lead_institution")})
         supporting, areas, assessments = self._load_relations([c.pk for c in existing.values()])
@@ -650,11 +280,8 @@ class _Writer:
             if commitment.pk is None:
                 to_create.append(commitment)
             elif changed or relations_changed:
-                commitment.version += 1
-                commitment.updated_at = self.now
                 to_update.append(commitment)
                 fields.update(changed)
-                fields.update({"version", "updated_at"})
             pending.append((commitment, wanted_supporting, wanted_areas, slots))
         self._save(Commitment, "commitments", to_create, to_update,
                    {name.removesuffix("_id") for name in fields})
@@ -667,7 +294,7 @@ class _Writer:
         assessments = {}
         through_supporting = Commitment.supporting_institutions.through
         through_areas = Commitment.policy_areas.through
-        for batch in _batches(commitment_ids):
+        for batch in stored.batches(commitment_ids):
             for commitment_id, institution_id in through_supporting.objects.filter(
                     commitment_id__in=batch).values_list("commitment_id", "institution_id"):
                 supporting[commitment_id].add(institution_id)
@@ -795,7 +422,7 @@ class _Writer:
                     to_remove[pk].append(commitment.pk)
             # One DELETE per institution or area removed, however many commitments lose it.
             for target_id, commitment_ids in to_remove.items():
-                for batch in _batches(commitment_ids):
+                for batch in stored.batches(commitment_ids):
                     through.objects.filter(**{column: target_id}, commitment_id__in=batch).delete()
             through.objects.bulk_create(to_add, batch_size=WRITE_BATCH)
 

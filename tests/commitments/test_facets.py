@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from commitments import facet_cache
+from commitments import facets
 from commitments.models import Commitment
 from commitments.search import search
 
@@ -65,7 +65,7 @@ def count_queries(queries):
 @pytest.mark.django_db
 def test_a_slow_count_is_taken_once_and_stays_exact(client, chile, monkeypatch):
     """A state whose COUNT was slow when its facets were computed shows that cached total after."""
-    monkeypatch.setattr(facet_cache, "SLOW_COUNT_MS", -1)  # every count counts as slow
+    monkeypatch.setattr(facets, "SLOW_COUNT_MS", -1)  # every count counts as slow
     get(client, "q=a")
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/commitments/?q=a&page=2&sort=title")
@@ -85,7 +85,7 @@ def test_a_slow_count_is_taken_once_and_stays_exact(client, chile, monkeypatch):
 
 @pytest.mark.django_db
 def test_a_fast_count_is_counted_on_every_page(client, chile, monkeypatch):
-    monkeypatch.setattr(facet_cache, "SLOW_COUNT_MS", 10_000)
+    monkeypatch.setattr(facets, "SLOW_COUNT_MS", 10_000)
     get(client, "q=a")
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/commitments/?q=a&page=2")

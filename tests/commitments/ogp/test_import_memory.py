@@ -6,7 +6,7 @@ import tracemalloc
 import pytest
 
 from commitments.models import Commitment
-from tests.commitments.test_import import SAMPLE, run_import, sample_table
+from tests.commitments.ogp.test_import import SAMPLE, run_import, sample_table
 
 
 def write_large_file(path, rows: int, *, copy_offset=0):
@@ -39,7 +39,7 @@ def import_peak(path) -> int:
 @pytest.mark.django_db
 def test_the_import_peak_memory_does_not_grow_with_the_rows(tmp_path):
     # The sample first: both measured files then create commitments and assessments only.
-    # 500 rows are one batch of writes (importers.WRITE_BATCH), 2,000 rows four: holding every
+    # 500 rows are one batch of writes (writing.WRITE_BATCH), 2,000 rows four: holding every
     # row, as the importer once did, peaked 2.6 times higher for the larger file.
     run_import(SAMPLE)
     small = write_large_file(tmp_path / "small.csv", 500, copy_offset=0)

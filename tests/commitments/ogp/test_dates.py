@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from commitments.dates import format_date, parse_date
+from commitments.ogp.dates import format_date, parse_date
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -1,9 +1,9 @@
 """Exports of a list of commitments as CSV, XLSX and JSON, in the columns of OGP's export.
 
-Rows are read from the database in chunks (export_rows: plain values, per-chunk queries), so memory
+Rows are read from the database in chunks (rows.py: plain values, per-chunk queries), so memory
 stays flat however many commitments are exported; CSV and JSON are streamed as they are made,
 XLSX is written by openpyxl's write-only mode into a temporary file. The columns are those of
-ogp_columns, so a CSV export imports back with `import_ogp` and exports again the same.
+columns.py, so a CSV export imports back with `import_ogp` and exports again the same.
 """
 
 import csv
@@ -11,17 +11,16 @@ import json
 import tempfile
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from . import export_rows
-from . import ogp_columns as oc
+from ogptracker.spreadsheets import xlsx_cell
 
-# Commitments read per query: each chunk costs one query per related table (export_rows._related).
+from . import columns as oc
+from . import rows as export_rows
+
+# Commitments read per query: each chunk costs one query per related table (rows._related).
 CHUNK_SIZE = 1000
 # Streamed CSV/JSON is sent in pieces of about this many characters.
 FLUSH_SIZE = 64 * 1024
-# Excel refuses longer cell texts.
-XLSX_CELL_MAX = 32767
 # Commitments an XLSX download holds at most: the workbook is written whole before it is sent
 # (about 30 s for 20,000 rows on two cores), unlike CSV and JSON, which stream.
 XLSX_MAX_ROWS = 20_000
@@ -29,7 +28,7 @@ UTF8_BOM = "\ufeff"
 
 
 def iter_rows(queryset, chunk_size=None, marked=False):
-    """Each commitment's cells in the order of ogp_columns.COLUMNS, in the queryset's order."""
+    """Each commitment's cells in the order of columns.COLUMNS, in the queryset's order."""
     if not queryset.ordered:
         queryset = queryset.order_by("identifier")
     return export_rows.iter_rows(queryset, chunk_size or CHUNK_SIZE, marked)
@@ -80,17 +79,13 @@ def json_chunks(queryset, chunk_size=None):
     return _buffered(pieces())
 
 
-def _xlsx_cell(marked_text: str) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", marked_text)[:XLSX_CELL_MAX]
-
-
 def xlsx_file(queryset, chunk_size=None):
     """An open temporary file holding the workbook (the caller closes it; it is then deleted)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Commitments")
     sheet.append(list(oc.COLUMN_NAMES))
-    for row in iter_rows(queryset, chunk_size, marked=True):
-        sheet.append([_xlsx_cell(cell) for cell in row])
+    for row in iter_rows(queryset, chunk_size):
+        sheet.append([xlsx_cell(cell) for cell in row])
     output = tempfile.TemporaryFile(suffix=".xlsx")
     workbook.save(output)
     output.seek(0)

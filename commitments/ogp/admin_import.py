@@ -21,8 +21,8 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import permissions
-from .importers import import_ogp
+from .. import permissions
+from .writing import import_ogp
 
 TOKEN_SALT = "commitments.admin_import"
 # A preview must be confirmed within this many seconds; older uploads are deleted.

@@ -14,8 +14,13 @@ from dataclasses import dataclass, field
 from django.db import reset_queries, transaction
 from django.utils.text import slugify
 
-from commitments import facet_cache
-from commitments.demo_vocabulary import (
+from reviews import scales
+from reviews.models import Assessment, IRMReport
+
+from .. import stored
+from ..models import ActionPlan, Commitment, Institution, Member, Milestone, PolicyArea
+from ..search import build_search_text
+from .vocabulary import (
     CITY_PREFIXES,
     LANGUAGES,
     NAME_ENDS,
@@ -24,11 +29,6 @@ from commitments.demo_vocabulary import (
     POLICY_AREAS,
     RESEARCHERS,
 )
-from commitments.models import ActionPlan, Commitment, Institution, Member, Milestone, PolicyArea
-from commitments.progress import refresh_milestone_counts
-from commitments.search import build_search_text
-from reviews import ratings, scales
-from reviews.models import Assessment, IRMReport
 
 COMMITMENTS_PER_PLAN = (40, 60)
 PLANS_PER_MEMBER = (1, 6)
@@ -123,8 +123,6 @@ class DemoDataGenerator:
                     pending = []
         if pending:
             self._flush(pending)
-        # Bulk inserts send no signals: the list's cached facet counts must be told.
-        facet_cache.invalidate()
         return self.totals
 
     def _plan_sizes(self) -> list[int]:
@@ -392,9 +390,9 @@ class DemoDataGenerator:
         Assessment.objects.bulk_create(assessments, batch_size=self.batch_size)
         SupportThrough.objects.bulk_create(supporting, batch_size=self.batch_size)
         TagThrough.objects.bulk_create(tags, batch_size=self.batch_size)
-        # Bulk inserts send no signals: store the new commitments' IRM ratings here.
-        ratings.refresh(commitments)
-        refresh_milestone_counts(commitments)
+        # Bulk inserts send no signals: store the new commitments' IRM ratings and milestone counts
+        # here (their search text is built with them, above); the list's cached counts are stale.
+        stored.refresh(commitments, search_text=False)
         self.totals.commitments += len(commitments)
         self.totals.milestones += len(milestones)
         self.totals.assessments += len(assessments)

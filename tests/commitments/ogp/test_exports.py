@@ -10,12 +10,13 @@ from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from commitments import exports
 from commitments.models import ActionPlan, Commitment, Institution, Member, PolicyArea
-from commitments.ogp_columns import COLUMN_NAMES, unneutralise
+from commitments.ogp import exporting as exports
+from commitments.ogp.columns import COLUMN_NAMES
+from ogptracker.spreadsheets import unneutralise
 from reviews.models import Assessment, IRMReport
 from tests.commitments.factories import ActionPlanFactory, CommitmentFactory, InstitutionFactory
-from tests.commitments.test_import import SAMPLE, run_import, sample_table, subset, to_csv, write_file
+from tests.commitments.ogp.test_import import SAMPLE, run_import, sample_table, subset, to_csv, write_file
 
 CHILE = ["CL0005", "CL0006", "CL0008", "CL0015", "CL0017", "CL0018", "CL0069", "CL0070", "CL0081"]
 # Queries of one export, whatever its size below a chunk: the filter's lookups, the commitments,

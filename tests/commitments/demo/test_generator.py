@@ -8,8 +8,8 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import Count, F
 
-from commitments.demo_data import ASSESSMENT_SCALES
-from commitments.demo_vocabulary import LANGUAGES
+from commitments.demo.generator import ASSESSMENT_SCALES
+from commitments.demo.vocabulary import LANGUAGES
 from commitments.models import ActionPlan, Commitment, Member, Milestone
 from commitments.search import search
 from reviews import scales

@@ -1,0 +1,44 @@
+"""What every spreadsheet cell the project writes goes through: CSV and XLSX exports, report XLSX.
+
+Spreadsheets run a cell that starts with a formula trigger (CSV injection), so such a text gets a
+leading ' that keeps it text; the importer takes the mark off again (unneutralise), so an export
+imports back unchanged. XLSX cells also lose the control characters the format cannot hold.
+"""
+
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+# Spreadsheets run a cell starting with one of these as a formula.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Excel refuses longer cell texts.
+XLSX_CELL_MAX = 32767
+
+
+def needs_mark(text: str) -> bool:
+    """Whether a spreadsheet would run the text, or would after a leading ' is taken off.
+
+    The second case makes marking reversible: a text that itself starts with ' and a
+    trigger gets a second mark, so the importer's unmarking gives it back unchanged.
+    """
+    if text.startswith(FORMULA_TRIGGERS):
+        return True
+    return text.startswith("'") and needs_mark(text[1:])
+
+
+def neutralise(value):
+    """A cell value a spreadsheet shows as text, never runs as a formula (numbers stay numbers)."""
+    if isinstance(value, str) and needs_mark(value):
+        return "'" + value
+    return value
+
+
+def unneutralise(text: str) -> str:
+    return text[1:] if text.startswith("'") and needs_mark(text[1:]) else text
+
+
+def xlsx_cell(value):
+    """A cell value for openpyxl: neutralised, without the characters XLSX cannot hold, cut to
+    Excel's limit (numbers stay numbers)."""
+    value = neutralise(value)
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)[:XLSX_CELL_MAX]
+    return value

@@ -1,0 +1,123 @@
+"""The project's modules import each other without cycles, and never from inside a function to dodge one.
+
+Read from the source with ast, as written: a cycle between two modules means one cannot be
+understood (or imported) without the other, and an import inside a function body is how a cycle
+is usually hidden. The one exception is an AppConfig's ready(), where Django wants app modules
+that need the loaded models imported.
+"""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("commitments", "reviews", "ogptracker")
+
+
+def project_modules() -> dict[str, Path]:
+    modules = {}
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            modules[".".join(parts)] = path
+    return modules
+
+
+MODULES = project_modules()
+
+
+def _package_of(name: str, path: Path) -> str:
+    return name if path.name == "__init__.py" else name.rpartition(".")[0]
+
+
+def imported(name: str, node) -> list[str]:
+    """The project modules an import statement of module `name` names."""
+    if isinstance(node, ast.Import):
+        candidates = [alias.name for alias in node.names]
+    else:
+        base = node.module or ""
+        if node.level:
+            package = _package_of(name, MODULES[name]).split(".")
+            package = package[:len(package) - (node.level - 1)]
+            base = ".".join([*package, *([base] if base else [])])
+        # `from package import module` names the module; `from module import name` the module.
+        candidates = [f"{base}.{alias.name}" for alias in node.names] + [base]
+        candidates = [c for c in candidates if c in MODULES][:len(node.names)] or [base]
+    return sorted({c for c in candidates if c in MODULES and c not in PACKAGES})
+
+
+def import_graph() -> dict[str, set[str]]:
+    graph = {}
+    for name, path in MODULES.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        graph[name] = {target for node in ast.walk(tree) if isinstance(node, ast.Import | ast.ImportFrom)
+                       for target in imported(name, node) if target != name}
+    return graph
+
+
+def cycles(graph) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+    def visit(node):
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(graph.get(node, ())):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_the_walk_sees_the_imports_it_must():
+    graph = import_graph()
+    assert "commitments.models" in graph["reviews.models"]
+    assert "commitments.ogp.columns" in graph["commitments.ogp.writing"]
+    assert "commitments.stored" in graph["commitments.ogp.writing"]  # from .. import services, stored
+
+
+def test_no_import_cycle_between_the_projects_modules():
+    assert cycles(import_graph()) == []
+
+
+def test_cycles_are_found_when_there_are_some():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_no_import_inside_a_function_but_in_an_app_configs_ready():
+    inside = []
+    for name, path in MODULES.items():
+        if ".migrations." in name:
+            continue
+        for function in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            if name.endswith(".apps") and function.name == "ready":
+                continue
+            inside += [f"{name}.{function.name}:{node.lineno}" for node in ast.walk(function)
+                       if isinstance(node, ast.Import | ast.ImportFrom)]
+    assert inside == []
+
+
+def test_no_view_module_imports_another():
+    graph = import_graph()
+    views = {name for name in graph if name.startswith("commitments.views.")}
+    assert {(name, target) for name in views for target in graph[name] if target in views} == set()
