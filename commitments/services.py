@@ -3,8 +3,8 @@
 The edit rule, whoever saves (the staff page, the admin, the importer): a change carries a public
 note (needs_note), is recorded in the history with its author, and moves the commitment to its
 next version, so that an editor who loaded an older version is refused (claim_version) rather
-than overwriting what was saved since. commitment_save is the one path of a single save,
-commitments_import the bulk one.
+than overwriting what was saved since. commitment_save is the one path of a single save (the
+staff page through commitment_update, the admin), commitments_import the bulk one (the importer).
 """
 
 from dataclasses import dataclass, field
@@ -104,21 +104,16 @@ def set_history(instance, user, note):
     instance._change_reason = (note or "").strip()
 
 
-def begin_edit(*, commitment: Commitment, expected_version: int) -> None:
-    """The edit rule's first step, before any value is checked or saved: the history's baseline, and
-    the commitment's next version claimed (StaleEdit when someone saved since expected_version).
-    Call it inside the transaction of the save: a refusal after it rolls the version back."""
-    ensure_history_baseline(commitment)
-    claim_version(commitment=commitment, expected_version=expected_version)
-
-
 @transaction.atomic
 def commitment_save(*, commitment: Commitment, user, note: str, expected_version: int) -> None:
-    """Save an edited commitment by the edit rule: begin_edit, then the note and author in its history.
+    """Save an edited commitment by the edit rule: the history's baseline, the commitment's next
+    version claimed (StaleEdit when someone saved since expected_version), the note and author in
+    its history.
 
-    The caller has validated the values and checked needs_note (the admin's form).
+    The caller has validated the values and checked needs_note (the admin's form, commitment_update).
     """
-    begin_edit(commitment=commitment, expected_version=expected_version)
+    ensure_history_baseline(commitment)
+    claim_version(commitment=commitment, expected_version=expected_version)
     set_history(commitment, user, note)
     commitment.save()
 
@@ -157,8 +152,6 @@ def commitment_update(*, commitment: Commitment, user, data: dict, note: str, ex
         raise PermissionDenied
     if any(change.milestone.commitment_id != commitment.pk for change in milestones):
         raise PermissionDenied
-    begin_edit(commitment=commitment, expected_version=expected_version)
-
     saved = []
     errors = {}
     changed_fields = _apply(commitment, data)
@@ -171,12 +164,12 @@ def commitment_update(*, commitment: Commitment, user, data: dict, note: str, ex
     if errors:
         raise ValidationError(errors)
     if not changed_fields and not any(change.changed for change in milestones):
-        raise ValidationError(NOTHING_CHANGED_MESSAGE)  # rolls the version back too
+        raise ValidationError(NOTHING_CHANGED_MESSAGE)
 
     # The commitment is saved even without changes of its own: its new version is the lock.
-    set_history(commitment, user, note if changed_fields else "")
     commitment.full_clean()
-    commitment.save()
+    commitment_save(commitment=commitment, user=user, note=note if changed_fields else "",
+                    expected_version=expected_version)
     if changed_fields:
         saved.append(str(_("Commitment")))
     for change in milestones:
