@@ -12,13 +12,13 @@ from django import template
 from django.urls import get_script_prefix, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from reviews.scales import Completion
 from reviews.templatetags.irm import rating
 
-from ..models import Commitment, Member
+from ..models import Commitment
 
 register = template.Library()
 
@@ -38,28 +38,12 @@ class RowParts:
         # Identifiers are URL-safe (see converters.py), so one reverse() serves every row.
         url = reverse("commitments:commitment-detail", args=["IDENTIFIER"])
         self._before, self._after = url.split("IDENTIFIER")
-        # Slugs are URL-safe too (Django's slug converter).
-        self._member_before, self._member_after = reverse("commitments:member-detail",
-                                                          args=["SLUG"]).split("SLUG")
-        self.regions = {value: escape(str(label)) for value, label in Member.Region.choices}
-        self.kinds = {value: escape(str(label)) for value, label in Member.Kind.choices}
-        self._commitment_counts = {}
         self.starred = f'\n        <span class="star">{escape(_("Starred"))}</span>'
         self.statuses = {value: escape(str(label)) for value, label in Commitment.Status.choices}
         self._ratings = {}  # the few completion values recur on every row: one label each
 
     def url(self, identifier) -> str:
         return escape(self._before + identifier + self._after)
-
-    def member_url(self, slug) -> str:
-        return escape(self._member_before + slug + self._member_after)
-
-    def commitment_count(self, count) -> str:
-        """ "12 commitments", as the templates' {% blocktranslate count %} said it."""
-        if count not in self._commitment_counts:
-            self._commitment_counts[count] = escape(
-                ngettext("%(counter)s commitment", "%(counter)s commitments", count) % {"counter": count})
-        return self._commitment_counts[count]
 
     def completion(self, value) -> str:
         if value in self._ratings:
@@ -95,44 +79,6 @@ def list_rows(rows) -> str:
         f'      <td>{parts.completion(row["mid_term_completion"])}</td>\n'
         f'      <td>{parts.completion(row["end_of_term_completion"])}</td>\n    </tr>'
         for row in rows)
-
-
-@register.filter
-def plan_rows(rows) -> str:
-    """A plan table's <tr>s, from dicts of queries.PLAN_COLUMNS and first_area."""
-    parts = RowParts.current()
-    return _joined(
-        f'<tr>\n      <td>{escape(row["identifier"])}</td>\n'
-        f'      <th scope="row"><a href="{parts.url(row["identifier"])}">{escape(row["title"])}</a>'
-        f'{parts.starred if row["starred"] else ""}</th>\n'
-        f'      <td>{escape(row["first_area"] or "")}</td>\n'
-        f'      <td>{parts.completion(row["mid_term_completion"])}</td>\n'
-        f'      <td>{parts.completion(row["end_of_term_completion"])}</td>\n    </tr>'
-        for row in rows)
-
-
-@register.filter
-def member_links(members) -> str:
-    """The home page's member <li>s: a link and how many commitments (members_with_counts())."""
-    parts = RowParts.current()
-    return _joined(
-        f'<li><a href="{parts.member_url(member.slug)}">{escape(member.name)}</a>\n        '
-        f'<span class="muted">{parts.commitment_count(member.commitment_count)}</span></li>'
-        for member in members)
-
-
-@register.filter
-def member_rows(members) -> str:
-    """The member list's <tr>s (members_with_counts())."""
-    parts = RowParts.current()
-    return _joined(
-        f'<tr>\n      <th scope="row"><a href="{parts.member_url(member.slug)}">'
-        f'{escape(member.name)}</a></th>\n'
-        f'      <td>{parts.regions.get(member.region) or escape(member.region)}</td>\n'
-        f'      <td>{parts.kinds.get(member.kind) or escape(member.kind)}</td>\n'
-        f'      <td class="number">{int(member.action_plan_count)}</td>\n'
-        f'      <td class="number">{int(member.commitment_count)}</td>\n    </tr>'
-        for member in members)
 
 
 @register.simple_tag
