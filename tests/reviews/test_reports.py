@@ -219,6 +219,17 @@ def test_xlsx_keeps_a_formula_like_title_as_text(client):
     assert title.value == 'IRM report: =HYPERLINK("http://evil.example")'
 
 
+@pytest.mark.parametrize("title", ["=1+1", "\t=1+1", "\r=1+1", "-2", "@SUM(A1)"])
+def test_member_xlsx_neutralises_plan_titles_as_the_exports_do(client, title):
+    """The by-plan sheet starts each row with a plan's title: the same rule as the CSV and XLSX exports."""
+    plan = ActionPlanFactory(title=title)
+    response = client.get(f"/members/{plan.member.slug}/report.xlsx")
+    workbook = load_workbook(BytesIO(response.content))
+    by_plan = workbook.worksheets[-1]
+    assert by_plan["A3"].value == "'" + title.replace("\r", "\n")  # XML reads a CR as a line feed
+    assert by_plan["A3"].data_type == "s"
+
+
 @pytest.mark.parametrize("path", [
     "/members/nowhere/report/", "/members/nowhere/report.xlsx",
     "/members/testland/plans/AP_NOPE/report/", "/members/testland/plans/AP_NOPE/report.xlsx",
