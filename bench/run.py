@@ -209,6 +209,8 @@ def main():
             "page",
         ),
         ("member report", f"/members/{member.slug}/report/", None, "page"),
+        ("member list", "/members/", None, "page"),
+        ("home", "/", None, "page"),
         ("CSV export, all", "/commitments/export.csv", None, "export"),
     ]
 

@@ -35,7 +35,7 @@ PLAN_COLUMNS = ("identifier", "title", "starred", "mid_term_completion", "end_of
 
 
 def members_with_counts() -> list:
-    """Every member with action_plan_count and commitment_count.
+    """Every member with action_plan_count, commitment_count, and its region's and kind's labels.
 
     Commitments are counted per plan and added up per member: COUNT(*) grouped by plan reads only
     the plan index (11 ms at 100,000 commitments), where COUNT(DISTINCT) over the join of members,
@@ -44,8 +44,12 @@ def members_with_counts() -> list:
     commitments_per_plan = dict(Commitment.objects.order_by().values_list("action_plan")
                                 .annotate(n=Count("*")))
     members = list(Member.objects.order_by("name"))
+    # get_region_display() builds the choices anew on every call: 60 ms for the bench's 596 members.
+    regions, kinds = dict(Member.Region.choices), dict(Member.Kind.choices)
     for member in members:
         member.action_plan_count = member.commitment_count = 0
+        member.region_label = regions.get(member.region, member.region)
+        member.kind_label = kinds.get(member.kind, member.kind)
     by_id = {member.pk: member for member in members}
     for plan_id, member_id in ActionPlan.objects.order_by().values_list("pk", "member_id"):
         member = by_id[member_id]

@@ -1,9 +1,14 @@
-"""Table rows built in Python from plain values: {{ rows|list_rows }} and the like in templates.
+"""The two HTML fragments built in Python, because bench/ shows their pages miss a target without them.
 
-A member page shows hundreds of commitments and the list 25 at a time; through the template
-language (a lookup per cell, a {% rating %} tag, a reverse() and a translation per row) the rows
-cost more than all of the page's queries. Here each row is one f-string from a values() query;
-every value is escaped, and the ratings have the {% rating %} tag's markup.
+Through the template language a row costs a lookup per cell, a {% rating %} tag, a reverse()
+and a translation; here each row is one f-string from plain values, every value escaped, the
+ratings with the {% rating %} tag's markup, the HTML byte for byte what a template would give.
+Measured side by side, 100,000 commitments (bench/RESULTS.md, 2026-12-01):
+- list_rows, the list's 25 rows: the list filtered by member and completion is 2.3-2.8x its bare
+  SQL (+ /healthz) with them, 3.3-3.8x with the same rows from a template (target: 3x);
+- other_commitment_items, a commitment page's list of its member's commitments (331 lines for
+  the largest member): the page's median is 55 ms with them, 84 ms from a template (target: 30 ms).
+Every other table (member, plan and member list pages, home) is a template: no target asks more.
 """
 
 from html import escape  # what django.utils.html.escape does, without its wrappers: a third of the time
