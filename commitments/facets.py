@@ -94,8 +94,9 @@ def facets(filterset) -> Facets:
     """
     state = sorted((key, value) for key, value in filterset.url_params() if key not in NOT_COUNTED)
     digest = hashlib.sha256(repr((get_language(), state)).encode()).hexdigest()
-    # "v3": entries are Facets (they were dicts of options), so no old entry is read as a new one.
-    key = f"commitments:facets:v3:{data_version()}:{digest}"
+    # "v4": entries are commitments.facets.Facets (v3 were commitments.facet_cache.Facets, which a
+    # pickle names by module), so no entry of an older release is read by this one.
+    key = f"commitments:facets:v4:{data_version()}:{digest}"
     entry = _recent.get(key)
     if entry is None:
         entry = cache.get(key)
