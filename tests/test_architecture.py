@@ -34,17 +34,16 @@ def _package_of(name: str, path: Path) -> str:
 def imported(name: str, node) -> list[str]:
     """The project modules an import statement of module `name` names."""
     if isinstance(node, ast.Import):
-        candidates = [alias.name for alias in node.names]
+        targets = [alias.name for alias in node.names]
     else:
         base = node.module or ""
-        if node.level:
+        if node.level:  # relative: from the package of `name`, one level up per extra dot
             package = _package_of(name, MODULES[name]).split(".")
-            package = package[:len(package) - (node.level - 1)]
-            base = ".".join([*package, *([base] if base else [])])
-        # `from package import module` names the module; `from module import name` the module.
-        candidates = [f"{base}.{alias.name}" for alias in node.names] + [base]
-        candidates = [c for c in candidates if c in MODULES][:len(node.names)] or [base]
-    return sorted({c for c in candidates if c in MODULES and c not in PACKAGES})
+            base = ".".join([*package[:len(package) - node.level + 1], *([base] if base else [])])
+        # `from package import module` names the module; `from module import name`, the module.
+        targets = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base
+                   for alias in node.names]
+    return sorted({target for target in targets if target in MODULES and target not in PACKAGES})
 
 
 def import_graph() -> dict[str, set[str]]:
