@@ -79,8 +79,8 @@ def data_version() -> str:
     return version
 
 
-def invalidate(**kwargs) -> None:
-    """Every cached facet becomes stale: the next list page counts afresh (a signal receiver too)."""
+def invalidate() -> None:
+    """Every cached facet becomes stale: the next list page counts afresh."""
     cache.set(VERSION_KEY, str(time.time_ns()), timeout=None)
 
 
@@ -235,6 +235,3 @@ class FacetCounter:
             "year_min": [choice("year_min", year, between(year, high)) for year in years],
             "year_max": [choice("year_max", year, between(low, year)) for year in years],
         }
-
-
-

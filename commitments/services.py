@@ -131,10 +131,12 @@ def commitments_import(to_create, to_update, fields, *, user, note: str, when, b
         bulk_update_with_history(to_update, Commitment, sorted(fields), batch_size=batch_size, **history)
 
 
-def _apply(instance, data) -> list[str]:
-    changed = [name for name, value in data.items() if getattr(instance, name) != value]
+def apply_values(instance, values: dict) -> list[str]:
+    """Set the values that differ from the instance's (unsaved); the names of the fields changed.
+    The staff edit and the importer both compare before they write, so an unchanged save is none."""
+    changed = [name for name, value in values.items() if getattr(instance, name) != value]
     for name in changed:
-        setattr(instance, name, data[name])
+        setattr(instance, name, values[name])
     return changed
 
 
@@ -154,11 +156,11 @@ def commitment_update(*, commitment: Commitment, user, data: dict, note: str, ex
         raise PermissionDenied
     saved = []
     errors = {}
-    changed_fields = _apply(commitment, data)
+    changed_fields = apply_values(commitment, data)
     if needs_note(bool(changed_fields), note):
         errors["note"] = [NOTE_REQUIRED_MESSAGE]
     for change in milestones:
-        change.changed = _apply(change.milestone, change.data)
+        change.changed = apply_values(change.milestone, change.data)
         if needs_note(bool(change.changed), change.note):
             errors[f"milestone-{change.milestone.pk}-note"] = [NOTE_REQUIRED_MESSAGE]
     if errors:

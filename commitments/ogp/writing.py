@@ -56,17 +56,6 @@ def import_ogp(path, *, dry_run: bool = False, user=None) -> ImportResult:
     return result
 
 
-
-def _merge(instance, values: dict) -> list[str]:
-    """Set the values that differ; the names of the fields that changed."""
-    changed = []
-    for name, value in values.items():
-        if getattr(instance, name) != value:
-            setattr(instance, name, value)
-            changed.append(name)
-    return changed
-
-
 def plan_title(member_name, submission_year, end_year) -> str:
     return f"{member_name} Action Plan {submission_year}-{end_year}"
 
@@ -123,7 +112,7 @@ class _Writer:
             services.commitments_import(to_create, to_update, fields, user=self.user,
                                         note=IMPORT_CHANGE_REASON, when=self.now, batch_size=WRITE_BATCH)
         elif hasattr(model, "history"):
-            # Commitments and assessments keep their public change history, in bulk too.
+            # Assessments keep their public change history, in bulk too (commitments: services).
             history = {"default_user": self.user, "default_change_reason": IMPORT_CHANGE_REASON,
                        "default_date": self.now}
             bulk_create_with_history(to_create, model, batch_size=WRITE_BATCH, **history)
@@ -147,7 +136,7 @@ class _Writer:
             if member is None:
                 members[slug] = member = Member(slug=slug, **values)
                 to_create.append(member)
-            elif changed := _merge(member, values):
+            elif changed := services.apply_values(member, values):
                 to_update.append(member)
                 fields.update(changed)
         self._save(Member, "members", to_create, to_update, fields)
@@ -172,7 +161,7 @@ class _Writer:
             # A title that was generated follows the plan's member and years; one set by hand stays.
             if plan.title == plan_title(plan.member.name, plan.submission_year, plan.end_year):
                 values["title"] = plan_title(member.name, values["submission_year"], values["end_year"])
-            if changed := _merge(plan, values):
+            if changed := services.apply_values(plan, values):
                 to_update.append(plan)
                 fields.update("member_id" if name == "member" else name for name in changed)
         self._save(ActionPlan, "action plans", to_create, to_update, fields)
@@ -227,7 +216,7 @@ class _Writer:
                                    publication_year=year)
                 reports[(ogp_id, kind)] = report
                 to_create.append(report)
-            elif year is not None and _merge(report, {"publication_year": year}):
+            elif year is not None and services.apply_values(report, {"publication_year": year}):
                 to_update.append(report)
         self._save(IRMReport, "IRM reports", to_create, to_update, {"publication_year"})
         return reports
@@ -262,7 +251,7 @@ class _Writer:
         for row in rows:
             commitment = existing.get(row.identifier) or Commitment(identifier=row.identifier)
             plan = self.plans[row.plan_id]
-            changed = _merge(commitment, self._commitment_values(row, plan, commitment))
+            changed = services.apply_values(commitment, self._commitment_values(row, plan, commitment))
             slots = self._assessments_for(row, plan, commitment, assessments)
             current_supporting = supporting.get(commitment.pk, set())
             wanted_supporting = None
@@ -372,7 +361,7 @@ class _Writer:
                 assessment.report = report  # the instance holding this import's publication year
                 values = {column.field: row.values[column.name] for column in row.slot_columns(slot)
                           if column.kind != oc.YEAR}
-                assessment.import_changes = _merge(assessment, values)
+                assessment.import_changes = services.apply_values(assessment, values)
             slots[slot] = assessment
         return slots
 
