@@ -1,0 +1,67 @@
+"""What every stored identifier, text and link must be, wherever it is written.
+
+The admin, the staff pages, the importer (and later the API) all ask here, so a permitted save
+can never store what a public page, a feed or an export cannot carry:
+- identifiers and OGP ids have OGP's shape (they are in URLs: `UA 0001` cannot be reversed);
+- texts hold no control characters but tab and newline (XML and XLSX cannot hold them);
+- links are http or https (a `javascript:` link in a page is an attack, not a source).
+"""
+
+import re
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+# OGP's commitment identifiers: a member's prefix of letters, then digits (CL0050, BUE0001).
+IDENTIFIER_PATTERN = r"[A-Z]{1,6}[0-9]{1,6}"
+# OGP's action plan ids: AP_, the member's code, the plan's number (AP_CHL03, AP_BUE01).
+OGP_ID_PATTERN = r"AP_[A-Z]{1,6}[0-9]{1,5}"
+
+validate_identifier = RegexValidator(
+    rf"\A{IDENTIFIER_PATTERN}\Z",
+    _("An identifier is capital letters then digits, as OGP writes them, e.g. CL0050."),
+    code="identifier")
+validate_ogp_id = RegexValidator(
+    rf"\A{OGP_ID_PATTERN}\Z",
+    _("An OGP id is AP_, capital letters, then digits, as OGP writes them, e.g. AP_CHL03."),
+    code="ogp_id")
+
+# C0 and C1 control characters but tab (\t) and newline (\n); \r is dropped too, since
+# line ends are stored as \n. XML 1.0 and XLSX cannot hold most of them, and no real text needs one.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def without_control_characters(text: str) -> str:
+    """The text as stored: \r\n and \r become \n; other control characters but tab go."""
+    if not isinstance(text, str):
+        return text
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return CONTROL_CHARACTERS.sub("", text)
+
+
+def has_control_characters(text: str) -> bool:
+    return isinstance(text, str) and bool(CONTROL_CHARACTERS.search(text.replace("\r\n", "\n")
+                                                                     .replace("\r", "\n")))
+
+
+LINK_SCHEMES = ("http", "https")
+LINK_MESSAGE = _("A link must start with http:// or https://.")
+
+
+def is_link(url: str) -> bool:
+    """Whether the text is an http(s) URL with a host: the only links the project stores or renders."""
+    if not isinstance(url, str) or not url or has_control_characters(url) or url != url.strip():
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in LINK_SCHEMES and bool(parts.netloc)
+
+
+def validate_link(url: str) -> None:
+    """Model and form validator: empty, or an http(s) URL."""
+    if url and not is_link(url):
+        raise ValidationError(LINK_MESSAGE, code="link")
