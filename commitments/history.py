@@ -11,7 +11,6 @@ from itertools import groupby
 
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -198,34 +197,3 @@ def recent(*, member=None, commitment=None, limit: int = 50) -> list[Entry]:
     pairs = [p for p in pairs if (p[1].id if p[0] == "commitment" else p[1].commitment_id) in identifiers]
     return _entries(pairs, identifiers, member_ids)[:limit]
 
-
-@dataclass
-class Snapshot:
-    """A commitment's status and milestones as they stood at the end of a day."""
-
-    day: datetime.date
-    status: str
-    status_label: str
-    milestones: list
-
-
-def _end_of(day: datetime.date) -> datetime.datetime:
-    # The day's last instant (not the next day's first, which overflows on 9999-12-31).
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.max),
-                               timezone.get_default_timezone())
-
-
-def state_as_of(commitment, day: datetime.date) -> Snapshot | None:
-    """The commitment on that day, or None when it was not yet recorded then."""
-    end = _end_of(day)
-    record = commitment.history.filter(history_date__lte=end).order_by("-history_date").first()
-    if record is None:
-        if commitment.history.exists() or commitment.created_at > end:
-            return None
-        # Never changed since it was recorded: what it is now is what it was then.
-        return Snapshot(day, commitment.status, commitment.get_status_display(),
-                        list(commitment.milestones.all()))
-    milestones = [m for m in Milestone.history.filter(commitment_id=commitment.pk, history_date__lte=end)
-                  .latest_of_each() if m.history_type != "-"]
-    milestones.sort(key=lambda m: m.order)
-    return Snapshot(day, record.status, record.get_status_display(), milestones)

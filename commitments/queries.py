@@ -15,7 +15,7 @@ from reviews import ratings
 from reviews.models import Assessment, IRMReport
 from reviews.scales import MISSING_CODES
 
-from . import history, progress
+from . import history, past, progress
 from .models import ActionPlan, Commitment, Member, PolicyArea
 
 RECENTLY_UPDATED_COUNT = 10
@@ -109,24 +109,37 @@ def commitment_detail_queryset():
 
 
 def commitment_detail_context(commitment, as_of: datetime.date | None = None) -> dict:
-    """Everything the commitment page shows (of a commitment_detail_queryset() row), and the state
-    it had at the end of `as_of`.
+    """Everything the commitment page shows (of a commitment_detail_queryset() row): as it is now,
+    or, given `as_of`, as it stood at the end of that day (past.py), with the timeline up to then.
 
     A fixed number of queries: the prefetches, the member's other commitments, three history
-    tables and the authors' memberships, and for as_of two more.
+    tables and the authors' memberships, and for as_of three more (past.state_as_of).
     """
-    assessments = list(commitment.assessments.all())
+    snapshot = past.state_as_of(commitment, as_of) if as_of else None
+    if as_of and snapshot is None:
+        # Not yet recorded that day: nothing of the page is shown rather than a made-up state.
+        return {"commitment": commitment, "member": commitment.action_plan.member,
+                "plan": commitment.action_plan, "as_of": as_of, "as_of_missing": True}
+    if snapshot:
+        shown, milestones, assessments = snapshot.commitment, snapshot.milestones, snapshot.assessments
+        # The plan's reports have no date of their own here: those that had assessed it by then.
+        reports = list({a.report_id: a.report for a in assessments}.values())
+        timeline = past.until(history.timeline(commitment), as_of)
+    else:
+        shown, milestones = commitment, list(commitment.milestones.all())
+        assessments = list(commitment.assessments.all())
+        reports = list(commitment.action_plan.irm_reports.all())
+        timeline = history.timeline(commitment)
     mid_term = ratings.latest_assessment(assessments, ratings.MID_TERM)
     end_of_term = ratings.latest_assessment(assessments, ratings.END_OF_TERM)
     # The earliest report holds the design reading (later reports restate it).
     design = ratings.earliest_assessment(assessments)
-    reports = list(commitment.action_plan.irm_reports.all())
     latest_first = assessments[::-1]
-    snapshot = history.state_as_of(commitment, as_of) if as_of else None
     return {
-        "commitment": commitment,
+        "commitment": shown,
         "member": commitment.action_plan.member,
         "plan": commitment.action_plan,
+        "milestones": milestones,
         "reports": reports,
         "researchers": sorted({report.researcher for report in reports if report.researcher}),
         # The IRM's narratives cite sources as "[110]": those numbers become links to the list.
@@ -142,11 +155,11 @@ def commitment_detail_context(commitment, as_of: datetime.date | None = None) ->
         "carried_forward_narrative": next(
             (a.carried_forward_narrative for a in latest_first if a.carried_forward_narrative), ""),
         "other_commitments_by_plan": other_commitments_by_plan(commitment),
-        "timeline": history.timeline(commitment),
+        "timeline": timeline,
         "as_of": as_of,
-        "as_of_snapshot": snapshot,
-        "as_of_missing": bool(as_of and snapshot is None),
-        "progress": progress.for_commitment(commitment),
+        "as_of_missing": False,
+        # The stored ratings on a past day's commitment are computed from that day's assessments.
+        "progress": progress.for_commitment(shown, milestones),
         "progress_rule": progress.RULE,
     }
 

@@ -61,23 +61,25 @@ def staff_membership_grant(*, user, member: Member,
     return membership
 
 
-def ensure_history_baseline(commitment) -> None:
+def ensure_history_baseline(commitment, *, when=None) -> None:
     """Record the state before a first tracked edit of a commitment, its milestones or assessments,
     so the history and as_of have a starting point.
 
-    Rows loaded by fixtures or bulk imports carry no history; the baseline is dated at the
-    commitment's creation, since nothing tracked changed it before.
+    Rows loaded by fixtures or bulk writes carry no history; the baseline is dated `when` (the
+    seed loader passes when it loaded them), else at the commitment's creation, since nothing
+    tracked changed it before.
     """
     # Read from the database: the caller's instances may already hold the edit (the admin's do).
+    when = when or commitment.created_at
     if not commitment.history.exists():
         saved = Commitment.objects.get(pk=commitment.pk)
-        Commitment.history.bulk_history_create([saved], default_date=saved.created_at)
+        Commitment.history.bulk_history_create([saved], default_date=when)
     for model in (Milestone, Assessment):
         tracked = set(model.history.filter(commitment_id=commitment.pk).values_list("id", flat=True))
         untracked = [row for row in model.objects.filter(commitment_id=commitment.pk)
                      if row.pk not in tracked]
         if untracked:
-            model.history.bulk_history_create(untracked, default_date=commitment.created_at)
+            model.history.bulk_history_create(untracked, default_date=when)
 
 
 def claim_version(*, commitment, expected_version: int) -> None:

@@ -6,6 +6,8 @@ import re
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from reviews.summaries import summaries_by_action_plan
@@ -74,13 +76,21 @@ def commitment_detail(request, identifier):
 
 
 def parse_as_of(value: str | None) -> tuple[datetime.date | None, str | None]:
-    """(day, error message) from ?as_of=YYYY-MM-DD; both None when absent."""
+    """(day, error message) from ?as_of=YYYY-MM-DD; both None when absent.
+
+    A day after today (in the site's time zone) is refused: the record cannot say how it will stand.
+    """
     if not value:
         return None, None
     try:
         if not AS_OF_PATTERN.fullmatch(value):
             raise ValueError
-        return datetime.date.fromisoformat(value), None
+        day = datetime.date.fromisoformat(value)
     except ValueError:
         return None, _("“%(value)s” is not a date: write it as YYYY-MM-DD, e.g. 2018-06-30.") % {
             "value": value[:40]}
+    today = timezone.localdate()
+    if day > today:
+        return None, _("%(day)s is after today: choose a day up to %(today)s.") % {
+            "day": date_format(day, "DATE_FORMAT"), "today": date_format(today, "DATE_FORMAT")}
+    return day, None

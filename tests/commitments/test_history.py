@@ -1,11 +1,10 @@
-"""The public change history: the timeline, its authors, the admin's history and ?as_of=."""
+"""The public change history: the timeline, its authors, the admin's history (?as_of=: test_as_of.py)."""
 
 import datetime
 import re
 from contextlib import contextmanager
 from unittest import mock
 
-import pytest
 from django.test import Client
 
 from commitments import services
@@ -124,66 +123,3 @@ def test_history_query_count_does_not_grow_with_changes(client, superuser, djang
     assert response.content.decode().count('class="timeline-note"') == 22 * 4
     assert len(many.captured_queries) == len(few.captured_queries)
 
-
-# --- ?as_of= ----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def edited_over_time(chile_staff):
-    """CL0050 recorded on 2024-01-01, reopened on 2025-03-10, milestone 5 complete on 2025-06-01."""
-    Commitment.objects.filter(identifier="CL0050").update(
-        created_at=datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC))
-    with on("2025-03-10"):
-        staff_edit(chile_staff, status=Commitment.Status.ACTIVE, note="Reopened")
-    with on("2025-06-01"):
-        staff_edit(chile_staff, milestone_order=5, milestone_status=Completion.COMPLETE,
-                   milestone_note="Done")
-
-
-def as_of_section(response) -> str:
-    match = re.search(r'<section class="as-of".*?</section>', response.content.decode(), flags=re.S)
-    return match.group(0) if match else ""
-
-
-@pytest.mark.parametrize(("day", "status", "milestone_5"), [
-    ("2024-06-30", "Inactive", "Substantial"),
-    ("2025-03-10", "Active", "Substantial"),
-    ("2025-05-31", "Active", "Substantial"),
-    ("2025-06-01", "Active", "Complete"),
-])
-def test_as_of_shows_the_commitment_as_it_stood_that_day(client, edited_over_time, day, status, milestone_5):
-    response = client.get(PAGE, {"as_of": day})
-    assert response.status_code == 200
-    section = as_of_section(response)
-    assert f'<strong class="as-of-status">{status}</strong>' in section
-    statuses = re.findall(r'class="as-of-milestone-status">([^<]+)<', section)
-    assert len(statuses) == 5 and statuses[4] == milestone_5
-
-
-def test_as_of_before_creation_says_it_was_not_yet_recorded(client, edited_over_time):
-    response = client.get(PAGE, {"as_of": "2023-12-31"})
-    assert response.status_code == 200
-    assert "This commitment was not yet recorded on" in as_of_section(response)
-    assert "as-of-status" not in response.content.decode()
-
-
-@pytest.mark.parametrize(("day", "shown"), [("0001-01-01", "not yet recorded"), ("9999-12-31", "Active")])
-def test_as_of_at_the_ends_of_the_calendar(client, edited_over_time, day, shown):
-    response = client.get(PAGE, {"as_of": day})
-    assert response.status_code == 200
-    assert shown in as_of_section(response)
-
-
-def test_as_of_for_a_commitment_never_edited_shows_it_as_it_is(client, chile):
-    response = client.get(PAGE, {"as_of": datetime.date.today().isoformat()})
-    assert '<strong class="as-of-status">Inactive</strong>' in as_of_section(response)
-
-
-@pytest.mark.parametrize("value", ["2024-13-01", "2024-02-30", "yesterday", "2024-1-1", "20240101",
-                                   "9999-99-99", "2024-01-01T00:00", "x" * 500])
-def test_a_malformed_as_of_is_a_clear_message_not_a_500(client, chile, value):
-    response = client.get(PAGE, {"as_of": value})
-    assert response.status_code == 400
-    body = response.content.decode()
-    assert "is not a date: write it as YYYY-MM-DD" in body
-    assert "CL0050" in body  # still the commitment's page

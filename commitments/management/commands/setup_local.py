@@ -5,8 +5,11 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
 
 from commitments.models import Commitment, Member
+from commitments.services import ensure_history_baseline
 from commitments.stored import refresh_search_text
 
 
@@ -19,7 +22,13 @@ class Command(BaseCommand):
     def handle(self, *args, username, **options):
         # Loading only into a database without Chile keeps the edits made since.
         if not Member.objects.filter(slug="chile").exists():
-            call_command("loaddata", "chile", verbosity=0)
+            with transaction.atomic():
+                call_command("loaddata", "chile", verbosity=0)
+                # loaddata writes no history: each seeded row's first record is dated now, when it
+                # was loaded (not the fixture's creation date), so ?as_of= is exact from today on.
+                loaded_at = timezone.now()
+                for commitment in Commitment.objects.filter(action_plan__member__slug="chile"):
+                    ensure_history_baseline(commitment, when=loaded_at)
             self.stdout.write("Loaded the Chile seed (4 action plans, 62 commitments).")
         # A database made before search existed has rows without search text: fill them once.
         refresh_search_text(Commitment.objects.filter(search_text=""))
