@@ -242,6 +242,13 @@ def test_as_of_query_count_does_not_grow_with_the_history(client, superuser, dja
     assert notes.count("M 0") == 25
 
 
+
+def test_as_of_query_count_of_a_commitment_without_history(client, chile, django_assert_max_num_queries):
+    # Loaded without history (loaddata): one more query finds it has none.
+    with django_assert_max_num_queries(16):
+        response = client.get(PAGE, {"as_of": timezone.localdate().isoformat()})
+    assert "Status Inactive" in section_text(response, "glance-heading")
+
 # --- Seeded and imported rows: their first record is dated when they were loaded -------------------
 
 
