@@ -82,6 +82,14 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent saves (several workers, or threads) would otherwise fail with "database is
+    # locked": a transaction begun as a reader (SQLite's default, DEFERRED) that then writes must
+    # upgrade its lock, and when another connection is writing SQLite refuses at once rather than
+    # wait, as waiting could deadlock. IMMEDIATE takes the write lock at BEGIN, where a busy
+    # database is waited for (up to `timeout` seconds); the saves then queue one after the other
+    # and the version check refuses the stale ones (409).
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
