@@ -114,6 +114,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 LOGIN_URL = "/accounts/login/"
+# A form refused by the CSRF check gets the site's 403 page (ogptracker/errors.py), not Django's.
+CSRF_FAILURE_VIEW = "ogptracker.errors.csrf_failure"
 LOGIN_REDIRECT_URL = "/"
 
 # Sign-in security: django-axes locks a username from one address out after repeated failures,
