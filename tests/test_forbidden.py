@@ -5,6 +5,7 @@ from django.test import Client
 
 from commitments.services import staff_membership_grant
 from tests.commitments.factories import MemberFactory
+from tests.conftest import ROLE_PASSWORD
 
 EDIT_URL = "/commitments/CL0050/edit/"
 PUBLIC_URL = "/commitments/CL0050/"
@@ -34,6 +35,15 @@ def test_secretariat_of_another_member_is_told_whose_commitment_it_is(client, ot
     assert sign_out_and_in_again() in html
 
 
+def test_signing_out_from_the_page_leads_to_signing_in_with_another_account(client, other_staff, chile_staff):
+    client.force_login(other_staff)
+    refused(client)
+    response = client.post("/accounts/logout/", {"next": f"{LOGIN}?next={EDIT_URL}"})
+    assert response.status_code == 302 and response["Location"] == f"{LOGIN}?next={EDIT_URL}"
+    signed_in = client.post(response["Location"], {"username": "chile-staff", "password": ROLE_PASSWORD})
+    assert signed_in["Location"] == EDIT_URL and client.get(EDIT_URL).status_code == 200
+
+
 def test_a_refused_save_gets_the_same_page(client, other_staff):
     client.force_login(other_staff)
     html = refused(client, method="post", data={"status": "inactive", "note": "Mine now", "version": "1"})
@@ -56,7 +66,7 @@ def test_a_reviewer_is_told_the_irm_reads_commitments_but_does_not_edit_them(cli
 
 
 def test_an_account_without_a_role_is_told_who_can_give_one(client, chile, django_user_model):
-    client.force_login(django_user_model.objects.create_user("visitor", "", "a-long-test-password-41"))
+    client.force_login(django_user_model.objects.create_user("visitor", "", ROLE_PASSWORD))
     html = refused(client)
     assert "Your account has no staff role here" in html and "An administrator can give you that role" in html
     assert '<a href="/admin/">' not in html  # not staff: the admin would only refuse them too
