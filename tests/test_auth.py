@@ -112,20 +112,24 @@ def test_a_success_before_the_limit_resets_the_count(client, staff):
     assert sign_in(client, "ana", PASSWORD).status_code == 302
 
 
+def production_settings(*names, **environment):
+    """Run production's settings with its required environment (plus `environment`); prints `names`."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "TRUSTED_PROXY_COUNT")}
+    env.update(SECRET_KEY="a-long-random-production-key-for-tests-0123456789-abcdefghijklmnop",
+               DATABASE_URL="postgres://ogp@127.0.0.1:5432/ogptracker",
+               ALLOWED_HOSTS="ogptracker.example.org", **environment)
+    code = f"from django.conf import settings as s; print({', '.join(f's.{name}' for name in names)})"
+    return subprocess.run([sys.executable, "manage.py", "shell", "-c", code,
+                           "--settings=ogptracker.settings.production"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
 def test_lockout_lasts_a_while_not_forever():
     assert 0 < settings.AXES_COOLOFF_TIME <= 1  # hours
 
 
 def test_production_cookies_are_secure():
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    env.update(SECRET_KEY="a-long-random-production-key-for-tests-0123456789-abcdefghijklmnop",
-               DATABASE_URL="postgres://ogp@127.0.0.1:5432/ogptracker",
-               ALLOWED_HOSTS="ogptracker.example.org")
-    code = ("from django.conf import settings as s; "
-            "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY)")
-    result = subprocess.run([sys.executable, "manage.py", "shell", "-c", code,
-                             "--settings=ogptracker.settings.production"],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    result = production_settings("SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY")
     assert result.stdout.split()[-3:] == ["True", "True", "True"], result.stderr
 
 
@@ -202,19 +206,8 @@ def test_attempts_while_locked_out_are_not_counted_again(settings, staff):
     assert (attempt.failures_since_start, attempt.attempt_time) == (settings.AXES_FAILURE_LIMIT, locked_at)
 
 
-def production_setting(name, **environment):
-    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "TRUSTED_PROXY_COUNT")}
-    env.update(SECRET_KEY="a-long-random-production-key-for-tests-0123456789-abcdefghijklmnop",
-               DATABASE_URL="postgres://ogp@127.0.0.1:5432/ogptracker",
-               ALLOWED_HOSTS="ogptracker.example.org", **environment)
-    return subprocess.run([sys.executable, "manage.py", "shell", "-c",
-                           f"from django.conf import settings as s; print(s.{name})",
-                           "--settings=ogptracker.settings.production"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-
-
 def test_production_trusts_one_proxy_unless_told_otherwise():
-    assert production_setting("TRUSTED_PROXY_COUNT").stdout.split()[-1:] == ["1"]
-    assert production_setting("TRUSTED_PROXY_COUNT", TRUSTED_PROXY_COUNT="2").stdout.split()[-1:] == ["2"]
-    refused = production_setting("TRUSTED_PROXY_COUNT", TRUSTED_PROXY_COUNT="yes")
+    assert production_settings("TRUSTED_PROXY_COUNT").stdout.split()[-1:] == ["1"]
+    assert production_settings("TRUSTED_PROXY_COUNT", TRUSTED_PROXY_COUNT="2").stdout.split()[-1:] == ["2"]
+    refused = production_settings("TRUSTED_PROXY_COUNT", TRUSTED_PROXY_COUNT="yes")
     assert refused.returncode != 0 and "TRUSTED_PROXY_COUNT must be a whole number" in refused.stderr
