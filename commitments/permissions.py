@@ -11,8 +11,10 @@ Django's own model permissions are not enough for the first role, since they can
 """
 
 from django.db.models import QuerySet
+from django.utils.text import get_text_list
+from django.utils.translation import gettext as _
 
-from .models import StaffMembership
+from .models import Member, StaffMembership
 
 REVIEWERS_GROUP = "IRM reviewers"
 SECRETARIAT_AUTHOR = "Secretariat"
@@ -93,3 +95,21 @@ def visible_in_admin(user, queryset: QuerySet, member_path: str) -> QuerySet:
     if is_superuser(user) or is_reviewer(user):
         return queryset
     return queryset.filter(**{f"{member_path}__in": member_ids(user)})
+
+
+def refusal_reason(user, member) -> str:
+    """Why the user may not edit this member's commitment, in the terms of the roles above, for the
+    403 page: who they are here, and who may."""
+    values = {"member": member.name}
+    if not (user and user.is_authenticated and user.is_active):
+        return _("You are not signed in. Only secretariat staff of %(member)s, signed in, may edit "
+                 "this commitment.") % values
+    if is_secretariat(user):
+        names = Member.objects.filter(pk__in=member_ids(user)).order_by("name").values_list("name", flat=True)
+        return _("You are secretariat staff of %(yours)s; this commitment belongs to %(member)s, whose "
+                 "secretariat staff edit it.") % {**values, "yours": get_text_list(list(names), _("and"))}
+    if is_reviewer(user):
+        return _("You are an IRM reviewer: you record the IRM's reports and assessments and read "
+                 "commitments; only secretariat staff of %(member)s edit this commitment.") % values
+    return _("Your account has no staff role here: only secretariat staff of %(member)s edit this "
+             "commitment. An administrator can give you that role.") % values

@@ -4,7 +4,11 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from ogptracker.errors import permission_denied
 from ogptracker.health import healthz
+
+# A 403 in the site's layout, saying why and where to go (Django's own says only "403 Forbidden").
+handler403 = permission_denied
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

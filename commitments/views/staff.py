@@ -3,9 +3,11 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+
+from ogptracker.errors import Refused
 
 from .. import history, permissions, services
 from ..forms import NOTE_MAX_LENGTH, StaffEdit
@@ -16,7 +18,8 @@ def _editable_commitment(request, identifier):
     commitment = get_object_or_404(
         Commitment.objects.select_related("action_plan__member", "lead_institution"), identifier=identifier)
     if not permissions.can_edit_commitment(request.user, commitment):
-        raise PermissionDenied(_("You may edit only the commitments of the members you are staff of."))
+        raise Refused(permissions.refusal_reason(request.user, commitment.action_plan.member),
+                      public_url=commitment.get_absolute_url())
     return commitment
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -81,6 +82,14 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent saves (several workers, or threads) would otherwise fail with "database is
+    # locked": a transaction begun as a reader (SQLite's default, DEFERRED) that then writes must
+    # upgrade its lock, and when another connection is writing SQLite refuses at once rather than
+    # wait, as waiting could deadlock. IMMEDIATE takes the write lock at BEGIN, where a busy
+    # database is waited for (up to `timeout` seconds); the saves then queue one after the other
+    # and the version check refuses the stale ones (409).
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -105,6 +114,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 LOGIN_URL = "/accounts/login/"
+# A form refused by the CSRF check gets the site's 403 page (ogptracker/errors.py), not Django's.
+CSRF_FAILURE_VIEW = "ogptracker.errors.csrf_failure"
 LOGIN_REDIRECT_URL = "/"
 
 # Sign-in security: django-axes locks a username from one address out after repeated failures,
@@ -118,6 +129,25 @@ AXES_COOLOFF_TIME = 0.25  # hours: 15 minutes
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Attempts refused during a lockout are not counted again: the lockout ends 15 minutes after the
+# failure that caused it, however often the locked-out client keeps trying meanwhile.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# "One address" is the client's, not the reverse proxy's: read from X-Forwarded-For as written by
+# the TRUSTED_PROXY_COUNT proxies in front of the app (ogptracker/client_address.py; 0, the
+# default outside production, ignores the header).
+AXES_CLIENT_IP_CALLABLE = "ogptracker.client_address.client_ip"
+
+
+def proxy_count(default: str) -> int:
+    """TRUSTED_PROXY_COUNT from the environment: how many reverse proxies append to X-Forwarded-For."""
+    value = os.environ.get("TRUSTED_PROXY_COUNT", default).strip()
+    if not value.isdigit():
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXY_COUNT must be a whole number of proxies (0 or more), not {value!r}.")
+    return int(value)
+
+
+TRUSTED_PROXY_COUNT = proxy_count("0")
 
 # Reverting from the admin's history would skip the version check and the public note.
 SIMPLE_HISTORY_REVERT_DISABLED = True

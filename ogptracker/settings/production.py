@@ -39,6 +39,9 @@ DATABASES = {
 # TLS ends at the reverse proxy, which says so in X-Forwarded-Proto. The probe of /healthz
 # comes over plain HTTP from the load balancer, so it is not redirected.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# One proxy (nginx, Caddy, the load balancer) appends the client's address to X-Forwarded-For;
+# set TRUSTED_PROXY_COUNT to 2 behind a CDN and the proxy, 0 if clients reach gunicorn directly.
+TRUSTED_PROXY_COUNT = proxy_count("1")  # noqa: F405
 SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "1") == "1"
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
