@@ -356,14 +356,18 @@ def test_a_row_with_too_few_fields_refuses_the_file(tmp_path):
 
 
 @pytest.mark.django_db
-def test_a_nul_character_refuses_the_file(tmp_path):
+@pytest.mark.parametrize(("column", "character"), [
+    ("Short Title", "\x00"), ("Commitment Title", "\x01"), ("Full Text", "\x0b"),
+    ("Theme", "\x7f"), ("Binding constraint", "\x85")])  # the last one only kept in ogp_extra
+def test_a_control_character_in_any_cell_refuses_the_file(tmp_path, column, character):
     header, records = subset({"CL0069", "CL0070"})
-    records[1][header.index("Short Title")] = "Broken\x00title"
+    records[1][header.index(column)] = f"Broken{character}text"
     line = record_lines(header, records)[1]
 
     message = refused_message(write_file(tmp_path, to_csv(header, records)))
 
-    assert f"line {line}, Short Title: contains a NUL character" in message
+    assert (f"line {line}, {column}: contains the control character U+{ord(character):04X}; "
+            f"only tab and newline may be in a text") in message
     assert nothing_written()
 
 
