@@ -90,19 +90,31 @@ class ImportResult:
 class Move:
     """An existing plan or commitment that a row gives to another member."""
 
+    PLAN, COMMITMENT = "action plan", "commitment"
+    LABELS = {PLAN: _("Action plan"), COMMITMENT: _("Commitment")}
+
     line: int
-    what: str  # "action plan AP_CHL03", "commitment CL0050"
+    kind: str  # PLAN or COMMITMENT
+    key: str  # its OGP id or identifier
     from_member: str
     to_member: str
-    commitments: int | None = None  # for a plan: how many commitments it takes along
+    commitments: int = 0  # for a plan: how many commitments it takes along
+
+    @property
+    def what(self) -> str:
+        return f"{self.kind} {self.key}"
+
+    @property
+    def label(self):
+        return self.LABELS[self.kind]
 
     def __str__(self):
-        along = (f" (with its {self.commitments} commitment(s))" if self.commitments else "")
+        along = f" (with its {self.commitments} commitment(s))" if self.commitments else ""
         return f"line {self.line}: moves {self.what}{along} from {self.from_member} to {self.to_member}"
 
     @property
     def column(self) -> str:
-        return oc.PLAN_ID if self.what.startswith("action plan") else "Country/Locality"
+        return oc.PLAN_ID if self.kind == self.PLAN else "Country/Locality"
 
 
 @dataclass
@@ -458,14 +470,15 @@ def _check_moves(summary: FileSummary, commitment_rows: dict, result):
             if slug != to_slug:
                 moved_plans.add(ogp_id)
                 count = Commitment.objects.filter(action_plan__ogp_id=ogp_id).count()
-                _add_move(result, Move(summary.plan_lines[ogp_id][0], f"action plan {ogp_id}", name,
+                _add_move(result, Move(summary.plan_lines[ogp_id][0], Move.PLAN, ogp_id, name,
                                        names[to_slug], count))
     for batch in stored.batches(sorted(commitment_rows)):
         for identifier, slug, name in Commitment.objects.filter(identifier__in=batch).values_list(
                 "identifier", "action_plan__member__slug", "action_plan__member__name"):
             line, to_slug = commitment_rows[identifier]
             if slug != to_slug:
-                _add_move(result, Move(line, f"commitment {identifier}", name, names[to_slug]))
+                _add_move(result, Move(line, Move.COMMITMENT, identifier, name, names[to_slug]))
+    result.moves.sort(key=lambda move: move.line)
 
 
 def _add_move(result, move: Move):

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.test import Client
 from django.urls import reverse
 
 from commitments.models import ActionPlan, Commitment, Institution, Member, PolicyArea
@@ -428,20 +427,6 @@ def test_dry_run_of_a_bad_file_reports_the_refused_rows(tmp_path):
 
 def upload(data: bytes, name="ogp.csv"):
     return SimpleUploadedFile(name, data, content_type="text/csv")
-
-
-@pytest.fixture
-def importer(db, django_user_model):
-    """A superuser: the import writes every member's commitments and the IRM's assessments."""
-    return django_user_model.objects.create_superuser("importer", "importer@example.org",
-                                                      "pw-for-tests-only")
-
-
-@pytest.fixture
-def importer_client(importer):
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(importer)
-    return client
 
 
 def post_form(client, url, html, form_id, **files):
