@@ -207,9 +207,10 @@ class Column:
             parsed = self.parse(written)
         except ValueError:
             return False
-        if parsed is None:
+        if parsed is None and self.kind in (YEAR, STATUS, CHOICE):
             # A missing code the model cannot hold (a year, a status, a choice): it stands for
-            # "not known" whatever the model says, and goes back as written.
+            # "not known" whatever the model says, and goes back as written. (A lead
+            # institution's "N/A" does not: a lead entered since is exported.)
             return True
         return parsed == current
 

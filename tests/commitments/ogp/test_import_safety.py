@@ -13,13 +13,15 @@ import pytest
 from django.core.management import CommandError
 from django.urls import reverse
 
+from commitments import stored
 from commitments.models import ActionPlan, Commitment
 from commitments.ogp import admin_import
-from commitments.ogp.reading import MAX_CELL_CHARACTERS
+from commitments.ogp.reading import MAX_CELL_CHARACTERS, ImportResult, check_file
 from tests.commitments.ogp.test_exports import content, csv_rows
 from tests.commitments.ogp.test_import import (
     CONFIRM_URL,
     IMPORT_URL,
+    SAMPLE,
     nothing_written,
     post_form,
     record_lines,
@@ -447,3 +449,16 @@ def test_the_preview_of_moves_speaks_spanish(importer_client, chile_05, uploads)
     assert "Plan de acción AP_CHL05 (con sus 2 compromisos)" in html
     assert "Permitir estos traslados a otro miembro" in html
     assert "Cancelar: borrar el archivo subido" in html
+
+
+@pytest.mark.django_db
+def test_the_check_for_moves_reads_the_database_a_batch_at_a_time(django_assert_max_num_queries):
+    run_import(SAMPLE)
+    result = ImportResult()
+
+    # 558 rows, 214 plans, 75 members: the plan numbers (1 query), the plans (1), the
+    # commitments (558 identifiers: 1 query per stored.BATCH of them).
+    with django_assert_max_num_queries(2 + -(-558 // stored.BATCH)):
+        check_file(SAMPLE, result)
+
+    assert result.errors == [] and result.moves == []
