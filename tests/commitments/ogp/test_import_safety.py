@@ -14,7 +14,7 @@ from django.core.management import CommandError
 from django.urls import reverse
 
 from commitments import stored
-from commitments.models import ActionPlan, Commitment
+from commitments.models import ActionPlan, Commitment, Institution
 from commitments.ogp import admin_import
 from commitments.ogp.reading import MAX_CELL_CHARACTERS, ImportResult, check_file
 from tests.commitments.ogp.test_exports import content, csv_rows
@@ -462,3 +462,32 @@ def test_the_check_for_moves_reads_the_database_a_batch_at_a_time(django_assert_
         check_file(SAMPLE, result)
 
     assert result.errors == [] and result.moves == []
+
+
+def test_the_admin_preview_refuses_bad_identifiers_and_links_with_line_and_column(importer_client,
+                                                                                   uploads):
+    header, records = subset({"CL0069", "CL0070", "NZ0010"})
+    records[0][0] = "UA 0001"
+    records[2][header.index("URL")] = "data:text/html,<b>x</b>"
+    lines = record_lines(header, records)
+
+    html = preview(importer_client, header, records)
+
+    assert (f"<td>{lines[0]}</td><td>Commitment Unique Identifier</td><td>&#x27;UA 0001&#x27; is "
+            f"refused: An identifier is capital letters then digits") in html
+    assert (f"<td>{lines[2]}</td><td>URL</td><td>&#x27;data:text/html,&lt;b&gt;x&lt;/b&gt;&#x27; is "
+            f"refused: A link must start with http:// or https://.</td>") in html
+    assert "import-confirm-form" not in html
+    assert nothing_written()
+
+
+def test_a_lead_entered_after_an_imported_na_is_exported(client, db, tmp_path):
+    header, records = subset({"CL0069"})
+    records[0][header.index("Lead Institution")] = "N/A"
+    run_import(write_file(tmp_path, to_csv(header, records)))
+    Commitment.objects.filter(identifier="CL0069").update(
+        lead_institution=Institution.objects.create(name="Senado de Chile"))
+
+    exported = csv_rows(content(client.get("/commitments/export.csv")))
+
+    assert exported[1][header.index("Lead Institution")] == "Senado de Chile"
