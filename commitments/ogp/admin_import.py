@@ -3,7 +3,11 @@
 The uploaded file is written to a server-side temporary folder (the importer reads it there,
 twice, never whole in memory) and kept between the preview and the confirmation, named by a
 random id that travels in a signed token bound to the user, so the confirmed import reads
-exactly the content that was previewed.
+exactly the content that was previewed. It is removed after the confirmation, on cancel, and
+once its preview has expired (any visit to the import pages removes expired uploads).
+
+The preview lists every move of an existing plan or commitment to another member; the
+confirmation writes them only when its "allow these moves" box is ticked (reading.Move).
 """
 
 import tempfile
@@ -30,7 +34,12 @@ TOKEN_MAX_AGE = 60 * 60
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "ogptracker-imports"
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
+# A refused file lists this many problems at most (a broken file can have one per cell), with
+# the total: enough to see what is wrong, and a page that still loads.
+PREVIEW_ERROR_LIMIT = 200
+
 EXPIRED_MESSAGE = gettext_lazy("This preview has expired or is not yours: upload the file again.")
+CANCELLED_MESSAGE = gettext_lazy("The import was cancelled: the uploaded file is deleted.")
 
 
 class ImportUploadForm(forms.Form):
@@ -48,6 +57,14 @@ class ImportUploadForm(forms.Form):
 
 class ImportConfirmForm(forms.Form):
     token = forms.CharField(widget=forms.HiddenInput)
+    allow_moves = forms.BooleanField(
+        required=False, label=gettext_lazy("Allow these moves to another member"),
+        help_text=gettext_lazy("Without it, a row that moves an existing action plan or commitment "
+                               "to another member refuses the whole file."))
+
+
+class ImportCancelForm(forms.Form):
+    token = forms.CharField(widget=forms.HiddenInput)
 
 
 def can_import(user) -> bool:
@@ -56,13 +73,22 @@ def can_import(user) -> bool:
     return permissions.is_superuser(user)
 
 
+def remove_expired_uploads():
+    """Delete the uploads whose preview can no longer be confirmed."""
+    if not UPLOAD_DIR.is_dir():
+        return
+    cutoff = time.time() - TOKEN_MAX_AGE
+    for old in UPLOAD_DIR.glob("*.csv"):
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink(missing_ok=True)
+        except FileNotFoundError:
+            pass  # removed meanwhile by another request
+
+
 def _store(upload) -> str:
     """Write the uploaded file chunk by chunk to the upload folder; its id there."""
     UPLOAD_DIR.mkdir(mode=0o700, exist_ok=True)
-    cutoff = time.time() - TOKEN_MAX_AGE
-    for old in UPLOAD_DIR.glob("*.csv"):
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
     upload_id = uuid.uuid4().hex
     with (UPLOAD_DIR / f"{upload_id}.csv").open("wb") as stored:
         for chunk in upload.chunks():
@@ -70,9 +96,21 @@ def _store(upload) -> str:
     return upload_id
 
 
+def _token(upload_id, user) -> str:
+    return signing.dumps({"upload": upload_id, "user": user.pk}, salt=TOKEN_SALT)
+
+
 def _stored_path(token: str, user) -> Path | None:
+    """The upload a token names, if it is the user's and its preview has not expired (an
+    expired one is deleted here, whatever the age of the other uploads)."""
     try:
         payload = signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
+    except signing.SignatureExpired:
+        payload = signing.loads(token, salt=TOKEN_SALT)
+        upload_id = str(payload.get("upload", ""))
+        if upload_id.isalnum():
+            (UPLOAD_DIR / f"{upload_id}.csv").unlink(missing_ok=True)
+        return None
     except signing.BadSignature:
         return None
     upload_id = str(payload.get("upload", ""))
@@ -93,6 +131,8 @@ class OGPImportAdminMixin:
                  name="commitments_commitment_import"),
             path("import/confirm/", self.admin_site.admin_view(self.import_confirm_view),
                  name="commitments_commitment_import_confirm"),
+            path("import/cancel/", self.admin_site.admin_view(self.import_cancel_view),
+                 name="commitments_commitment_import_cancel"),
         ]
         return urls + super().get_urls()
 
@@ -101,12 +141,21 @@ class OGPImportAdminMixin:
         return super().changelist_view(request, extra_context)
 
     def _context(self, request, **context):
+        result = context.get("result")
+        if result is not None:
+            context["errors_shown"] = result.errors[:PREVIEW_ERROR_LIMIT]
         return {**self.admin_site.each_context(request), "opts": self.model._meta,
                 "title": _("Import OGP data"), **context}
+
+    @staticmethod
+    def _preview_forms(token) -> dict:
+        return {"confirm_form": ImportConfirmForm(initial={"token": token}),
+                "cancel_form": ImportCancelForm(initial={"token": token})}
 
     def import_view(self, request):
         if not can_import(request.user):
             raise PermissionDenied
+        remove_expired_uploads()
         if request.method != "POST":
             return TemplateResponse(request, self.import_template,
                                     self._context(request, form=ImportUploadForm()))
@@ -116,18 +165,20 @@ class OGPImportAdminMixin:
         upload = form.cleaned_data["file"]
         upload_id = _store(upload)
         stored = UPLOAD_DIR / f"{upload_id}.csv"
-        result = import_ogp(stored, dry_run=True, user=request.user)
+        # Moves allowed in the preview, so that it lists them; the confirmation writes them only
+        # when its box is ticked.
+        result = import_ogp(stored, dry_run=True, user=request.user, allow_moves=True)
         context = {"form": ImportUploadForm(), "result": result, "file_name": upload.name}
         if result.refused:
             stored.unlink(missing_ok=True)
         else:
-            token = signing.dumps({"upload": upload_id, "user": request.user.pk}, salt=TOKEN_SALT)
-            context["confirm_form"] = ImportConfirmForm(initial={"token": token})
+            context.update(self._preview_forms(_token(upload_id, request.user)))
         return TemplateResponse(request, self.import_template, self._context(request, **context))
 
     def import_confirm_view(self, request):
         if not can_import(request.user):
             raise PermissionDenied
+        remove_expired_uploads()
         if request.method != "POST":
             return HttpResponseRedirect(reverse("admin:commitments_commitment_import"))
         form = ImportConfirmForm(request.POST)
@@ -135,13 +186,30 @@ class OGPImportAdminMixin:
         if stored is None:
             messages.error(request, EXPIRED_MESSAGE)
             return HttpResponseRedirect(reverse("admin:commitments_commitment_import"))
-        result = import_ogp(stored, user=request.user)
+        result = import_ogp(stored, user=request.user, allow_moves=form.cleaned_data["allow_moves"])
         if result.refused:
-            # The database changed since the preview (e.g. a plan number taken): show why.
+            # Moves not allowed, or the database changed since the preview (e.g. a plan number
+            # taken): show why, and offer the same file again until its preview expires.
             return TemplateResponse(request, self.import_template, self._context(
-                request, form=ImportUploadForm(), result=result))
+                request, form=ImportUploadForm(), result=result,
+                **self._preview_forms(form.cleaned_data["token"])))
         stored.unlink(missing_ok=True)
+        for move in result.moves:
+            messages.warning(request, _("Moved %(what)s %(key)s from %(from)s to %(to)s.") % {
+                "what": move.label, "key": move.key, "from": move.from_member, "to": move.to_member})
         messages.success(request, _("Imported %(rows)s rows: %(created)s created, %(updated)s updated.") % {
             "rows": result.rows, "created": sum(result.created.values()),
             "updated": sum(result.updated.values())})
         return HttpResponseRedirect(reverse("admin:commitments_commitment_changelist"))
+
+    def import_cancel_view(self, request):
+        if not can_import(request.user):
+            raise PermissionDenied
+        remove_expired_uploads()
+        if request.method == "POST":
+            form = ImportCancelForm(request.POST)
+            stored = _stored_path(form.data.get("token", ""), request.user) if form.is_valid() else None
+            if stored is not None:
+                stored.unlink(missing_ok=True)
+                messages.info(request, CANCELLED_MESSAGE)
+        return HttpResponseRedirect(reverse("admin:commitments_commitment_import"))

@@ -10,6 +10,7 @@ policy area) is also kept there, so an import followed by an export gives every 
 import functools
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
 from reviews.models import IRMReport
@@ -26,6 +27,7 @@ from reviews.scales import (
     YesNo,
 )
 
+from .. import validators
 from ..models import Commitment, Member
 from .dates import format_date, parse_date
 
@@ -92,8 +94,10 @@ class Column:
     scale: type[Scale] | None = None
     binary: bool = False  # a Yes/No scale written 1/0
     empty: str = ""  # how the export writes an empty value
-    optional: bool = True  # for text: may be empty, and a missing code reads as empty
-    key: bool = False  # an identifier in URLs: surrounding spaces dropped, no "/" or inner space
+    optional: bool = True  # text: may be empty, a missing code reads as empty; choice: may be a code
+    key: bool = False  # an identifier in URLs: surrounding spaces dropped, then its validator
+    validator: object = None  # for keys: validators.validate_identifier or validate_ogp_id
+    link: bool = False  # a URL the pages render as a link: http(s) only (validators.is_link)
     era: bool | None = None  # True: only plans of the new IRM model; False: only older plans
     choices: tuple[str, ...] = ()
     max_length: int | None = None
@@ -113,10 +117,15 @@ class Column:
             if not stripped:
                 raise ValueError("is empty")
             if self.key:
-                if "/" in stripped or len(stripped.split()) > 1:
-                    raise ValueError(f"{cell!r} has a space or a slash")
                 cell = stripped
+                try:
+                    # The shape is OGP's, written once in validators (it is in every URL).
+                    self.validator(cell)
+                except ValidationError as error:
+                    raise ValueError(f"{cell!r} is refused: {' '.join(error.messages)}") from None
             self._check_length(cell)
+            if self.link and not validators.is_link(cell):
+                raise ValueError(f"{cell!r} is refused: {validators.LINK_MESSAGE}")
             return cell
         if kind == INT:
             if not stripped.isdigit():
@@ -139,10 +148,16 @@ class Column:
                 return False
             raise ValueError(f"{cell!r} is not 1 or 0")
         if kind == STATUS:
+            if stripped in MISSING_CODES:
+                # The model holds no "not known" status: the importer leaves the status alone
+                # and keeps the code as written for the export (see keeps_written).
+                return None
             if stripped in ("1", "0"):
                 return Commitment.Status.ACTIVE if stripped == "1" else Commitment.Status.INACTIVE
             raise ValueError(f"{cell!r} is not 1 (active) or 0 (inactive)")
         if kind == CHOICE:
+            if self.optional and stripped in MISSING_CODES:
+                return None  # as for STATUS: nothing stored, the code kept as written
             if stripped not in self.choices:
                 raise ValueError(f"{cell!r} is not one of {', '.join(self.choices)}")
             return stripped
@@ -192,8 +207,10 @@ class Column:
             parsed = self.parse(written)
         except ValueError:
             return False
-        if self.kind == YEAR and parsed is None:
-            # A missing code for one commitment, while its plan's report has a year.
+        if parsed is None and self.kind in (YEAR, STATUS, CHOICE):
+            # A missing code the model cannot hold (a year, a status, a choice): it stands for
+            # "not known" whatever the model says, and goes back as written. (A lead
+            # institution's "N/A" does not: a lead entered since is exported.)
             return True
         return parsed == current
 
@@ -246,13 +263,14 @@ POLICY_AREA_NAMES = (
 
 COLUMNS: tuple[Column, ...] = (
     _c("Commitment Unique Identifier", "identifier", optional=False, key=True,
+       validator=validators.validate_identifier,
        max_length=_commitment_length("identifier")),
     Column("Country/Locality", MEMBER, "name", optional=False,
            max_length=Member._meta.get_field("name").max_length),
     Column("Action Plan Number", PLAN, "number", INT),
     _c("Commitment Number", "number", max_length=_commitment_length("number")),
     Column("Code", MEMBER, "code", max_length=Member._meta.get_field("code").max_length),
-    Column("Region", MEMBER, "region", CHOICE, choices=REGIONS),
+    Column("Region", MEMBER, "region", CHOICE, choices=REGIONS, optional=False),
     Column("National Or Local", MEMBER, "kind", CHOICE, choices=KINDS),
     _extra("Commitment Dummy"),
     Column("Year Of Submission", PLAN, "submission_year", INT),
@@ -320,10 +338,11 @@ COLUMNS: tuple[Column, ...] = (
         "Ambitious and complete, or DIOG", "Ambitious but not complete", "Complete but not ambitious",
         "Not complete or ambitious", "Not reviewed", "CHECKSUM", "IRM-Based Score",
         "Binding constraint")),
-    _c("URL", "ogp_url", max_length=_commitment_length("ogp_url")),
+    _c("URL", "ogp_url", link=True, max_length=_commitment_length("ogp_url")),
     _extra("Latest IRM Report"),
     _extra("Subnational in NAPs"),
-    Column("Action Plan ID", PLAN, "ogp_id", optional=False, key=True, max_length=30),
+    Column("Action Plan ID", PLAN, "ogp_id", optional=False, key=True,
+           validator=validators.validate_ogp_id, max_length=30),
     _extra("id"),
 )
 

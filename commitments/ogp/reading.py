@@ -9,7 +9,6 @@ writing.py reads the rows again, with parsed_rows, to write them.
 
 import csv
 import io
-import sys
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -19,12 +18,18 @@ from django.utils.translation import gettext_lazy as _
 from ogptracker.spreadsheets import unneutralise
 from reviews.scales import MISSING_CODES
 
-from .. import stored
-from ..models import ActionPlan
+from .. import stored, validators
+from ..models import ActionPlan, Commitment
 from . import columns as oc
 
-# The export's longest texts run to tens of thousands of characters; csv's default cap is 128 KB.
-csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+# The longest cell a file may hold, in characters. OGP's longest texts run to about 28,000
+# characters (a "Full Text" of the sample); four times csv's default of 131,072 leaves room for
+# any real description while a hostile file cannot make one row take gigabytes. csv's limit is
+# the process's, set here deliberately: csv refuses a longer cell as it reads it (before it is
+# held whole), and parsed_rows turns that refusal into the cell's line and column.
+MAX_CELL_CHARACTERS = 4 * 131_072
+csv.field_size_limit(MAX_CELL_CHARACTERS)
+CELL_TOO_LONG = f"is longer than the {MAX_CELL_CHARACTERS:,} characters a cell may hold"
 
 
 # Entity names in the result, in the order they are reported.
@@ -57,6 +62,10 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     unknown_columns: list[str] = field(default_factory=list)
     dry_run: bool = False
+    # A row may move an existing plan or commitment to another member only when this is set
+    # (--allow-moves, the preview's checkbox); every move found is listed in `moves` either way.
+    allow_moves: bool = False
+    moves: list["Move"] = field(default_factory=list)
 
     @property
     def refused(self) -> bool:
@@ -71,9 +80,41 @@ class ImportResult:
         return [(ENTITY_LABELS[name], self.created[name], self.updated[name]) for name in ENTITIES]
 
     def summary(self) -> list[str]:
-        """One line per kind of object: how many were (or would be) created and updated."""
+        """One line per kind of object: how many were (or would be) created and updated, then
+        one per move to another member."""
         return [f"{name}: {self.created[name]} created, {self.updated[name]} updated"
-                for name in ENTITIES]
+                for name in ENTITIES] + [str(move) for move in self.moves]
+
+
+@dataclass(frozen=True)
+class Move:
+    """An existing plan or commitment that a row gives to another member."""
+
+    PLAN, COMMITMENT = "action plan", "commitment"
+    LABELS = {PLAN: _("Action plan"), COMMITMENT: _("Commitment")}
+
+    line: int
+    kind: str  # PLAN or COMMITMENT
+    key: str  # its OGP id or identifier
+    from_member: str
+    to_member: str
+    commitments: int = 0  # for a plan: how many commitments it takes along
+
+    @property
+    def what(self) -> str:
+        return f"{self.kind} {self.key}"
+
+    @property
+    def label(self):
+        return self.LABELS[self.kind]
+
+    def __str__(self):
+        along = f" (with its {self.commitments} commitment(s))" if self.commitments else ""
+        return f"line {self.line}: moves {self.what}{along} from {self.from_member} to {self.to_member}"
+
+    @property
+    def column(self) -> str:
+        return oc.PLAN_ID if self.kind == self.PLAN else "Country/Locality"
 
 
 @dataclass
@@ -158,8 +199,10 @@ class FileSummary:
     rows: int = 0  # how many rows were added
 
     def add(self, row: ParsedRow):
+        # None: a missing code the model cannot hold ("National Or Local" ND), nothing to write.
         self.members.setdefault(row.member_slug, {oc.BY_NAME[name].field: row.values[name]
-                                                  for name in MEMBER_COLUMNS if name in row.values})
+                                                  for name in MEMBER_COLUMNS
+                                                  if row.values.get(name) is not None})
         if row.plan_id not in self.plans:
             values = {oc.BY_NAME[name].field: row.values[name] for name in PLAN_COLUMNS
                       if name in row.values and oc.BY_NAME[name].target == oc.PLAN}
@@ -187,13 +230,13 @@ def check_file(path, result: ImportResult) -> FileSummary:
     """First pass: every row is parsed and checked; only the summary of the rows is kept."""
     summary = FileSummary()
     consistency = _ConsistencyCheck()
-    seen = {}  # identifier -> line
+    seen = {}  # identifier -> (line, member slug): small, kept for the check of moves
     for row in parsed_rows(path, result):
         if row.identifier in seen:
             result.errors.append(RowError(row.line, oc.IDENTIFIER, f"{row.identifier} is already on line "
-                                                                   f"{seen[row.identifier]}"))
+                                                                   f"{seen[row.identifier][0]}"))
             continue
-        seen[row.identifier] = row.line
+        seen[row.identifier] = (row.line, row.member_slug)
         summary.add(row)
         consistency.check(row)
     if result.errors:
@@ -201,15 +244,19 @@ def check_file(path, result: ImportResult) -> FileSummary:
         return summary
     result.errors += consistency.errors
     _check_against_database(summary, result)
+    _check_moves(summary, seen, result)
     return summary
 
 
 def parsed_rows(path, result: ImportResult):
     """The file's rows, parsed, one at a time. A row that cannot be parsed is not given: its
     errors are added to the result (a file that cannot be read at all gives none)."""
-    reader = csv.reader(_lines(path))
+    record_lines = []  # the lines of the record being read, to say where csv stopped
+    reader = csv.reader(_kept(_lines(path), record_lines))
+    header, start = None, 1
     try:
         header = next(reader, None)
+        record_lines.clear()
         if not header or not any(header):
             result.errors.append(RowError(1, "", "the file is empty: no header row"))
             return
@@ -218,6 +265,7 @@ def parsed_rows(path, result: ImportResult):
         parsed_header = Header(header)
         start = reader.line_num + 1
         for record in reader:
+            record_lines.clear()
             line, start = start, reader.line_num + 1
             if not any(cell.strip() for cell in record):
                 continue
@@ -235,9 +283,39 @@ def parsed_rows(path, result: ImportResult):
         result.rows = 0
         return
     except csv.Error as error:
-        result.errors.append(RowError(reader.line_num, "", f"unreadable CSV: {error}"))
+        if "field larger than field limit" in str(error):
+            position = _field_position("".join(record_lines))
+            names = header or []
+            column = names[position] if position < len(names) else f"field {position + 1}"
+            result.errors.append(RowError(start, column, CELL_TOO_LONG))
+        else:
+            result.errors.append(RowError(reader.line_num, "", f"unreadable CSV: {error}"))
         return
     result.unknown_columns = [name for name in header if name not in oc.BY_NAME]
+
+
+def _kept(lines, kept: list):
+    """The lines, each also added to `kept` (which the reader of the records empties)."""
+    for line in lines:
+        kept.append(line)
+        yield line
+
+
+def _field_position(text: str) -> int:
+    """Which field (from 0) of a record's text csv refused as too long: the first longer than
+    the limit, counted by the commas outside quotes before it (a doubled quote inside quotes
+    toggles twice, so it counts right; quotes are not counted as characters of the field)."""
+    position, quoted, length = 0, False, 0
+    for character in text:
+        if character == '"':
+            quoted = not quoted
+        elif character == "," and not quoted:
+            position, length = position + 1, 0
+        else:
+            length += 1
+            if length > MAX_CELL_CHARACTERS:
+                break
+    return position
 
 
 class _NotUTF8(Exception):
@@ -293,9 +371,14 @@ def _parse_row(line, header, raw, result) -> ParsedRow | None:
     cells = dict(zip(header.names, record, strict=True))
     values, failed = {}, False
     for name, cell in cells.items():
-        if "\x00" in cell:
-            # PostgreSQL cannot store it, and no real text holds one.
-            result.errors.append(RowError(line, name, "contains a NUL character"))
+        # Refused rather than removed: the row is the IRM's record, and a file that carries one
+        # is not a clean export (removing would store a text no one wrote, silently). Every
+        # cell, modelled or kept in ogp_extra: each is shown or exported somewhere (feeds and
+        # XLSX cannot hold them). Tab, newline and carriage return are text (validators).
+        if validators.has_control_characters(cell):
+            character = next(c for c in validators.CONTROL_CHARACTERS.findall(cell))
+            result.errors.append(RowError(line, name, f"contains the control character U+{ord(character):04X}"
+                                                      f"; only tab and newline may be in a text"))
             failed = True
 
     def parse(column):
@@ -373,3 +456,35 @@ def _check_against_database(summary: FileSummary, result):
                                           f"{number} is already the number of plan {other} of this member"))
 
 
+
+
+def _check_moves(summary: FileSummary, commitment_rows: dict, result):
+    """A row naming an existing plan or commitment of another member would move it there (and
+    with it who may edit it): refused with its line, unless the import allows moves; listed."""
+    names = {slug: values.get("name", slug) for slug, values in summary.members.items()}
+    moved_plans = set()
+    for batch in stored.batches(sorted(summary.plans)):
+        for ogp_id, slug, name in ActionPlan.objects.filter(ogp_id__in=batch).values_list(
+                "ogp_id", "member__slug", "member__name"):
+            to_slug = summary.plans[ogp_id]["member"]
+            if slug != to_slug:
+                moved_plans.add(ogp_id)
+                count = Commitment.objects.filter(action_plan__ogp_id=ogp_id).count()
+                _add_move(result, Move(summary.plan_lines[ogp_id][0], Move.PLAN, ogp_id, name,
+                                       names[to_slug], count))
+    for batch in stored.batches(sorted(commitment_rows)):
+        for identifier, slug, name in Commitment.objects.filter(identifier__in=batch).values_list(
+                "identifier", "action_plan__member__slug", "action_plan__member__name"):
+            line, to_slug = commitment_rows[identifier]
+            if slug != to_slug:
+                _add_move(result, Move(line, Move.COMMITMENT, identifier, name, names[to_slug]))
+    result.moves.sort(key=lambda move: move.line)
+
+
+def _add_move(result, move: Move):
+    result.moves.append(move)
+    if not result.allow_moves:
+        result.errors.append(RowError(
+            move.line, move.column, f"would move {move.what} from {move.from_member} to "
+                                    f"{move.to_member}; moves to another member must be allowed "
+                                    f"explicitly (--allow-moves, or the preview's checkbox)"))

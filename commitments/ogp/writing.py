@@ -32,12 +32,14 @@ class _FileChanged(Exception):
     """The second pass did not read the rows the first one checked."""
 
 
-def import_ogp(path, *, dry_run: bool = False, user=None) -> ImportResult:
+def import_ogp(path, *, dry_run: bool = False, user=None, allow_moves: bool = False) -> ImportResult:
     """Import a CSV file, given by its path. With errors, or with dry_run, nothing is written.
 
-    `user` is recorded as the author of the changes in the commitments' history.
+    `user` is recorded as the author of the changes in the commitments' history. A row that
+    gives an existing plan or commitment to another member refuses the file unless
+    `allow_moves`; either way the moves are listed in the result.
     """
-    result = ImportResult(dry_run=dry_run)
+    result = ImportResult(dry_run=dry_run, allow_moves=allow_moves)
     # Two passes, so that memory does not grow with the rows: all rows are checked before the
     # first write (a bad file is refused whole), and only their keys are kept for the writes.
     summary = check_file(path, result)
@@ -330,7 +332,9 @@ class _Writer:
     def _commitment_values(self, row, plan, commitment) -> dict:
         values = {"action_plan_id": plan.pk}
         for name, field_name in COMMITMENT_TEXT_COLUMNS.items():
-            if name in row.values and not self._unchanged(row, name, commitment):
+            # None: a missing code the model cannot hold (an "Active Commitment" of ND); the
+            # stored value stays and the code is kept in ogp_extra for the export.
+            if row.values.get(name) is not None and not self._unchanged(row, name, commitment):
                 values[field_name] = row.values[name]
         for name in ("Start Date", "End Date"):
             if name in row.values and not self._unchanged(row, name, commitment):

@@ -1,4 +1,5 @@
-"""`manage.py import_ogp PATH.csv [--dry-run]`: import OGP's commitments export, all rows or none."""
+"""`manage.py import_ogp PATH.csv [--dry-run] [--allow-moves]`: import OGP's commitments export,
+all rows or none."""
 
 from pathlib import Path
 
@@ -15,15 +16,18 @@ class Command(BaseCommand):
         parser.add_argument("path", help="the CSV file")
         parser.add_argument("--dry-run", action="store_true",
                             help="report what would be created, updated and refused; write nothing")
+        parser.add_argument("--allow-moves", action="store_true",
+                            help="let rows give existing action plans or commitments to another "
+                                 "member (refused without it); every move is listed")
 
-    def handle(self, *args, path, dry_run, **options):
+    def handle(self, *args, path, dry_run, allow_moves, **options):
         try:
             # The importer reads the file twice (see importers): it must be readable now.
             with Path(path).open("rb"):
                 pass
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror or error}") from error
-        result = import_ogp(path, dry_run=dry_run)
+        result = import_ogp(path, dry_run=dry_run, allow_moves=allow_moves)
         if result.refused:
             lines = [str(error) for error in result.errors]
             raise CommandError(

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.test import Client
 from django.urls import reverse
 
 from commitments.models import ActionPlan, Commitment, Institution, Member, PolicyArea
@@ -356,14 +355,18 @@ def test_a_row_with_too_few_fields_refuses_the_file(tmp_path):
 
 
 @pytest.mark.django_db
-def test_a_nul_character_refuses_the_file(tmp_path):
+@pytest.mark.parametrize(("column", "character"), [
+    ("Short Title", "\x00"), ("Commitment Title", "\x01"), ("Full Text", "\x0b"),
+    ("Theme", "\x7f"), ("Binding constraint", "\x85")])  # the last one only kept in ogp_extra
+def test_a_control_character_in_any_cell_refuses_the_file(tmp_path, column, character):
     header, records = subset({"CL0069", "CL0070"})
-    records[1][header.index("Short Title")] = "Broken\x00title"
+    records[1][header.index(column)] = f"Broken{character}text"
     line = record_lines(header, records)[1]
 
     message = refused_message(write_file(tmp_path, to_csv(header, records)))
 
-    assert f"line {line}, Short Title: contains a NUL character" in message
+    assert (f"line {line}, {column}: contains the control character U+{ord(character):04X}; "
+            f"only tab and newline may be in a text") in message
     assert nothing_written()
 
 
@@ -424,20 +427,6 @@ def test_dry_run_of_a_bad_file_reports_the_refused_rows(tmp_path):
 
 def upload(data: bytes, name="ogp.csv"):
     return SimpleUploadedFile(name, data, content_type="text/csv")
-
-
-@pytest.fixture
-def importer(db, django_user_model):
-    """A superuser: the import writes every member's commitments and the IRM's assessments."""
-    return django_user_model.objects.create_superuser("importer", "importer@example.org",
-                                                      "pw-for-tests-only")
-
-
-@pytest.fixture
-def importer_client(importer):
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(importer)
-    return client
 
 
 def post_form(client, url, html, form_id, **files):

@@ -21,7 +21,8 @@ def write_large_file(path, rows: int, *, copy_offset=0):
         writer.writerow(header)
         for index in range(rows):
             copy, record = divmod(index, len(records))
-            writer.writerow([f"{records[record][0]}X{copy_offset + copy}", *records[record][1:]])
+            # OGP's shape (validators.validate_identifier): the sample's 4 digits, then 2 of the copy.
+            writer.writerow([f"{records[record][0]}{copy_offset + copy:02d}", *records[record][1:]])
     return path
 
 
