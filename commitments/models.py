@@ -140,7 +140,8 @@ class RecordedAuthor(models.Model):
 
 class RecordedLinks(RecordedAuthor):
     """Added to a commitment's historical record: the names of its supporting institutions and policy
-    areas after that change. NULL where a bulk write (import, baseline) recorded no links."""
+    areas after that change. NULL while not known: a bulk write (import, baseline) records none, and
+    the commitment's next save fills in those it had until then."""
 
     history_supporting_institutions = models.JSONField(_("supporting institutions"), null=True, blank=True)
     history_policy_areas = models.JSONField(_("policy areas"), null=True, blank=True)

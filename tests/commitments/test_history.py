@@ -3,6 +3,7 @@
 import datetime
 import importlib
 import re
+import xml.etree.ElementTree as ET
 from contextlib import contextmanager
 from unittest import mock
 
@@ -248,9 +249,16 @@ def test_links_to_institutions_and_policy_areas_are_in_the_timeline(client, chil
     after = ", ".join(sorted([*before, water.name]))
     assert f"<del>{', '.join(before) or '—'}</del> → <ins>{after}</ins>" in section
     assert "Supporting institutions" in section and council.name in section
-    # Renaming the area later does not rewrite what was recorded.
+    # Renamed, then unlinked and deleted: the history keeps the names it recorded.
     PolicyArea.objects.filter(pk=water.pk).update(name="Renamed")
     assert "Renamed" not in history_section(client.get(PAGE))
+    admin_edit(chile_staff, "Water removed", policy_areas=areas[:-1], supporting_institutions=supporting)
+    PolicyArea.objects.filter(pk=water.pk).delete()
+    council.delete()
+    section = history_section(client.get(PAGE))
+    assert "Water removed" in section and section.count(water.name) == 2 and "Renamed" not in section
+    feed = client.get("/commitments/CL0050/feed/")
+    assert feed.status_code == 200 and water.name in "".join(ET.fromstring(feed.content).itertext())
 
 
 def test_sources_have_history(client, chile_staff):
@@ -266,6 +274,8 @@ def test_sources_have_history(client, chile_staff):
     section = history_section(client.get(PAGE))
     assert f"Source [{source.footnote}]" in section and "<ins>Corrected citation</ins>" in section
     assert "Citation fixed" in section
+    spanish = history_section(client.get(PAGE, HTTP_ACCEPT_LANGUAGE="es"))
+    assert f"Fuente [{source.footnote}]" in spanish
 
 
 @pytest.mark.parametrize(("model", "make", "link"), [
