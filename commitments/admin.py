@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -106,13 +107,29 @@ class ActionPlanAdmin(SafeAutocompleteAdmin, MemberScopedAdmin, OwnMembersChoice
     autocomplete_fields = ["member"]
 
 
+class ProtectedWhileLinked:
+    """An institution or policy area that commitments still link to is not deleted: the links would
+    go from their history unrecorded. The admin lists the commitments, as it does for PROTECT."""
+
+    linked_commitments = ""  # the reverse accessor of the commitments that link to the row
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        label = capfirst(Commitment._meta.verbose_name)
+        for obj in objs:
+            protected += [f"{label}: {c}" for c in getattr(obj, self.linked_commitments).all()]
+        return deleted, counts, perms_needed, protected
+
+
 @admin.register(Institution)
-class InstitutionAdmin(ViewableByStaffRoles, admin.ModelAdmin):
+class InstitutionAdmin(ProtectedWhileLinked, ViewableByStaffRoles, admin.ModelAdmin):
     search_fields = ["name"]
+    linked_commitments = "supported_commitments"
 
 
 @admin.register(PolicyArea)
-class PolicyAreaAdmin(ViewableByStaffRoles, admin.ModelAdmin):
+class PolicyAreaAdmin(ProtectedWhileLinked, ViewableByStaffRoles, admin.ModelAdmin):
+    linked_commitments = "commitments"
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}

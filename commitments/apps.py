@@ -9,6 +9,7 @@ class CommitmentsConfig(AppConfig):
 
     def ready(self):
         # The receivers that keep what is stored on commitments current (the models are loaded now).
-        from . import stored
+        from . import history, stored
 
         stored.connect()
+        history.connect()  # the author and links recorded with each change

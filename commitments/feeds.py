@@ -1,5 +1,7 @@
 """Atom feeds of the public change history: all changes, one member's, one commitment's."""
 
+import re
+
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -10,12 +12,40 @@ from . import history
 from .models import Commitment, Member
 
 FEED_LENGTH = 50
+# What XML 1.0 cannot carry (control characters other than tab and newlines, lone surrogates,
+# U+FFFE and U+FFFF): stored text may hold them still, and one would make the whole feed fail.
+NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(value):
+    return NOT_XML.sub("\ufffd", value) if isinstance(value, str) else value
+
+
+class AtomFeed(Atom1Feed):
+    """Atom whatever the stored text: every text made fit for XML, summaries typed text.
+
+    Django types an Atom summary "html" but escapes it only once (as XML), so a note with markup
+    would reach feed readers as markup; our summaries are plain text, and say so.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.feed = {key: _xml_text(value) for key, value in self.feed.items()}
+
+    def add_item(self, *args, **kwargs):
+        super().add_item(*args, **kwargs)
+        self.items[-1] = {key: _xml_text(value) for key, value in self.items[-1].items()}
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, {**item, "description": None})
+        if item["description"] is not None:
+            handler.addQuickElement("summary", item["description"], {"type": "text"})
 
 
 class ChangesFeed(Feed):
     """Every recorded change to commitments, milestones and IRM assessments, newest first."""
 
-    feed_type = Atom1Feed
+    feed_type = AtomFeed
     title = _("ogptracker: changes to OGP commitments")
     subtitle = _("Status changes of commitments and milestones, with the note explaining each.")
 

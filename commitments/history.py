@@ -1,33 +1,54 @@
 """The public change history: timeline entries, the state on a past day, and recent changes for feeds.
 
-Entries are read from django-simple-history's tables (commitments, milestones, assessments), each
-compared with the record before it. Authors are shown as the institution of their staff
-membership, "Secretariat" or "IRM", never as a name or an e-mail address.
+Entries are read from django-simple-history's tables (commitments with their links, milestones,
+sources, assessments, and IRM reports for their titles), each compared with the record before
+it. They are read from the historical rows, not through live foreign keys, so a report or a
+commitment deleted since keeps its entries. Authors are shown as recorded when the change was made
+(connect()'s receivers): the institution of the author's staff membership, "Secretariat" or "IRM",
+never a name or an e-mail address.
 """
 
 import datetime
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from django.db.models import OuterRef, Subquery
-from django.urls import reverse
-from django.utils.text import capfirst
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.signals import m2m_changed, post_save
+from django.urls import NoReverseMatch, reverse
+from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext_lazy as _
+from simple_history.signals import pre_create_historical_record
 
-from reviews.models import Assessment
+from reviews.models import Assessment, IRMReport
 
-from .models import Commitment, Milestone, StaffMembership
+from .models import ActionPlan, Commitment, Milestone, Source, StaffMembership
 
 # Fields whose changes the public timeline reports; bookkeeping fields are left out.
 COMMITMENT_FIELDS = ("status", "title", "short_title", "start_date", "end_date", "lead_institution",
                      "starred", "carried_forward", "description")
 MILESTONE_FIELDS = ("status", "start_date", "end_date", "evidence_url", "text", "order")
+SOURCE_FIELDS = ("footnote", "text", "url")
 ASSESSMENT_FIELDS = ("completion", "change_in_completion", "did_it_open_government", "early_results",
                      "starred", "specificity", "potential_impact", "potential_for_results", "narrative",
                      "summary", "open_government_narrative")
+# The names of a commitment's links recorded on its historical record (models.RecordedLinks),
+# with the many-to-many field whose label they are shown under.
+LINK_FIELDS = (("history_supporting_institutions", "supporting_institutions"),
+               ("history_policy_areas", "policy_areas"))
+# Each kind of record: its model, the field holding its commitment's id, the fields shown.
+KINDS = {
+    "commitment": (Commitment, "id", COMMITMENT_FIELDS),
+    "milestone": (Milestone, "commitment_id", MILESTONE_FIELDS),
+    "source": (Source, "commitment_id", SOURCE_FIELDS),
+    "assessment": (Assessment, "commitment_id", ASSESSMENT_FIELDS),
+}
 
 SECRETARIAT = _("Secretariat")
 IRM = _("Independent Reporting Mechanism")
+# Values and titles are shortened so that an entry stays one readable line whatever the text.
+VALUE_LENGTH = 120
+TITLE_LENGTH = 80
 
 
 @dataclass
@@ -47,19 +68,32 @@ class Entry:
     subject: str
     note: str
     commitment_identifier: str
-    kind: str  # "commitment", "milestone" or "assessment"
+    kind: str  # "commitment", "milestone", "source" or "assessment"
     removed: bool = False
     changes: list[Change] = field(default_factory=list)
+    commitment_title: str = ""
+    # The page the entry links to when its commitment's own page is gone (its member's page).
+    page: str = ""
 
     @property
     def url(self) -> str:
-        return reverse("commitments:commitment-detail", args=[self.commitment_identifier]) + \
-            f"#change-{self.history_id}"
+        page = self.page
+        if not page:
+            try:
+                page = reverse("commitments:commitment-detail", args=[self.commitment_identifier])
+            except NoReverseMatch:  # an identifier stored before they were validated
+                page = reverse("commitments:home")
+        return f"{page}#change-{self.history_id}"
 
     @property
     def title(self) -> str:
         what = "; ".join(f"{c.label}: {c.new}" for c in self.changes) or str(_("removed"))
-        return f"{self.commitment_identifier} · {self.subject} · {what}"
+        commitment = Truncator(self.commitment_title).chars(TITLE_LENGTH)
+        return f"{self.commitment_identifier}: {commitment} · {self.subject} · {what}"
+
+
+def _shorten(value: str) -> str:
+    return Truncator(value).chars(VALUE_LENGTH)
 
 
 def _display(record, name) -> str:
@@ -68,67 +102,86 @@ def _display(record, name) -> str:
     if value in (None, ""):
         return "—"
     if model_field.is_relation:
-        return str(getattr(record, name))
+        try:
+            related = getattr(record, name)
+        except ObjectDoesNotExist:
+            related = None
+        return _shorten(str(related)) if related is not None else str(_("(deleted)"))
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
-    if isinstance(value, str) and len(value) > 120:
-        return value[:117] + "…"
-    return str(value)
+    return _shorten(str(value))
 
 
-def _changes(record, previous, names) -> list[Change]:
+def _changes(kind, record, previous) -> list[Change]:
     changes = []
-    for name in names:
+    for name in KINDS[kind][2]:
         attr = f"{name}_id" if record._meta.get_field(name).is_relation else name
         if getattr(record, attr) != getattr(previous, attr):
             changes.append(Change(capfirst(str(record._meta.get_field(name).verbose_name)),
                                   _display(previous, name), _display(record, name)))
+    if kind == "commitment":
+        for attr, name in LINK_FIELDS:
+            old, new = getattr(previous, attr), getattr(record, attr)
+            # None: a bulk write recorded no links, so what changed is not known.
+            if old is not None and new is not None and sorted(old) != sorted(new):
+                changes.append(Change(capfirst(str(Commitment._meta.get_field(name).verbose_name)),
+                                      _names(old), _names(new)))
     return changes
 
 
-def _subject(kind, record) -> str:
+def _names(names) -> str:
+    return _shorten(", ".join(sorted(names))) if names else "—"
+
+
+def _subject(kind, record, report_titles) -> str:
     if kind == "milestone":
         return str(_("Milestone %(order)s") % {"order": record.order})
+    if kind == "source":
+        return str(_("Source [%(footnote)s]") % {"footnote": record.footnote})
     if kind == "assessment":
-        return str(record.report) if record.report_id else str(_("IRM assessment"))
+        return report_titles.get(record.report_id) or str(_("IRM assessment"))
     return str(_("Commitment"))
 
 
-def _authors(records) -> dict:
-    """(user id, member id) -> the public name of the author."""
-    user_ids = {r.history_user_id for r in records if r.history_user_id}
-    names = {}
-    for membership in StaffMembership.objects.filter(user_id__in=user_ids).select_related("institution"):
-        names[(membership.user_id, membership.member_id)] = (
-            membership.institution.name if membership.institution else str(SECRETARIAT))
-    return names
+def _report_titles(records) -> dict:
+    """Report id -> its title: the live report's, else the last one its history recorded."""
+    ids = {record.report_id for kind, record, _previous in records if kind == "assessment"}
+    if not ids:
+        return {}
+    titles = dict(IRMReport.objects.filter(pk__in=ids).values_list("pk", "title"))
+    if ids - titles.keys():
+        # Deleted reports: their last record (the deletion's) holds the title they had.
+        for pk, title in (IRMReport.history.filter(id__in=ids - titles.keys())
+                          .order_by("history_date", "history_id").values_list("id", "title")):
+            titles[pk] = title
+    return titles
 
 
-def _entries(pairs, identifiers, member_ids) -> list[Entry]:
-    """Timeline entries from (kind, record, previous record or None) triples."""
-    authors = _authors([record for _kind, record, _previous in pairs])
+def _commitment_id(kind, record):
+    return record.id if kind == "commitment" else record.commitment_id
+
+
+def _entries(pairs, commitments) -> list[Entry]:
+    """Timeline entries from (kind, record, previous record or None) triples; commitments maps the
+    id of each commitment concerned to (identifier, title, page or "")."""
+    report_titles = _report_titles(pairs)
     entries = []
     for kind, record, previous in pairs:
-        commitment_id = record.id if kind == "commitment" else record.commitment_id
         if record.history_type == "+" or (record.history_type == "~" and previous is None):
             continue  # a first record (creation, import, baseline) is not a change
-        names = {"commitment": COMMITMENT_FIELDS, "milestone": MILESTONE_FIELDS,
-                 "assessment": ASSESSMENT_FIELDS}[kind]
-        changes = [] if record.history_type == "-" else _changes(record, previous, names)
+        changes = [] if record.history_type == "-" else _changes(kind, record, previous)
         if record.history_type == "~" and not changes:
             continue
-        member_id = member_ids.get(commitment_id)
-        if kind == "assessment":
-            author = str(IRM)
-        else:
-            author = authors.get((record.history_user_id, member_id), str(SECRETARIAT))
+        identifier, title, page = commitments[_commitment_id(kind, record)]
+        # Recorded when the change was made (_record_author); empty: the secretariat's role.
+        author = str(IRM) if kind == "assessment" else (record.history_author or str(SECRETARIAT))
         entries.append(Entry(
             history_id=f"{kind[0]}{record.history_id}", when=record.history_date, author=author,
-            subject=_subject(kind, record), note=record.history_change_reason or "",
-            commitment_identifier=identifiers[commitment_id], kind=kind,
-            removed=record.history_type == "-", changes=changes,
+            subject=_subject(kind, record, report_titles), note=record.history_change_reason or "",
+            commitment_identifier=identifier, kind=kind, removed=record.history_type == "-",
+            changes=changes, commitment_title=title, page=page,
         ))
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries
@@ -146,16 +199,16 @@ def _with_previous(kind, records):
 
 
 def timeline(commitment, since=None) -> list[Entry]:
-    """Every change to the commitment, its milestones and assessments, newest first."""
-    pairs = _with_previous("commitment", Commitment.history.filter(id=commitment.pk)
-                           .select_related("lead_institution"))
-    pairs += _with_previous("milestone", Milestone.history.filter(commitment_id=commitment.pk))
-    pairs += _with_previous("assessment", Assessment.history.filter(commitment_id=commitment.pk)
-                            .select_related("report"))
+    """Every change to the commitment, its links, milestones, sources and assessments, newest first."""
+    pairs = []
+    for kind, (model, commitment_field, _names) in KINDS.items():
+        records = model.history.filter(**{commitment_field: commitment.pk})
+        if kind == "commitment":
+            records = records.select_related("lead_institution")
+        pairs += _with_previous(kind, records)
     if since is not None:
         pairs = [p for p in pairs if p[1].history_date > since]
-    return _entries(pairs, {commitment.pk: commitment.identifier},
-                    {commitment.pk: commitment.action_plan.member_id})
+    return _entries(pairs, {commitment.pk: (commitment.identifier, commitment.title, "")})
 
 
 def changes_since_version(commitment, version: int) -> list[Entry]:
@@ -165,35 +218,124 @@ def changes_since_version(commitment, version: int) -> list[Entry]:
 
 
 def recent(*, member=None, commitment=None, limit: int = 50) -> list[Entry]:
-    """The latest changes across commitments and milestones, for the Atom feeds.
+    """The latest changes across commitments, milestones, sources and assessments, for the Atom feeds.
 
     Each kind is read as its latest `limit` records, each with its previous record found
     by a subquery, so a feed costs a fixed number of queries whatever the history's size.
+    A deleted commitment keeps one entry, its removal, linked to its member's page.
     """
-    sources = [("commitment", Commitment.history.all(), "id"),
-               ("milestone", Milestone.history.all(), "commitment_id"),
-               ("assessment", Assessment.history.all(), "commitment_id")]
+    if commitment is not None:
+        live_ids = [commitment.pk]
+    elif member is not None:
+        live_ids = Commitment.objects.for_member(member).values("pk")
+    else:
+        live_ids = None
     pairs = []
-    for kind, queryset, commitment_field in sources:
-        if commitment is not None:
-            queryset = queryset.filter(**{commitment_field: commitment.pk})
-        elif member is not None:
-            ids = Commitment.objects.for_member(member).values("pk")
-            queryset = queryset.filter(**{f"{commitment_field}__in": ids})
-        model = queryset.model
+    for kind, (model, commitment_field, _names) in KINDS.items():
+        queryset = model.history.exclude(history_type="+")
+        if live_ids is not None:
+            in_scope = Q(**{f"{commitment_field}__in": live_ids})
+            if kind == "commitment" and member is not None:
+                in_scope |= Q(history_type="-", action_plan__member=member)
+            queryset = queryset.filter(in_scope)
+        history_model = queryset.model
         previous_id = Subquery(
-            model.objects.filter(id=OuterRef("id"), history_date__lt=OuterRef("history_date"))
+            history_model.objects.filter(id=OuterRef("id"), history_date__lt=OuterRef("history_date"))
             .order_by("-history_date").values("history_id")[:1])
-        records = list(queryset.exclude(history_type="+").annotate(previous_id=previous_id)
-                       .order_by("-history_date")[:limit])
-        previous = model.objects.in_bulk([r.previous_id for r in records if r.previous_id])
+        records = list(queryset.annotate(previous_id=previous_id).order_by("-history_date")[:limit])
+        previous = history_model.objects.in_bulk([r.previous_id for r in records if r.previous_id])
         pairs += [(kind, r, previous.get(r.previous_id)) for r in records]
-    commitment_ids = {r.id if kind == "commitment" else r.commitment_id for kind, r, _p in pairs}
-    rows = Commitment.objects.filter(pk__in=commitment_ids).values_list(
-        "pk", "identifier", "action_plan__member_id")
-    identifiers = {pk: identifier for pk, identifier, _m in rows}
-    member_ids = {pk: member_id for pk, _i, member_id in rows}
-    # A record whose commitment is gone has nowhere to link to.
-    pairs = [p for p in pairs if (p[1].id if p[0] == "commitment" else p[1].commitment_id) in identifiers]
-    return _entries(pairs, identifiers, member_ids)[:limit]
+    commitments = {pk: (identifier, title, "") for pk, identifier, title in Commitment.objects.filter(
+        pk__in={_commitment_id(kind, r) for kind, r, _p in pairs}).values_list("pk", "identifier", "title")}
+    removals = [r for kind, r, _p in pairs
+                if kind == "commitment" and r.history_type == "-" and r.id not in commitments]
+    member_slugs = dict(ActionPlan.objects.filter(pk__in={r.action_plan_id for r in removals})
+                        .values_list("pk", "member__slug")) if removals else {}
+    # Other records of a deleted commitment have no page left to link to.
+    pairs = [p for p in pairs if _commitment_id(p[0], p[1]) in commitments]
+    for record in removals:
+        slug = member_slugs.get(record.action_plan_id)
+        page = reverse("commitments:member-detail", args=[slug]) if slug else reverse("commitments:home")
+        commitments[record.id] = (record.identifier, record.title, page)
+        pairs.append(("commitment", record, None))
+    return _entries(pairs, commitments)[:limit]
+
+
+# Recording the author and the links when a change is made -----------------------------------------
+
+def _author_name(user, **member_lookup) -> str:
+    """The institution of the user's staff membership of the member (found by member_lookup), or ""."""
+    if getattr(user, "pk", None) is None:
+        return ""
+    return (StaffMembership.objects.filter(user_id=user.pk, **member_lookup)
+            .values_list("institution__name", flat=True).first()) or ""
+
+
+def _links(commitment) -> dict:
+    """The names of the commitment's links as they are now, as RecordedLinks stores them."""
+    return {attr: sorted(getattr(commitment, name).values_list("name", flat=True))
+            for attr, name in LINK_FIELDS}
+
+
+def _record_author(sender, instance, history_instance, history_user, **kwargs):
+    """Before a historical record of a commitment, milestone or source is written: its author, as
+    the public is shown it today, so that a membership revoked or changed later does not rewrite it."""
+    if isinstance(instance, Commitment):
+        name = _author_name(history_user, member__action_plans=instance.action_plan_id)
+    else:
+        name = _author_name(history_user, member__action_plans__commitments=instance.commitment_id)
+    history_instance.history_author = name
+
+
+def _record_links(sender, instance, history_instance, **kwargs):
+    """Before a commitment's historical record is written: the names of its links.
+
+    The admin saves the links after the commitment, so this record is updated again by
+    _links_changed; a previous record written in bulk (import, baseline) holds no links, and
+    gets those the commitment has now, which it had until this change.
+    """
+    if history_instance.history_type == "-":
+        links = {attr: [] for attr, _name in LINK_FIELDS}  # the links are deleted with it
+    else:
+        links = _links(instance)
+    if history_instance.history_type == "~":
+        latest = sender.objects.filter(id=instance.pk).order_by("-history_date", "-history_id").first()
+        if latest is not None and latest.history_policy_areas is None:
+            sender.objects.filter(pk=latest.pk).update(**links)
+    for attr, names in links.items():
+        setattr(history_instance, attr, names)
+    instance._history_record = history_instance
+
+
+def _links_changed(sender, instance, action, reverse, **kwargs):
+    """After a commitment's links change: the record of the save they belong to gets them, or,
+    changed without a save, they are a record of their own. Fixtures (raw loads) are no change."""
+    if reverse or action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if getattr(instance, "_history_loaded_raw", False):
+        return
+    record = getattr(instance, "_history_record", None)
+    if record is None or record.pk is None or record.history_type == "-":
+        (record,) = Commitment.history.bulk_history_create([instance], update=True)
+        instance._history_record = record
+        type(record).objects.filter(pk=record.pk).update(history_author=_author_name(
+            getattr(instance, "_history_user", None), member__action_plans=instance.action_plan_id))
+    type(record).objects.filter(pk=record.pk).update(**_links(instance))
+
+
+def _loaded(sender, instance, raw, **kwargs):
+    if raw:
+        instance._history_loaded_raw = True
+
+
+def connect() -> None:
+    """Connect the receivers above (called from the app's ready())."""
+    for model in (Commitment, Milestone, Source):
+        pre_create_historical_record.connect(_record_author, sender=model.history.model,
+                                             dispatch_uid=f"history_author_{model.__name__}")
+    pre_create_historical_record.connect(_record_links, sender=Commitment.history.model,
+                                         dispatch_uid="history_links")
+    post_save.connect(_loaded, sender=Commitment, dispatch_uid="history_loaded_raw")
+    for through in (Commitment.supporting_institutions.through, Commitment.policy_areas.through):
+        m2m_changed.connect(_links_changed, sender=through, dispatch_uid=f"history_links_{through.__name__}")
 

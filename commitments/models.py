@@ -126,6 +126,30 @@ class PolicyArea(models.Model):
         return self.name
 
 
+class RecordedAuthor(models.Model):
+    """Added to a historical record: the public author of the change as it stood when it was made, so
+    a membership revoked or moved later does not rewrite it (filled by commitments.history)."""
+
+    history_author = models.CharField(_("author shown"), max_length=1000, blank=True, default="",
+                                      help_text=_("The institution shown as the author; empty: "
+                                                  "\"Secretariat\"."))
+
+    class Meta:
+        abstract = True
+
+
+class RecordedLinks(RecordedAuthor):
+    """Added to a commitment's historical record: the names of its supporting institutions and policy
+    areas after that change. NULL while not known: a bulk write (import, baseline) records none, and
+    the commitment's next save fills in those it had until then."""
+
+    history_supporting_institutions = models.JSONField(_("supporting institutions"), null=True, blank=True)
+    history_policy_areas = models.JSONField(_("policy areas"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
 class CommitmentQuerySet(models.QuerySet):
     def for_member(self, member):
         return self.filter(action_plan__member=member)
@@ -216,7 +240,8 @@ class Commitment(models.Model):
     objects = CommitmentQuerySet.as_manager()
     # Who changed what, when and why (the note is the change reason); search_text is derived.
     history = HistoricalRecords(excluded_fields=["search_text", *STORED_RATING_FIELDS,
-                                                 "milestones_counted", "milestones_complete"])
+                                                 "milestones_counted", "milestones_complete"],
+                                bases=[RecordedLinks])
 
     class Meta:
         ordering = ["identifier"]
@@ -273,7 +298,7 @@ class Milestone(models.Model):
                               default=Completion.NOT_STARTED)
     evidence_url = models.URLField(_("evidence link"), max_length=500, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[RecordedAuthor])
 
     class Meta:
         ordering = ["commitment", "order"]
@@ -300,6 +325,9 @@ class Source(models.Model):
     footnote = models.PositiveIntegerField(_("footnote number"))
     text = models.TextField(_("text"))
     url = models.URLField(_("link"), max_length=1000, blank=True)
+
+    # Kept when the source or its commitment is deleted, so neither is lost.
+    history = HistoricalRecords(bases=[RecordedAuthor])
 
     class Meta:
         ordering = ["commitment", "footnote"]

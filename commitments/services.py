@@ -19,7 +19,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from reviews.models import Assessment
 
 from . import history, permissions
-from .models import Commitment, Institution, Member, Milestone, StaffMembership
+from .models import Commitment, Institution, Member, Milestone, Source, StaffMembership
 
 STALE_EDIT_MESSAGE = _("Someone saved this commitment after you opened it; nothing of yours was saved. "
                        "Their changes are listed below: review them, then make your edit again.")
@@ -74,7 +74,7 @@ def ensure_history_baseline(commitment, *, when=None) -> None:
     if not commitment.history.exists():
         saved = Commitment.objects.get(pk=commitment.pk)
         Commitment.history.bulk_history_create([saved], default_date=when)
-    for model in (Milestone, Assessment):
+    for model in (Milestone, Source, Assessment):
         tracked = set(model.history.filter(commitment_id=commitment.pk).values_list("id", flat=True))
         untracked = [row for row in model.objects.filter(commitment_id=commitment.pk)
                      if row.pk not in tracked]

@@ -44,6 +44,9 @@ class IRMReport(models.Model):
     researcher = models.CharField(_("IRM researcher"), max_length=500, blank=True)
     url = models.URLField(_("link"), max_length=500, blank=True)
 
+    # Kept when the report is deleted: the history of its assessments is read by its title.
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["action_plan", "publication_year", "kind"]
         verbose_name = _("IRM report")

@@ -1,14 +1,18 @@
 """The public change history: the timeline, its authors, the admin's history (?as_of=: test_as_of.py)."""
 
 import datetime
+import importlib
 import re
+import xml.etree.ElementTree as ET
 from contextlib import contextmanager
 from unittest import mock
 
+import pytest
+from django.apps import apps as django_apps
 from django.test import Client
 
 from commitments import services
-from commitments.models import Commitment, Institution
+from commitments.models import Commitment, Institution, PolicyArea, StaffMembership
 from reviews.scales import Completion
 from tests.commitments.factories import CommitmentFactory, MilestoneFactory
 from tests.html_forms import form_data
@@ -123,3 +127,114 @@ def test_history_query_count_does_not_grow_with_changes(client, superuser, djang
     assert response.content.decode().count('class="timeline-note"') == 22 * 4
     assert len(many.captured_queries) == len(few.captured_queries)
 
+
+# --- History tells the truth (issue 12) --------------------------------------------------------
+
+
+def admin_edit(user, note, **changes):
+    """Save CL0050's admin change form, as the user would, with these fields changed."""
+    client = Client()
+    client.force_login(user)
+    url = f"/admin/commitments/commitment/{cl0050().pk}/change/"
+    data = form_data(client.get(url).content.decode(), "commitment_form")
+    data.update(change_note=note, **changes)
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+
+
+def test_author_stays_as_recorded_when_the_membership_is_revoked_or_changed(client, chile_staff, superuser):
+    ministry = Institution.objects.create(name="Ministerio Secretaría General de la Presidencia (staff)")
+    membership = services.staff_membership_grant(user=chile_staff, member=cl0050().action_plan.member,
+                                                 institution=ministry)
+    staff_edit(chile_staff, status=Commitment.Status.ACTIVE, note="Reopened",
+               milestone_order=5, milestone_status=Completion.COMPLETE, milestone_note="Plan published")
+    admin = Client()
+    admin.force_login(superuser)
+    # Another institution first, then the role revoked, as the admin's pages do it.
+    other = Institution.objects.create(name="Consejo para la Transparencia (staff)")
+    services.staff_membership_grant(user=chile_staff, member=cl0050().action_plan.member, institution=other)
+    response = admin.post(f"/admin/commitments/staffmembership/{membership.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and not StaffMembership.objects.filter(pk=membership.pk).exists()
+    section = history_section(client.get(PAGE))
+    assert section.count(f'<span class="timeline-author">{ministry.name}</span>') == 2
+    assert other.name not in section and ">Secretariat<" not in section
+
+
+def test_past_authors_are_filled_from_the_memberships_by_the_migration(chile_staff):
+    ministry = Institution.objects.create(name="Ministerio (staff)")
+    services.staff_membership_grant(user=chile_staff, member=cl0050().action_plan.member,
+                                    institution=ministry)
+    staff_edit(chile_staff, status=Commitment.Status.ACTIVE, note="Reopened")
+    Commitment.history.update(history_author="")  # as the rows were before the migration
+    importlib.import_module("commitments.migrations.0009_history").record_authors(django_apps, None)
+    authors = Commitment.history.filter(history_user=chile_staff).values_list("history_author", flat=True)
+    assert authors and set(authors) == {ministry.name}
+
+
+def test_links_to_institutions_and_policy_areas_are_in_the_timeline(client, chile_staff):
+    commitment = cl0050()
+    before = sorted(commitment.policy_areas.values_list("name", flat=True))
+    water = PolicyArea.objects.create(name="Water and sanitation", slug="water-sanitation")
+    council = Institution.objects.create(name="Consejo para la Transparencia")
+    areas = [str(pk) for pk in commitment.policy_areas.values_list("pk", flat=True)] + [str(water.pk)]
+    supporting = [str(pk) for pk in commitment.supporting_institutions.values_list("pk", flat=True)]
+    admin_edit(chile_staff, "Water added", policy_areas=areas,
+               supporting_institutions=[*supporting, str(council.pk)])
+    section = history_section(client.get(PAGE))
+    assert "Water added" in section
+    after = ", ".join(sorted([*before, water.name]))
+    assert f"<del>{', '.join(before) or '—'}</del> → <ins>{after}</ins>" in section
+    assert "Supporting institutions" in section and council.name in section
+    # Renamed, then unlinked and deleted: the history keeps the names it recorded.
+    PolicyArea.objects.filter(pk=water.pk).update(name="Renamed")
+    assert "Renamed" not in history_section(client.get(PAGE))
+    admin_edit(chile_staff, "Water removed", policy_areas=areas[:-1], supporting_institutions=supporting)
+    PolicyArea.objects.filter(pk=water.pk).delete()
+    council.delete()
+    section = history_section(client.get(PAGE))
+    assert "Water removed" in section and section.count(water.name) == 2 and "Renamed" not in section
+    feed = client.get("/commitments/CL0050/feed/")
+    assert feed.status_code == 200 and water.name in "".join(ET.fromstring(feed.content).itertext())
+
+
+def test_sources_have_history(client, chile_staff):
+    source = cl0050().sources.order_by("footnote").first()
+    client_ = Client()
+    client_.force_login(chile_staff)
+    url = f"/admin/commitments/commitment/{cl0050().pk}/change/"
+    data = form_data(client_.get(url).content.decode(), "commitment_form")
+    index = next(key.split("-")[1] for key, value in data.items()
+                 if key.startswith("sources-") and key.endswith("-id") and value == str(source.pk))
+    data.update({f"sources-{index}-text": "Corrected citation", "change_note": "Citation fixed"})
+    assert client_.post(url, data).status_code == 302
+    section = history_section(client.get(PAGE))
+    assert f"Source [{source.footnote}]" in section and "<ins>Corrected citation</ins>" in section
+    assert "Citation fixed" in section
+    spanish = history_section(client.get(PAGE, HTTP_ACCEPT_LANGUAGE="es"))
+    assert f"Fuente [{source.footnote}]" in spanish
+
+
+@pytest.mark.parametrize(("model", "make", "link"), [
+    ("institution", lambda: Institution.objects.create(name="Consejo para la Transparencia"),
+     "supporting_institutions"),
+    ("policyarea", lambda: PolicyArea.objects.create(name="Water", slug="water"), "policy_areas"),
+])
+def test_deleting_an_institution_or_policy_area_still_linked_is_refused_in_the_admin(
+        chile, superuser, model, make, link):
+    linked, unused = make(), Institution.objects.create(name="Unused") if model == "institution" else \
+        PolicyArea.objects.create(name="Unused", slug="unused")
+    getattr(cl0050(), link).add(linked)
+    admin = Client()
+    admin.force_login(superuser)
+    url = f"/admin/commitments/{model}/{linked.pk}/delete/"
+    confirmation = admin.get(url).content.decode()
+    assert "would require deleting the following protected related objects" in confirmation
+    assert "Commitment: CL0050: " in confirmation
+    assert admin.post(url, {"post": "yes"}).status_code == 200
+    assert type(linked).objects.filter(pk=linked.pk).exists()
+    # The admin's bulk action refuses it the same way; a row nobody links to is deleted.
+    response = admin.post(f"/admin/commitments/{model}/", {"action": "delete_selected", "post": "yes",
+                                                         "_selected_action": [linked.pk]})
+    assert response.status_code == 200 and type(linked).objects.filter(pk=linked.pk).exists()
+    assert admin.post(f"/admin/commitments/{model}/{unused.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not type(unused).objects.filter(pk=unused.pk).exists()
