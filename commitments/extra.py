@@ -69,8 +69,9 @@ def may_replace(column: oc.Column, written: str, nothing_computed: bool) -> bool
 def validate(mapping) -> None:
     """A valid ogp_extra: OGP column names to text of at most CELL_MAX_LENGTH characters."""
     if not isinstance(mapping, dict):
-        raise ValidationError(_("The other OGP export columns must be a list of columns and their cells."),
-                              code="ogp_extra")
+        raise ValidationError(
+            _("The other OGP export columns must map column names of OGP's export to text."),
+            code="ogp_extra")
     problems = []
     for name, cell in mapping.items():
         if name not in oc.BY_NAME:

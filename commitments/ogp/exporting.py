@@ -15,9 +15,8 @@ import json
 import tempfile
 from itertools import islice
 
-from openpyxl import Workbook
-
 from django.db import transaction
+from openpyxl import Workbook
 
 from ogptracker.spreadsheets import xlsx_cell
 

@@ -206,3 +206,13 @@ def test_a_broken_stored_ogp_extra_opens_and_saves_as_a_valid_mapping(chile, sta
     extra.validate(cl0050.ogp_extra)
     assert cl0050.ogp_extra == {"Updated? (Website)": "9/10/2019",
                                 **({"id": "441"} if isinstance(stored, dict) else {})}
+
+
+def test_the_kept_columns_fieldsets_speak_spanish(chile, admin_client):
+    from commitments.models import Commitment
+
+    cl0050 = Commitment.objects.get(identifier="CL0050")
+    body = admin_client.get(f"/admin/commitments/commitment/{cl0050.pk}/change/",
+                            HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Otras columnas de la exportación de OGP" in body
+    assert "solo los revisores del IRM las modifican" in body

@@ -59,7 +59,8 @@ def test_every_export_copes_with_any_stored_ogp_extra(client, plan, stored):
 
 def test_a_kept_text_cell_of_an_unmodelled_column_is_exported(client, plan):
     commitment = CommitmentFactory(action_plan=plan)
-    Commitment.objects.filter(pk=commitment.pk).update(ogp_extra={"Max star": "1", "id": "5078", "Other": "x"})
+    Commitment.objects.filter(pk=commitment.pk).update(
+        ogp_extra={"Max star": "1", "id": "5078", "Other": "x"})
     [_header, row] = csv_rows(client.get("/commitments/export.csv"))
     assert (row[COLUMN["Max star"]], row[COLUMN["id"]]) == ("1", "5078")
 
