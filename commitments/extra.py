@@ -53,6 +53,11 @@ def for_export(stored) -> dict[str, str]:
     return {name: cell for name, cell in text_entries(stored).items() if name in oc.BY_NAME}
 
 
+# The columns the project computes (from members, plans, commitments, assessments): a kept cell
+# of one of these is only a spelling, and may_replace says when it stands.
+COMPUTED_COLUMNS = frozenset(column.name for column in oc.COLUMNS if column.target != oc.EXTRA)
+
+
 def may_replace(column: oc.Column, written: str, nothing_computed: bool) -> bool:
     """Whether a kept cell may stand in an export where the project computes the column itself.
 
@@ -61,7 +66,7 @@ def may_replace(column: oc.Column, written: str, nothing_computed: bool) -> bool
     any text, so "Complete" stored for a report that never assessed the commitment would read as
     the IRM's finding. There only a spelling of "nothing" (ND, NR, NA, empty) stands.
     """
-    if column.target == oc.EXTRA or not nothing_computed:
+    if column.name not in COMPUTED_COLUMNS or not nothing_computed:
         return True
     return written.strip() in oc.EMPTY_SPELLINGS
 

@@ -43,10 +43,13 @@ class _RowBuilder(export_rows.RowBuilder):
         return super().row((values[0], values[1], kept, *values[3:]), supporting, area_links, assessments)
 
     def _keep_written(self, row, values, supporting, plan, area_links, slots):
-        # The row holds the project's own cells until the kept ones are put in: compare with those.
-        computed = list(row)
+        # Kept spellings of computed columns are checked against the row's own cells, which it
+        # holds until super() puts the kept ones in (unmodelled columns need no check).
+        spellings = values[2].keys() & extra.COMPUTED_COLUMNS
+        computed = list(row) if spellings else row
         super()._keep_written(row, values, supporting, plan, area_links, slots)
-        for name, written in values[2].items():
+        for name in spellings:
+            written = values[2][name]
             index = export_rows.COLUMN_INDEX[name]
             column = oc.COLUMNS[index]
             nothing_computed = computed[index] == self.finish(column.empty)
