@@ -380,7 +380,8 @@ class CommitmentAdmin(SafeAutocompleteAdmin, OGPImportAdminMixin, MemberScopedAd
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # A past version can be viewed, never saved back: reverting would skip the version check.
         if request.method == "POST":
-            raise PermissionDenied
+            raise PermissionDenied(_("A past version of a commitment can be viewed, not saved back: "
+                                     "edit the commitment itself."))
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
