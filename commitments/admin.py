@@ -333,16 +333,19 @@ class CommitmentAdmin(SafeAutocompleteAdmin, OGPImportAdminMixin, MemberScopedAd
     # Fields of the form alone: never read-only, whoever edits.
     form_only_fields = frozenset({"change_note", "expected_version", *extra.FIELD_NAMES.values()})
 
+    def _writes_the_secretariats_fields(self, request, obj):
+        return super().has_change_permission(request, obj)
+
     def has_change_permission(self, request, obj=None):
         # Reviewers write the IRM's fields of any commitment; get_readonly_fields leaves them no other.
-        return super().has_change_permission(request, obj) or permissions.can_edit_assessment(request.user)
+        return (self._writes_the_secretariats_fields(request, obj)
+                or permissions.can_edit_assessment(request.user))
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
-        user = request.user
-        if not permissions.can_edit_assessment(user):
+        if not permissions.can_edit_assessment(request.user):
             return [*readonly, *IRM_FIELDS]
-        if obj is not None and not permissions.can_edit_commitment(user, obj):
+        if not self._writes_the_secretariats_fields(request, obj):
             # An IRM reviewer: the star and carried forward, and nothing the secretariat writes.
             return [*readonly, *(name for name in flatten_fieldsets(self.fieldsets)
                                  if name not in IRM_FIELDS and name not in self.form_only_fields
@@ -351,11 +354,9 @@ class CommitmentAdmin(SafeAutocompleteAdmin, OGPImportAdminMixin, MemberScopedAd
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
-        user = request.user
-        others = permissions.can_edit_commitment(user, obj) if obj is not None else (
-            permissions.is_superuser(user) or permissions.is_secretariat(user))
-        return type(form.__name__, (form,), {"may_write_irm_columns": permissions.can_edit_assessment(user),
-                                             "may_write_other_columns": others})
+        return type(form.__name__, (form,), {
+            "may_write_irm_columns": permissions.can_edit_assessment(request.user),
+            "may_write_other_columns": self._writes_the_secretariats_fields(request, obj)})
 
     def save_model(self, request, obj, form, change):
         if not change:
