@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,7 +14,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from reviews.models import Assessment
 from reviews.scales import Completion
 
-from . import history, permissions, services
+from . import extra, history, permissions, services, validators
 from .admin_widgets import SafeAutocompleteAdmin
 from .models import (
     ActionPlan,
@@ -218,8 +219,23 @@ class EndOfTermCompletionFilter(admin.SimpleListFilter):
         return queryset
 
 
-class CommitmentAdminForm(forms.ModelForm):
-    """Adds the version the editor loaded (refused when stale) and the public note of a change."""
+def _kept_column_field(column):
+    return forms.CharField(label=column, required=False, max_length=extra.CELL_MAX_LENGTH,
+                           widget=forms.TextInput(attrs={"size": 14}))
+
+
+# One text input per column of OGP's export kept in ogp_extra (never its raw JSON): what the
+# admin writes there is always a mapping of a column name to its text (commitments/extra.py).
+KeptColumnsForm = type("KeptColumnsForm", (forms.Form,),
+                       {field: _kept_column_field(column) for column, field in extra.FIELD_NAMES.items()})
+
+
+class CommitmentAdminForm(KeptColumnsForm, forms.ModelForm):
+    """Adds the version the editor loaded (refused when stale), the public note of a change and the
+    kept OGP columns; CommitmentAdmin.get_form says which of those the user may write."""
+
+    may_write_irm_columns = False
+    may_write_other_columns = False
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     change_note = forms.CharField(label=_("Public note"), max_length=300, required=False,
@@ -234,9 +250,17 @@ class CommitmentAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["expected_version"].initial = self.instance.version
+        stored = extra.text_entries(self.instance.ogp_extra)
+        for column, name in extra.FIELD_NAMES.items():
+            field = self.fields[name]
+            field.initial = stored.get(column, "")
+            # A disabled input ignores what is posted and keeps what is stored.
+            field.disabled = not (self.may_write_irm_columns if column in extra.IRM_COLUMNS
+                                  else self.may_write_other_columns)
 
     def clean(self):
         data = super().clean()
+        self._clean_kept_columns(data)
         if not self.instance.pk:
             return data
         # Every save of an existing commitment in the admin is an edit, so it needs its note.
@@ -247,6 +271,20 @@ class CommitmentAdminForm(forms.ModelForm):
             raise ValidationError(stale_message(history.changes_since_version(self.instance, version)))
         return data
 
+    def _clean_kept_columns(self, data):
+        posted = {}
+        for column, name in extra.FIELD_NAMES.items():
+            if name in data and not self.fields[name].disabled:
+                posted[column] = validators.without_control_characters(data[name])
+        try:
+            extra.validate(posted)
+        except ValidationError as error:
+            self.add_error(None, error)
+            return
+        self.instance.ogp_extra = extra.merged(self.instance.ogp_extra, posted,
+                                               irm=self.may_write_irm_columns,
+                                               others=self.may_write_other_columns)
+
 
 def stale_message(entries) -> str:
     """The stale-edit message with what was saved since the editor's version."""
@@ -256,6 +294,16 @@ def stale_message(entries) -> str:
         lines.append(f"{entry.subject} ({entry.author}, {entry.when:%Y-%m-%d %H:%M}): {changes}"
                      + (f" — {entry.note}" if entry.note else ""))
     return " · ".join(lines)
+
+
+# The commitment's own IRM fields: written only by those who write assessments (permissions.py).
+IRM_FIELDS = ("starred", "carried_forward")
+
+
+def _in_lines(columns, per_line=3):
+    """The kept columns' form fields, a few to a line of the admin's fieldset."""
+    names = [extra.FIELD_NAMES[column] for column in columns]
+    return [tuple(names[start:start + per_line]) for start in range(0, len(names), per_line)]
 
 
 @admin.register(Commitment)
@@ -289,10 +337,43 @@ class CommitmentAdmin(SafeAutocompleteAdmin, OGPImportAdminMixin, MemberScopedAd
                                        "brief_description", "ogp_challenge", "relevance",
                                        "ambition"]}),
         (_("Dates"), {"fields": [("start_date", "start_date_text"), ("end_date", "end_date_text")]}),
-        (_("IRM"), {"fields": ["starred", "carried_forward"]}),
-        (_("Record"), {"classes": ["collapse"],
-                       "fields": ["ogp_extra", "version", "created_at", "updated_at"]}),
+        (_("IRM"), {"fields": list(IRM_FIELDS)}),
+        (_("Other OGP export columns"), {
+            "classes": ["collapse"], "fields": _in_lines(extra.SECRETARIAT_COLUMNS),
+            "description": _("Cells of OGP's export that ogptracker does not model, kept as written. "
+                             "An empty cell is not kept.")}),
+        (_("The IRM's other OGP export columns"), {
+            "classes": ["collapse"], "fields": _in_lines(extra.IRM_KEPT_COLUMNS),
+            "description": _("Derived from the IRM's findings: only IRM reviewers change them.")}),
+        (_("Record"), {"classes": ["collapse"], "fields": ["version", "created_at", "updated_at"]}),
     ]
+    # Fields of the form alone: never read-only, whoever edits.
+    form_only_fields = frozenset({"change_note", "expected_version", *extra.FIELD_NAMES.values()})
+
+    def _writes_the_secretariats_fields(self, request, obj):
+        return super().has_change_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        # Reviewers write the IRM's fields of any commitment; get_readonly_fields leaves them no other.
+        return (self._writes_the_secretariats_fields(request, obj)
+                or permissions.can_edit_assessment(request.user))
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not permissions.can_edit_assessment(request.user):
+            return [*readonly, *IRM_FIELDS]
+        if not self._writes_the_secretariats_fields(request, obj):
+            # An IRM reviewer: the star and carried forward, and nothing the secretariat writes.
+            return [*readonly, *(name for name in flatten_fieldsets(self.fieldsets)
+                                 if name not in IRM_FIELDS and name not in self.form_only_fields
+                                 and name not in readonly)]
+        return readonly
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {
+            "may_write_irm_columns": permissions.can_edit_assessment(request.user),
+            "may_write_other_columns": self._writes_the_secretariats_fields(request, obj)})
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -317,7 +398,8 @@ class CommitmentAdmin(SafeAutocompleteAdmin, OGPImportAdminMixin, MemberScopedAd
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # A past version can be viewed, never saved back: reverting would skip the version check.
         if request.method == "POST":
-            raise PermissionDenied
+            raise PermissionDenied(_("A past version of a commitment can be viewed, not saved back: "
+                                     "edit the commitment itself."))
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):

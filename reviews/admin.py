@@ -3,13 +3,28 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from commitments import permissions
 from commitments.admin_widgets import SafeAutocompleteAdmin
 from commitments.services import ensure_history_baseline
 
 from .models import Assessment, IRMReport
 
 
-class ReportAssessmentInline(SafeAutocompleteAdmin, admin.TabularInline):
+class WrittenByTheIRM:
+    """The IRM's reports and findings: Django's model permissions, and never for anyone
+    permissions.can_edit_assessment refuses (a secretariat user granted a stray permission)."""
+
+    def has_add_permission(self, request, *args):
+        return permissions.can_edit_assessment(request.user) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return permissions.can_edit_assessment(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return permissions.can_edit_assessment(request.user) and super().has_delete_permission(request, obj)
+
+
+class ReportAssessmentInline(WrittenByTheIRM, SafeAutocompleteAdmin, admin.TabularInline):
     model = Assessment
     extra = 0
     show_change_link = True
@@ -22,7 +37,7 @@ class ReportAssessmentInline(SafeAutocompleteAdmin, admin.TabularInline):
 
 
 @admin.register(IRMReport)
-class IRMReportAdmin(SafeAutocompleteAdmin, admin.ModelAdmin):
+class IRMReportAdmin(WrittenByTheIRM, SafeAutocompleteAdmin, admin.ModelAdmin):
     list_display = ["title", "action_plan", "kind", "publication_year", "researcher"]
     list_filter = ["kind", "publication_year", "action_plan__member"]
     list_select_related = ["action_plan__member"]
@@ -41,7 +56,7 @@ class IRMReportAdmin(SafeAutocompleteAdmin, admin.ModelAdmin):
 # Reviewers' rights are Django's model permissions, held by the "IRM reviewers" group
 # (reviews migration 0003); the history of each assessment is one click away.
 @admin.register(Assessment)
-class AssessmentAdmin(SafeAutocompleteAdmin, SimpleHistoryAdmin):
+class AssessmentAdmin(WrittenByTheIRM, SafeAutocompleteAdmin, SimpleHistoryAdmin):
     list_display = ["commitment", "report", "completion", "did_it_open_government", "starred"]
     list_filter = ["report__kind", "completion", "did_it_open_government", "starred",
                    "potential_impact", "potential_for_results"]

@@ -4,16 +4,23 @@ Rows are read from the database in chunks (rows.py: plain values, per-chunk quer
 stays flat however many commitments are exported; CSV and JSON are streamed as they are made,
 XLSX is written by openpyxl's write-only mode into a temporary file. The columns are those of
 columns.py, so a CSV export imports back with `import_ogp` and exports again the same.
+
+Whatever a commitment's ogp_extra holds (written by `.update()`, not a mapping, numbers, unknown
+columns), the export takes only its text cells of OGP's columns, and never lets one of them
+replace a cell the project computes (commitments/extra.py says which may stand).
 """
 
 import csv
 import json
 import tempfile
+from itertools import islice
 
+from django.db import transaction
 from openpyxl import Workbook
 
 from ogptracker.spreadsheets import xlsx_cell
 
+from .. import extra
 from . import columns as oc
 from . import rows as export_rows
 
@@ -27,11 +34,40 @@ XLSX_MAX_ROWS = 20_000
 UTF8_BOM = "\ufeff"
 
 
+class _RowBuilder(export_rows.RowBuilder):
+    """rows.RowBuilder reading ogp_extra as extra.py says: only its text cells of OGP's columns,
+    none of them replacing a cell the project computes."""
+
+    def row(self, values, supporting, area_links, assessments):
+        kept = extra.for_export(values[2])
+        return super().row((values[0], values[1], kept, *values[3:]), supporting, area_links, assessments)
+
+    def _keep_written(self, row, values, supporting, plan, area_links, slots):
+        # Kept spellings of computed columns are checked against the row's own cells, which it
+        # holds until super() puts the kept ones in (unmodelled columns need no check).
+        spellings = values[2].keys() & extra.COMPUTED_COLUMNS
+        computed = list(row) if spellings else row
+        super()._keep_written(row, values, supporting, plan, area_links, slots)
+        for name in spellings:
+            written = values[2][name]
+            index = export_rows.COLUMN_INDEX[name]
+            column = oc.COLUMNS[index]
+            nothing_computed = computed[index] == self.finish(column.empty)
+            if row[index] != computed[index] and not extra.may_replace(column, written, nothing_computed):
+                row[index] = computed[index]
+
+
 def iter_rows(queryset, chunk_size=None, marked=False):
     """Each commitment's cells in the order of columns.COLUMNS, in the queryset's order."""
     if not queryset.ordered:
         queryset = queryset.order_by("identifier")
-    return export_rows.iter_rows(queryset, chunk_size or CHUNK_SIZE, marked)
+    chunk_size = chunk_size or CHUNK_SIZE
+    builder = _RowBuilder(marked)
+    # As rows.iter_rows: in a transaction, PostgreSQL's server-side cursor streams the rows.
+    with transaction.atomic():
+        values = queryset.values_list(*export_rows.COMMITMENT_FIELDS).iterator(chunk_size=chunk_size)
+        while chunk := list(islice(values, chunk_size)):
+            yield from builder.rows(chunk)
 
 
 class _Echo:

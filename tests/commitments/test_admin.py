@@ -1,5 +1,7 @@
 """The admin as secretariat staff use it: list, search, filter, edit with inlines."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -130,3 +132,87 @@ def test_a_posted_id_that_is_not_an_id_gives_a_form_error_not_a_500(chile, admin
     assert field in response.context["adminform"].form.errors
     cl0050.refresh_from_db()
     assert cl0050.lead_institution.name == "Ministerio Secretaría General de la Presidencia"
+
+
+# --- The kept OGP columns (ogp_extra): one input per column, never raw JSON -----------------------
+
+
+def _cl0050_form(client):
+    from commitments.models import Commitment
+
+    cl0050 = Commitment.objects.get(identifier="CL0050")
+    url = f"/admin/commitments/commitment/{cl0050.pk}/change/"
+    data = form_data(client.get(url).content.decode(), form_id="commitment_form")
+    data["change_note"] = "Kept columns reviewed"
+    return cl0050, url, data
+
+
+def test_the_kept_columns_are_one_labelled_input_each_not_raw_json(chile, admin_client):
+    from commitments.models import Commitment
+
+    cl0050 = Commitment.objects.get(identifier="CL0050")
+    body = admin_client.get(f"/admin/commitments/commitment/{cl0050.pk}/change/").content.decode()
+    assert 'name="ogp_extra"' not in body
+    assert re.search(r'<label[^>]*for="id_ogp_max_star"[^>]*>Max star:</label>', body)
+    assert re.search(r'<label[^>]*for="id_ogp_binding_constraint"[^>]*>Binding constraint:</label>', body)
+
+
+def test_a_kept_cell_is_saved_as_text_and_an_empty_one_is_not_kept(chile, admin_client):
+    from commitments.models import Commitment
+
+    Commitment.objects.filter(identifier="CL0050").update(ogp_extra={"Max star": "0", "id": "441"})
+    cl0050, url, data = _cl0050_form(admin_client)
+    assert (data["ogp_max_star"], data["ogp_id"]) == ("0", "441")
+    data.update(ogp_max_star="5", ogp_id="")
+
+    assert admin_client.post(url, data).status_code == 302
+
+    cl0050.refresh_from_db()
+    assert cl0050.ogp_extra == {"Max star": "5"}
+
+
+def test_a_kept_cell_loses_its_control_characters(chile, admin_client):
+    cl0050, url, data = _cl0050_form(admin_client)
+    data["ogp_updated_website"] = "10/14\x01/2019\x0b"
+    assert admin_client.post(url, data).status_code == 302
+    cl0050.refresh_from_db()
+    assert cl0050.ogp_extra["Updated? (Website)"] == "10/14/2019"
+
+
+def test_a_too_long_cell_is_refused_with_its_column(chile, admin_client):
+    cl0050, url, data = _cl0050_form(admin_client)
+    data["ogp_id"] = "9" * 201
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "at most 200 characters" in response.context["adminform"].form.errors["ogp_id"][0]
+    cl0050.refresh_from_db()
+    assert "id" not in cl0050.ogp_extra
+
+
+@pytest.mark.parametrize("stored", [5, "text", ["Max star"], {"Max star": 5, "id": "441"}], ids=repr)
+def test_a_broken_stored_ogp_extra_opens_and_saves_as_a_valid_mapping(chile, staff_client, stored):
+    from commitments import extra
+    from commitments.models import Commitment
+
+    Commitment.objects.filter(identifier="CL0050").update(ogp_extra=stored)
+    cl0050, url, data = _cl0050_form(staff_client)
+    data["ogp_updated_website"] = "9/10/2019"
+
+    assert staff_client.post(url, data).status_code == 302
+
+    cl0050.refresh_from_db()
+    extra.validate(cl0050.ogp_extra)
+    assert cl0050.ogp_extra == {"Updated? (Website)": "9/10/2019",
+                                **({"id": "441"} if isinstance(stored, dict) else {})}
+
+
+def test_the_kept_columns_fieldsets_speak_spanish(chile, admin_client):
+    from commitments.models import Commitment
+
+    cl0050 = Commitment.objects.get(identifier="CL0050")
+    body = admin_client.get(f"/admin/commitments/commitment/{cl0050.pk}/change/",
+                            HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Otras columnas de la exportación de OGP" in body
+    assert "solo los revisores del IRM las modifican" in body

@@ -4,6 +4,8 @@ The matrix: anonymous, staff of the member (Chile), staff of another member, IRM
 superuser × view, edit the commitment, edit a milestone, edit an assessment.
 """
 
+import re
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
@@ -19,6 +21,9 @@ EDIT_URL = "/commitments/CL0050/edit/"
 # What each role may do; the same in the staff pages and the admin, except where noted.
 MAY_EDIT_COMMITMENTS = {"chile_staff", "superuser"}
 MAY_EDIT_ASSESSMENTS = {"reviewer", "superuser"}
+# The commitment's own IRM fields (starred, carried forward, the IRM's columns of ogp_extra): the
+# admin's change form lets reviewers save those and nothing else of a commitment.
+MAY_EDIT_IRM_FIELDS = MAY_EDIT_ASSESSMENTS
 # The admin's commitment pages: the secretariat reads its own members, reviewers read all.
 MAY_VIEW_IN_ADMIN = {"chile_staff", "reviewer", "superuser"}
 
@@ -151,10 +156,9 @@ def test_admin_edit_commitment(role, client, user_in_role, superuser):
     response = client.post(admin_change_url(before), data)
     after = cl0050()
     assert (after.status != before.status) == (role in MAY_EDIT_COMMITMENTS)
-    if role in MAY_EDIT_COMMITMENTS:
+    if role in MAY_EDIT_COMMITMENTS | MAY_EDIT_IRM_FIELDS:
+        # A reviewer's save keeps the status as it was (read-only to them) but is a save.
         assert response.status_code == 302 and after.version == before.version + 1
-    elif role in ("reviewer",):
-        assert response.status_code == 403
     else:
         assert response.status_code == 302 and after.version == before.version
 
@@ -304,3 +308,103 @@ def test_admin_history_cannot_revert_past_the_version_check(client, chile, super
     response = client.post(url, data)
     assert response.status_code == 403
     assert cl0050().status != commitment.status
+
+
+# --- The IRM's fields of a commitment: starred, carried forward, the IRM's kept columns -------
+
+IRM_ROLES = ["chile_staff", "reviewer", "superuser"]
+# What each role posts: the IRM's fields, and a kept column that is not the IRM's.
+IRM_POST = {"starred": "on", "carried_forward": "yes", "ogp_max_star": "1", "ogp_binding_constraint": "STAR"}
+SECRETARIAT_POST = {"ogp_id": "9999", "ogp_updated_website": "1/2/2026"}
+# Kept before the save: an IRM column, a secretariat one, and a modelled cell's spelling from an
+# import (the admin does not offer it: it stays as it was).
+STORED_EXTRA = {"Max star": "0", "id": "441", "Lead Institution": "N/A"}
+
+
+def _public_star(identifier):
+    anonymous = Client()
+    listed = f'href="/commitments/{identifier}/"' in anonymous.get("/commitments/", {"starred": "true"}) \
+        .content.decode()
+    page = anonymous.get(f"/commitments/{identifier}/").content.decode()
+    return listed, 'Starred</dt><dd><span class="star">' in page
+
+
+@pytest.mark.parametrize("role", IRM_ROLES)
+def test_admin_irm_fields_of_a_commitment(role, client, user_in_role, superuser):
+    before = cl0050()
+    Commitment.objects.filter(pk=before.pk).update(ogp_extra=STORED_EXTRA)
+    client = client_for(client, user_in_role(role))
+    url = admin_change_url(before)
+    data = _admin_form(client, superuser, url, "commitment_form")
+    data.update(IRM_POST, **SECRETARIAT_POST, change_note="IRM fields reviewed")
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302
+    after = cl0050()
+    irm, others = role in MAY_EDIT_IRM_FIELDS, role in MAY_EDIT_COMMITMENTS
+    assert after.starred is irm
+    assert after.carried_forward == ("yes" if irm else before.carried_forward)
+    assert after.ogp_extra == {
+        "Max star": "1" if irm else "0", **({"Binding constraint": "STAR"} if irm else {}),
+        "id": "9999" if others else "441", **({"Updated? (Website)": "1/2/2026"} if others else {}),
+        "Lead Institution": "N/A"}
+    # The star the public sees is the IRM's only: on the page and in ?starred=true.
+    assert _public_star("CL0050") == (irm, irm)
+
+
+def test_the_secretariat_sees_the_irm_fields_read_only(client, chile_staff):
+    client.force_login(chile_staff)
+    body = client.get(admin_change_url(cl0050())).content.decode()
+    assert 'name="starred"' not in body and 'name="carried_forward"' not in body
+    assert re.search(r'<input[^>]*name="ogp_max_star"[^>]*disabled', body)
+    assert re.search(r'<input[^>]*name="ogp_id"', body)
+    assert not re.search(r'<input[^>]*name="ogp_id"[^>]*disabled', body)
+    assert 'name="status"' in body
+
+
+def test_a_reviewer_sees_only_the_irm_fields_writable(client, reviewer, chile):
+    client.force_login(reviewer)
+    body = client.get(admin_change_url(cl0050())).content.decode()
+    assert 'name="starred"' in body and 'name="carried_forward"' in body
+    assert not re.search(r'<input[^>]*name="ogp_max_star"[^>]*disabled', body)
+    assert re.search(r'<input[^>]*name="ogp_id"[^>]*disabled', body)
+    for name in ("status", "title", "identifier", "action_plan", "milestones-0-status"):
+        assert f'name="{name}"' not in body
+
+
+@pytest.mark.parametrize("role", IRM_ROLES)
+def test_admin_assessment_inline_of_a_commitment(role, client, user_in_role, superuser):
+    assessment = cl0050().assessments.get(report__kind="end-of-term")
+    url = admin_change_url(cl0050())
+    owner = Client()
+    owner.force_login(superuser)
+    inline = form_data(owner.get(url).content.decode(), "commitment_form")
+    client = client_for(client, user_in_role(role))
+    data = _admin_form(client, superuser, url, "commitment_form")
+    # Posted whole, as a crafted request would, whatever the user's own form holds.
+    data.update({key: value for key, value in inline.items() if key.startswith("assessments-")})
+    index = next(key.split("-")[1] for key, value in inline.items()
+                 if key.startswith("assessments-") and key.endswith("-id") and value == str(assessment.pk))
+    data.update({f"assessments-{index}-completion": Completion.COMPLETE,
+                 f"assessments-{index}-starred": "yes", "change_note": "Assessment reviewed"})
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302
+    assessment.refresh_from_db()
+    may = role in MAY_EDIT_ASSESSMENTS
+    assert assessment.completion == (Completion.COMPLETE if may else Completion.SUBSTANTIAL)
+    assert (assessment.starred == "yes") is may
+
+
+def test_a_stray_permission_does_not_let_the_secretariat_write_assessments(client, chile_staff):
+    from django.contrib.auth.models import Permission
+
+    chile_staff.user_permissions.add(Permission.objects.get(codename="add_assessment"),
+                                     Permission.objects.get(codename="view_assessment"))
+    client.force_login(chile_staff)
+    assert client.get("/admin/reviews/assessment/add/").status_code == 403
+    assessment = cl0050().assessments.get(report__kind="end-of-term")
+    response = client.get(admin_change_url(assessment))
+    assert response.status_code == 200 and 'name="completion"' not in response.content.decode()
