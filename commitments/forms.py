@@ -7,6 +7,7 @@ from reviews.scales import Completion
 
 from .models import Commitment
 from .services import NOTE_REQUIRED_MESSAGE, MilestoneChange, needs_note
+from .validators import validate_link, validate_text
 
 NOTE_MAX_LENGTH = 300
 NOTE_HELP = _("Required when this changes. Public: shown in the commitment's history and feeds.")
@@ -20,8 +21,9 @@ class _DateInput(forms.DateInput):
 
 
 def _note_field():
+    # A note is published in feeds (XML): the rule of every stored text applies.
     return forms.CharField(label=_("Public note"), max_length=NOTE_MAX_LENGTH, required=False,
-                           help_text=NOTE_HELP)
+                           help_text=NOTE_HELP, validators=[validate_text])
 
 
 class CommitmentEditForm(forms.Form):
@@ -53,8 +55,9 @@ class MilestoneEditForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=Completion.choices)
     start_date = forms.DateField(label=_("Start date"), required=False, widget=_DateInput())
     end_date = forms.DateField(label=_("End date"), required=False, widget=_DateInput())
+    # URLField alone lets ftp:// (and other schemes) through; the page renders it as a link.
     evidence_url = forms.URLField(label=_("Evidence link"), required=False, max_length=500,
-                                  assume_scheme="https")
+                                  assume_scheme="https", validators=[validate_link])
     note = _note_field()
 
     FIELDS = ("status", "start_date", "end_date", "evidence_url")
