@@ -224,6 +224,16 @@ def test_staff_page_refuses_an_evidence_link_that_is_not_http(staff, url_value):
     assert cl0050().milestones.get(order=1).evidence_url != url_value
 
 
+def test_staff_page_says_it_in_spanish(staff):
+    data = staff_edit_form(staff)
+    data[first_milestone_key("status")] = "complete"
+    data[first_milestone_key("evidence_url")] = "ftp://ftp.example.org/a"
+    data[first_milestone_key("note")] = "Hecho\x01"
+    response = staff.post(EDIT_URL, data, HTTP_ACCEPT_LANGUAGE="es")
+    refused(response, "carácter de control invisible (U+0001) en la posición 6", status=400)
+    refused(response, "Un enlace debe empezar por http:// o https://.", status=400)
+
+
 def test_staff_page_saves_an_https_evidence_link(staff):
     data = staff_edit_form(staff)
     data[first_milestone_key("evidence_url")] = "www.ogp.gob.cl/informes"
