@@ -356,3 +356,23 @@ def test_pages_cope_with_control_characters(client, control_characters_stored):
     for url in public_urls(control_characters_stored, plan, cl0050()):
         if "feed" not in url:
             assert client.get(url).status_code == 200, url
+
+
+def xlsx_texts(content):
+    workbook = load_workbook(io.BytesIO(content))  # not read-only: formulas are told from text
+    return [cell for sheet in workbook for row in sheet.iter_rows() for cell in row
+            if isinstance(cell.value, str)]
+
+
+def test_a_control_character_does_not_hide_a_formula_in_xlsx(client, chile):
+    formula = '=HYPERLINK("https://evil.example","x")'
+    ActionPlan.objects.filter(ogp_id="AP_CHL03").update(title=f"\x01{formula}")
+    Commitment.objects.filter(identifier="CL0050").update(title=f"\x0b{formula}")
+    report = client.get("/members/chile/report.xlsx")
+    export = client.get("/commitments/export.xlsx?member=chile")
+    for response in (report, export):
+        assert response.status_code == 200
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        cells = xlsx_texts(content)
+        assert not [cell for cell in cells if cell.data_type == "f"]
+        assert any(cell.value == f"'{formula}" for cell in cells)
