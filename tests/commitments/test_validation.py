@@ -234,6 +234,25 @@ def test_staff_page_says_it_in_spanish(staff):
     refused(response, "Un enlace debe empezar por http:// o https://.", status=400)
 
 
+def test_staff_page_names_a_stored_value_it_does_not_edit(staff):
+    commitment = stored_identifier("UA 0001")
+    url = f"{commitment.get_absolute_url()}edit/"
+    data = form_data(staff.get(url).content.decode(), "commitment-edit-form")
+    data["status"] = next(status for status in Commitment.Status if status != commitment.status)
+    data["note"] = "Status corrected"
+    refused(staff.post(url, data), "Identifier: An identifier is capital letters", status=400)
+
+
+def test_staff_page_names_a_stored_milestone_text_it_does_not_edit(staff):
+    milestone = cl0050().milestones.get(order=1)
+    Milestone.objects.filter(pk=milestone.pk).update(text="Step\x01")
+    data = staff_edit_form(staff)
+    data[first_milestone_key("status")] = "substantial" if milestone.status == "complete" else "complete"
+    data[first_milestone_key("note")] = "Done"
+    refused(staff.post(EDIT_URL, data), "Text: This text holds an invisible control character", status=400)
+    assert cl0050().milestones.get(order=1).status == milestone.status
+
+
 def test_staff_page_saves_an_https_evidence_link(staff):
     data = staff_edit_form(staff)
     data[first_milestone_key("evidence_url")] = "www.ogp.gob.cl/informes"
