@@ -29,10 +29,14 @@ class OGPIdentifierConverter:
         return value
 
     def to_url(self, value):
-        # reverse() percent-encodes the rest, and the request path arrives decoded once: only
-        # '/' (which would end the segment) and '%' (so that to_python's unquote gives back
-        # exactly what was stored) are encoded here.
-        return str(value).replace("%", "%25").replace("/", "%2F")
+        return _encoded(value)
+
+
+def _encoded(value) -> str:
+    # reverse() percent-encodes the rest, and the request path arrives decoded once: only '/'
+    # (which would end the segment) and '%' (so that to_python's unquote gives back exactly
+    # what was stored) are encoded here.
+    return str(value).replace("%", "%25").replace("/", "%2F")
 
 
 def identifier_segment(value) -> str:
@@ -40,4 +44,4 @@ def identifier_segment(value) -> str:
     URLs around one reverse() (templatetags/commitment_rows.py)."""
     if _PLAIN(value):  # every well-formed identifier: a page lists hundreds of them
         return value
-    return quote(str(value).replace("%", "%25").replace("/", "%2F"), safe=_PATH_SAFE)
+    return quote(_encoded(value), safe=_PATH_SAFE)
