@@ -27,6 +27,7 @@ from .models import (
     StaffMembership,
 )
 from .ogp.admin_import import OGPImportAdminMixin
+from .validators import validate_text
 
 
 class ViewableByStaffRoles:
@@ -240,7 +241,8 @@ class CommitmentAdminForm(KeptColumnsForm, forms.ModelForm):
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     change_note = forms.CharField(label=_("Public note"), max_length=300, required=False,
                                   help_text=_("Why this changed: shown in the public history. "
-                                              "Required when changing a commitment."))
+                                              "Required when changing a commitment."),
+                                  validators=[validate_text])
 
     class Meta:
         model = Commitment

@@ -1,12 +1,15 @@
 """The staff edit form: a commitment's status and its milestones, each change with a public note."""
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from reviews.scales import Completion
 
-from .models import Commitment
+from .models import Commitment, Milestone
 from .services import NOTE_REQUIRED_MESSAGE, MilestoneChange, needs_note
+from .validators import validate_link, validate_text
 
 NOTE_MAX_LENGTH = 300
 NOTE_HELP = _("Required when this changes. Public: shown in the commitment's history and feeds.")
@@ -20,8 +23,9 @@ class _DateInput(forms.DateInput):
 
 
 def _note_field():
+    # A note is published in feeds (XML): the rule of every stored text applies.
     return forms.CharField(label=_("Public note"), max_length=NOTE_MAX_LENGTH, required=False,
-                           help_text=NOTE_HELP)
+                           help_text=NOTE_HELP, validators=[validate_text])
 
 
 class CommitmentEditForm(forms.Form):
@@ -53,8 +57,9 @@ class MilestoneEditForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=Completion.choices)
     start_date = forms.DateField(label=_("Start date"), required=False, widget=_DateInput())
     end_date = forms.DateField(label=_("End date"), required=False, widget=_DateInput())
+    # URLField alone lets ftp:// (and other schemes) through; the page renders it as a link.
     evidence_url = forms.URLField(label=_("Evidence link"), required=False, max_length=500,
-                                  assume_scheme="https")
+                                  assume_scheme="https", validators=[validate_link])
     note = _note_field()
 
     FIELDS = ("status", "start_date", "end_date", "evidence_url")
@@ -81,6 +86,16 @@ class MilestoneEditForm(forms.Form):
                                note=self.cleaned_data["note"])
 
 
+def _field_label(name: str) -> str:
+    """The verbose name of the commitment's or the milestone's field of that name."""
+    for model in (Commitment, Milestone):
+        try:
+            return str(model._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            continue
+    return name
+
+
 class StaffEdit:
     """The whole page's form: the commitment's and every milestone's, validated together."""
 
@@ -101,4 +116,12 @@ class StaffEdit:
         for key, messages in error.message_dict.items():
             prefix, _sep, name = key.rpartition("-")
             form = by_prefix.get(prefix) if prefix else self.commitment_form
-            (form or self.commitment_form).add_error(name if form else None, messages)
+            if form is None:
+                form, name = self.commitment_form, None
+            if name is not None and name != NON_FIELD_ERRORS and name not in form.fields:
+                # The model's full_clean refused a value this page does not edit (a row stored
+                # before the validators, e.g. an identifier `UA 0001`): said on the form, by its
+                # label, so the editor knows what to have corrected in the admin.
+                messages = [f"{capfirst(_field_label(name))}: {message}" for message in messages]
+                name = None
+            form.add_error(name, messages)

@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 from reviews.scales import Completion, OpenGovernment, PotentialForResults, PotentialImpact, YesNo
 
 from . import progress
+from .validators import validate_identifier, validate_link, validate_ogp_id, validate_text
 
 # The IRM's ratings stored on each commitment, named as reviews.ratings.RULES names their rules.
 STORED_RATING_FIELDS = ("mid_term_completion", "end_of_term_completion", "potential_impact",
@@ -43,9 +44,9 @@ class Member(models.Model):
         LEGACY_LOCAL = "Legacy Local", _("Legacy Local")
         OTHER = "Other", _("Other")
 
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[validate_text])
     slug = models.SlugField(_("OGP slug"), max_length=200, unique=True)
-    code = models.CharField(_("code"), max_length=10, blank=True, db_index=True,
+    code = models.CharField(_("code"), max_length=10, blank=True, db_index=True, validators=[validate_text],
                             help_text=_("ISO 3166 alpha-3 code for countries, e.g. CHL."))
     region = models.CharField(_("region"), max_length=40, choices=Region.choices)
     kind = models.CharField(_("national or local"), max_length=20, choices=Kind.choices,
@@ -69,9 +70,9 @@ class ActionPlan(models.Model):
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="action_plans",
                                verbose_name=_("member"))
     number = models.PositiveSmallIntegerField(_("number"))
-    ogp_id = models.CharField(_("OGP id"), max_length=30, unique=True,
+    ogp_id = models.CharField(_("OGP id"), max_length=30, unique=True, validators=[validate_ogp_id],
                               help_text=_("As in OGP's export, e.g. AP_CHL03."))
-    title = models.CharField(_("title"), max_length=300)
+    title = models.CharField(_("title"), max_length=300, validators=[validate_text])
     submission_year = models.PositiveSmallIntegerField(_("year of submission"))
     end_year = models.PositiveSmallIntegerField(_("end year"))
 
@@ -100,7 +101,7 @@ class ActionPlan(models.Model):
 class Institution(models.Model):
     """A government body or organisation that leads or supports commitments."""
 
-    name = models.CharField(_("name"), max_length=1000, unique=True)
+    name = models.CharField(_("name"), max_length=1000, unique=True, validators=[validate_text])
 
     class Meta:
         ordering = ["name"]
@@ -114,7 +115,7 @@ class Institution(models.Model):
 class PolicyArea(models.Model):
     """A policy-area tag (OGP's export has about 86 of them, one 0/1 column each)."""
 
-    name = models.CharField(_("name"), max_length=200, unique=True)
+    name = models.CharField(_("name"), max_length=200, unique=True, validators=[validate_text])
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
 
     class Meta:
@@ -173,28 +174,31 @@ class Commitment(models.Model):
         INACTIVE = "inactive", _("Inactive")
 
     identifier = models.CharField(_("identifier"), max_length=20, unique=True,
+                                  validators=[validate_identifier],
                                   help_text=_("OGP's commitment unique identifier, e.g. CL0050."))
     action_plan = models.ForeignKey(ActionPlan, on_delete=models.PROTECT, related_name="commitments",
                                     verbose_name=_("action plan"))
-    number = models.CharField(_("number in the plan"), max_length=30, blank=True)
-    title = models.CharField(_("title"), max_length=1000)
-    short_title = models.CharField(_("short title"), max_length=1000, blank=True)
-    theme = models.CharField(_("theme"), max_length=300, blank=True)
+    number = models.CharField(_("number in the plan"), max_length=30, blank=True, validators=[validate_text])
+    title = models.CharField(_("title"), max_length=1000, validators=[validate_text])
+    short_title = models.CharField(_("short title"), max_length=1000, blank=True, validators=[validate_text])
+    theme = models.CharField(_("theme"), max_length=300, blank=True, validators=[validate_text])
     # The description as OGP publishes it, whole; the sections below split it where the
     # action plan used OGP's template (problem, objective, brief description, ...).
-    description = models.TextField(_("description"), blank=True)
-    problem = models.TextField(_("status quo or problem addressed"), blank=True)
-    main_objective = models.TextField(_("main objective"), blank=True)
-    brief_description = models.TextField(_("brief description"), blank=True)
-    ogp_challenge = models.TextField(_("OGP challenge addressed"), blank=True)
-    relevance = models.TextField(_("relevance"), blank=True)
-    ambition = models.TextField(_("ambition"), blank=True)
+    description = models.TextField(_("description"), blank=True, validators=[validate_text])
+    problem = models.TextField(_("status quo or problem addressed"), blank=True, validators=[validate_text])
+    main_objective = models.TextField(_("main objective"), blank=True, validators=[validate_text])
+    brief_description = models.TextField(_("brief description"), blank=True, validators=[validate_text])
+    ogp_challenge = models.TextField(_("OGP challenge addressed"), blank=True, validators=[validate_text])
+    relevance = models.TextField(_("relevance"), blank=True, validators=[validate_text])
+    ambition = models.TextField(_("ambition"), blank=True, validators=[validate_text])
     # Dates in the export are free-form ("3/1/2021", "Sept 2018", "NA"): the text is kept
     # as written, and the date holds its exact or first-day reading when there is one.
     start_date = models.DateField(_("start date"), null=True, blank=True)
-    start_date_text = models.CharField(_("start date as written"), max_length=100, blank=True)
+    start_date_text = models.CharField(_("start date as written"), max_length=100, blank=True,
+                                       validators=[validate_text])
     end_date = models.DateField(_("end date"), null=True, blank=True)
-    end_date_text = models.CharField(_("end date as written"), max_length=100, blank=True)
+    end_date_text = models.CharField(_("end date as written"), max_length=100, blank=True,
+                                     validators=[validate_text])
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,
                               default=Status.ACTIVE, db_index=True)
     lead_institution = models.ForeignKey(Institution, on_delete=models.PROTECT, null=True, blank=True,
@@ -215,7 +219,7 @@ class Commitment(models.Model):
                                   help_text=_("The IRM's final star (end of term, or the latest report)."))
     carried_forward = models.CharField(_("carried forward"), max_length=3, choices=YesNo.choices,
                                        default=YesNo.ND)
-    ogp_url = models.URLField(_("OGP page"), max_length=500, blank=True)
+    ogp_url = models.URLField(_("OGP page"), max_length=500, blank=True, validators=[validate_link])
     # The IRM's ratings by the rules of reviews/ratings.py, stored by commitments/stored.py when
     # assessments or reports change, so lists filter, sort and count by them without subqueries.
     # NULL: no report of the stage assessed the commitment (or none rated it).
@@ -291,12 +295,12 @@ class Milestone(models.Model):
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="milestones",
                                    verbose_name=_("commitment"))
     order = models.PositiveSmallIntegerField(_("order"))
-    text = models.TextField(_("text"))
+    text = models.TextField(_("text"), validators=[validate_text])
     start_date = models.DateField(_("start date"), null=True, blank=True)
     end_date = models.DateField(_("end date"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Completion.choices,
                               default=Completion.NOT_STARTED)
-    evidence_url = models.URLField(_("evidence link"), max_length=500, blank=True)
+    evidence_url = models.URLField(_("evidence link"), max_length=500, blank=True, validators=[validate_link])
 
     history = HistoricalRecords(bases=[RecordedAuthor])
 
@@ -323,8 +327,8 @@ class Source(models.Model):
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="sources",
                                    verbose_name=_("commitment"))
     footnote = models.PositiveIntegerField(_("footnote number"))
-    text = models.TextField(_("text"))
-    url = models.URLField(_("link"), max_length=1000, blank=True)
+    text = models.TextField(_("text"), validators=[validate_text])
+    url = models.URLField(_("link"), max_length=1000, blank=True, validators=[validate_link])
 
     # Kept when the source or its commitment is deleted, so neither is lost.
     history = HistoricalRecords(bases=[RecordedAuthor])

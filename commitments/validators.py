@@ -46,6 +46,25 @@ def has_control_characters(text: str) -> bool:
                                                                      .replace("\r", "\n")))
 
 
+TEXT_MESSAGE = _("This text holds an invisible control character (%(character)s) at position "
+                 "%(position)s: remove it. Only tabs and line breaks may be used.")
+
+
+def validate_text(text: str) -> None:
+    """Model and form validator: refuses a text with a control character but tab and newline.
+
+    Refused rather than removed: the admin saves what the form shows, so a silent change would
+    store something else than the editor saw; the message says where the invisible character is.
+    """
+    if not has_control_characters(text):
+        return
+    # Positions as the editor counts them: a \r\n line end is one character.
+    normalised = text.replace("\r\n", "\n").replace("\r", "\n")
+    found = CONTROL_CHARACTERS.search(normalised)
+    raise ValidationError(TEXT_MESSAGE, code="control_character",
+                          params={"character": f"U+{ord(found.group()):04X}", "position": found.start() + 1})
+
+
 LINK_SCHEMES = ("http", "https")
 LINK_MESSAGE = _("A link must start with http:// or https://.")
 

@@ -38,7 +38,9 @@ def unneutralise(text: str) -> str:
 def xlsx_cell(value):
     """A cell value for openpyxl: neutralised, without the characters XLSX cannot hold, cut to
     Excel's limit (numbers stay numbers)."""
-    value = neutralise(value)
     if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)[:XLSX_CELL_MAX]
+        # Removed before neutralising: "\x01=HYPERLINK(...)" must not become a formula once the
+        # \x01 is gone (openpyxl writes any text starting with = as one).
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        return neutralise(value)[:XLSX_CELL_MAX]
     return value

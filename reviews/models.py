@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from commitments.models import ActionPlan, Commitment
+from commitments.validators import validate_link, validate_text
 
 from .scales import (
     ChangeInCompletion,
@@ -39,10 +40,10 @@ class IRMReport(models.Model):
     action_plan = models.ForeignKey(ActionPlan, on_delete=models.CASCADE, related_name="irm_reports",
                                     verbose_name=_("action plan"))
     kind = models.CharField(_("type"), max_length=30, choices=Kind.choices)
-    title = models.CharField(_("title"), max_length=300)
+    title = models.CharField(_("title"), max_length=300, validators=[validate_text])
     publication_year = models.PositiveSmallIntegerField(_("publication year"), null=True, blank=True)
-    researcher = models.CharField(_("IRM researcher"), max_length=500, blank=True)
-    url = models.URLField(_("link"), max_length=500, blank=True)
+    researcher = models.CharField(_("IRM researcher"), max_length=500, blank=True, validators=[validate_text])
+    url = models.URLField(_("link"), max_length=500, blank=True, validators=[validate_link])
 
     # Kept when the report is deleted: the history of its assessments is read by its title.
     history = HistoricalRecords()
@@ -103,13 +104,16 @@ class Assessment(models.Model):
     early_results = _scale_field(_("early results"), EarlyResults)
     starred = _scale_field(_("starred"), YesNo)
     # Clusters: the 2020+ model assesses groups of commitments together.
-    cluster = models.CharField(_("cluster"), max_length=100, blank=True)
+    cluster = models.CharField(_("cluster"), max_length=100, blank=True, validators=[validate_text])
     # The IRM's words: the commitment's aim, completion findings, what opened government,
     # whether it was carried forward.
-    summary = models.TextField(_("commitment aim, as the IRM summarises it"), blank=True)
-    narrative = models.TextField(_("completion narrative"), blank=True)
-    open_government_narrative = models.TextField(_("did it open government? narrative"), blank=True)
-    carried_forward_narrative = models.TextField(_("carried forward narrative"), blank=True)
+    summary = models.TextField(_("commitment aim, as the IRM summarises it"), blank=True,
+                               validators=[validate_text])
+    narrative = models.TextField(_("completion narrative"), blank=True, validators=[validate_text])
+    open_government_narrative = models.TextField(_("did it open government? narrative"), blank=True,
+                                                 validators=[validate_text])
+    carried_forward_narrative = models.TextField(_("carried forward narrative"), blank=True,
+                                                 validators=[validate_text])
 
     objects = AssessmentQuerySet.as_manager()
     history = HistoricalRecords()

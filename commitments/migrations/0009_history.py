@@ -33,7 +33,7 @@ def record_authors(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commitments', '0007_rating_names'),
+        ('commitments', '0008_validators'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from reviews.scales import Completion
 from reviews.templatetags.irm import rating
 
+from ..converters import identifier_segment
 from ..models import Commitment
 
 register = template.Library()
@@ -40,7 +41,7 @@ class RowParts:
         return _PARTS[key]
 
     def __init__(self):
-        # Identifiers are URL-safe (see converters.py), so one reverse() serves every row.
+        # One reverse() serves every row; each identifier is encoded as reverse() would (converters.py).
         url = reverse("commitments:commitment-detail", args=["IDENTIFIER"])
         self._before, self._after = url.split("IDENTIFIER")
         self.starred = f'\n        <span class="star">{escape(_("Starred"))}</span>'
@@ -48,7 +49,7 @@ class RowParts:
         self._ratings = {}  # the few completion values recur on every row: one label each
 
     def url(self, identifier) -> str:
-        return escape(self._before + identifier + self._after)
+        return escape(self._before + identifier_segment(identifier) + self._after)
 
     def completion(self, value) -> str:
         if value in self._ratings:

@@ -9,8 +9,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commitments', '0007_rating_names'),
-        ('reviews', '0003_irm_reviewers_group'),
+        ('commitments', '0009_history'),
+        ('reviews', '0004_validators'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
