@@ -1,4 +1,4 @@
-"""Prepare a local database for `make run`: the Chile seed and OGP's sample once, and an admin account once."""
+"""Prepare a local database for `make run`: the Chile seed and OGP's sample once, an admin account once."""
 
 import secrets
 
