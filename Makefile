@@ -1,4 +1,5 @@
-# The two commands a new user needs: `make run` (the app on SQLite with the seed) and `make test`.
+# The two commands a new user needs: `make run` (the app on SQLite with the seed and OGP's sample,
+# loaded once by setup_local) and `make test`.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python

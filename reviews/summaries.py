@@ -84,6 +84,14 @@ class Row:
     label: str
     count: int
     share: float  # 0..100, of every commitment in the summary
+    # 0..100, of the commitments a report of the measure's stage covered (the charts' scale, so that
+    # a plan mostly not assessed yet still shows how the assessed ones were rated); None for the
+    # "not assessed" row itself.
+    share_of_assessed: float | None = None
+
+    @property
+    def is_assessed(self) -> bool:
+        return self.value is not NOT_ASSESSED
 
     @property
     def is_rating(self) -> bool:
@@ -117,6 +125,11 @@ class Tally:
     def count(self, value) -> int:
         return self.counts.get(value, 0)
 
+    @property
+    def assessed(self) -> int:
+        """Commitments a report of the measure's stage covered: rated, or given a missing code."""
+        return self.total - self.count(NOT_ASSESSED)
+
     def rows(self) -> list[Row]:
         """Every rating of the scale, in the scale's order (zeros included, so tables compare), then
         the missing codes and "not assessed" that occur."""
@@ -130,8 +143,13 @@ class Tally:
         return rows
 
     def _row(self, value, label, total) -> Row:
-        count = self.count(value)
-        return Row(value, str(label), count, round(100 * count / total, 1) if total else 0.0)
+        count, assessed = self.count(value), self.assessed
+        share_of_assessed = None if value is NOT_ASSESSED else _share(count, assessed)
+        return Row(value, str(label), count, _share(count, total), share_of_assessed)
+
+
+def _share(count: int, total: int) -> float:
+    return round(100 * count / total, 1) if total else 0.0
 
 
 @dataclass

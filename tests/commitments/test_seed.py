@@ -90,25 +90,3 @@ def test_loading_the_seed_twice_changes_nothing(chile):
 
     call_command("loaddata", "chile", verbosity=0)
     assert Commitment.objects.count() == 62
-
-
-def test_setup_local_creates_an_admin_only_once(db, django_user_model, capsys):
-    from django.core.management import call_command
-
-    call_command("setup_local")
-    first = capsys.readouterr().out
-    call_command("setup_local")
-    second = capsys.readouterr().out
-    assert "Created a local admin account" in first
-    assert "existing admin account" in second
-    assert django_user_model.objects.filter(is_superuser=True).count() == 1
-    assert Commitment.objects.count() == 62
-
-
-def test_setup_local_fills_search_text_missing_from_an_older_database(chile):
-    from django.core.management import call_command
-
-    Commitment.objects.update(search_text="")
-    call_command("setup_local", verbosity=0)
-    assert not Commitment.objects.filter(search_text="").exists()
-    assert "secretaria ejecutiva" in Commitment.objects.get(identifier="CL0050").search_text

@@ -58,13 +58,24 @@ def testland():
     return member
 
 
-def table(response, key) -> dict[str, tuple[int, str]]:
-    """The rows of the report table `key`: label -> (count, share as shown)."""
+def table_rows(response, key) -> list[list[str]]:
+    """The body rows of the report table `key`, each as its cells' text."""
     html = response.content.decode()
-    body = re.search(rf'<table class="report-table" id="table-{key}">(.*?)</table>', html, re.S).group(1)
-    cells = r'<th scope="row">(.*?)</th><td class="number">(\d+)</td><td class="number">([\d.]+)%</td>'
-    rows = re.findall(cells, body)
-    return {unescape(label): (int(count), share) for label, count, share in rows}
+    body = re.search(rf'<table class="report-table" id="table-{key}"[^>]*>.*?<tbody>(.*?)</tbody>',
+                     html, re.S).group(1)
+    return [[" ".join(unescape(re.sub(r"<[^>]+>", " ", cell)).split())
+             for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)]
+
+
+def table(response, key) -> dict[str, tuple[int, str]]:
+    """The rows of the report table `key`: label -> (count, share of every commitment as shown)."""
+    return {cells[0]: (int(cells[1]), cells[-1].removesuffix("%")) for cells in table_rows(response, key)}
+
+
+def assessed_shares(response, key) -> dict[str, str]:
+    """A measure's table: label -> share of the assessed commitments as shown ("–" for not assessed)."""
+    return {cells[0]: cells[2] for cells in table_rows(response, key)}
 
 
 def chart(response, key) -> str:
@@ -126,10 +137,7 @@ def test_member_report_numbers_cover_every_plan(testland, client):
 
 def test_member_report_compares_its_plans(testland, client):
     response = client.get("/members/testland/report/")
-    html = response.content.decode()
-    body = re.search(r'<table class="report-table" id="table-by-plan">(.*?)</table>', html, re.S).group(1)
-    rows = [(unescape(title), [int(n) for n in re.findall(r'<td class="number">(\d+)</td>', cells)])
-            for title, cells in re.findall(r'<th scope="row">(.*?)</th>(.*?)</tr>', body, re.S)]
+    rows = [(title, [int(n) for n in numbers]) for title, *numbers in table_rows(response, "by-plan")]
     # Commitments, starred, high completion at mid-term and at end of term, strong results.
     assert rows == [("Testland Action Plan 2021-2023", [2, 0, 0, 1, 1]),
                     ("Testland Action Plan 2014-2016", [4, 1, 1, 2, 1])]
@@ -148,12 +156,62 @@ def test_each_chart_is_an_accessible_image_with_the_tables_numbers(testland, cli
     assert 'role="img"' in svg
     assert 'aria-labelledby="chart-end-of-term-completion-title chart-end-of-term-completion-desc"' in svg
     assert '<title id="chart-end-of-term-completion-title">Completion at end of term</title>' in svg
-    for label, (count, share) in table(response, "end-of-term-completion").items():
+    counts = table(response, "end-of-term-completion")
+    shares = assessed_shares(response, "end-of-term-completion")
+    for label, share in shares.items():
+        if label == "Not assessed":
+            continue
+        count = counts[label][0]
         assert f">{label}</text>" in svg
-        assert f">{count} ({share}%)</text>" in svg
-        assert f"{label}: {count} ({share}%)" in unescape(svg)
-    # A bar's length is its share of the 300-unit axis.
-    assert 'width="150.0"' in chart(response, "change-in-completion")  # increase: 50%
+        assert f">{count} ({share})</text>" in svg
+        assert f"{label}: {count} ({share})" in unescape(svg)
+    # A bar's length is its share of the assessed commitments on the 330-unit axis.
+    assert 'width="220.1"' in chart(response, "change-in-completion")  # increase: 2 of 3 assessed
+
+
+def test_charts_show_the_assessed_apart_from_the_not_assessed(testland, client):
+    response = client.get("/members/testland/plans/AP_TST01/report/")
+    html = response.content.decode()
+    # Three of the plan's four commitments have a mid-term report: the shares are of those three.
+    assert assessed_shares(response, "mid-term-completion") == {
+        "Withdrawn": "0.0%", "Unclear": "0.0%", "Not Started": "33.3%", "Limited": "33.3%",
+        "Substantial": "33.3%", "Complete": "0.0%", "Not assessed": "– not counted"}
+    assert table(response, "mid-term-completion")["Limited"] == (1, "25.0")
+    svg = chart(response, "mid-term-completion")
+    assert ">1 (33.3%)</text>" in svg and 'width="109.9"' in svg
+    # "Not assessed" is no bar: it is counted beside the chart, and in its description.
+    assert ">Not assessed</text>" not in svg
+    assert "Of the 3 commitments assessed: Withdrawn: 0 (0.0%);" in unescape(svg)
+    assert "1 commitment not assessed." in unescape(svg)
+    note = re.search(r'<p class="chart-note" id="chart-mid-term-completion-note">(.*?)</p>', html,
+                     re.S).group(1)
+    assert " ".join(re.sub(r"<[^>]+>", " ", note).split()) == (
+        "Shares of the 3 commitments the IRM assessed. Not assessed: 1 commitment, not in the chart.")
+    # The IRM's own codes are assessments: a grey bar each, shares of the assessed.
+    access = chart(response, "open-government-access-to-information")
+    assert '<rect class="chart-bar chart-bar-missing"' in access and ">1 (33.3%)</text>" in access
+
+
+def test_a_measure_no_report_covered_gets_a_note_instead_of_a_chart(client):
+    member = MemberFactory(name="Newplan", slug="newplan")
+    plan = ActionPlanFactory(member=member, ogp_id="AP_NEW01", submission_year=2022, end_year=2024)
+    CommitmentFactory.create_batch(2, action_plan=plan)
+    response = client.get("/members/newplan/plans/AP_NEW01/report/")
+    html = response.content.decode()
+    assert '<svg class="chart"' not in html
+    assert html.count("No report of this stage assessed these 2 commitments yet: no chart.") == 8
+    assert table(response, "end-of-term-completion")["Not assessed"] == (2, "100.0")
+
+
+def test_headings_are_not_repeated_as_captions(testland, client):
+    html = client.get("/members/testland/report/").content.decode()
+    assert "<caption" not in html
+    # Each table is named by its section's heading instead, as is the box it scrolls in.
+    for key in ("key-figures", "by-plan", "end-of-term-completion", "potential-for-results"):
+        assert f'id="table-{key}" aria-labelledby="{key}-heading"' in html
+    # The boxes the tables scroll in are regions of their own name, apart from their section's.
+    for title in ("Key figures", "By action plan", "Completion at end of term", "Potential for results"):
+        assert f'<div class="table-scroll" role="region" aria-label="{title}, table" tabindex="0">' in html
 
 
 def test_report_page_is_printable_and_plain(testland, client):
@@ -163,7 +221,7 @@ def test_report_page_is_printable_and_plain(testland, client):
     assert html.count("<h1") == 1
     assert "<script" not in html and " style=" not in html
     # Every chart has its table; key figures and the figures by plan are tables only.
-    assert html.count('<table class="report-table"') == html.count('<svg class="chart"') + 2
+    assert html.count('<table class="report-table"') == html.count('<svg class="chart"') + 2 == 11
     assert 'href="/members/testland/report.xlsx"' in html
 
 
@@ -272,7 +330,7 @@ def test_report_in_spanish(testland, client):
     assert ">Sustancial</th>" in html
     # Numbers are written the Spanish way, in the table and in its chart alike.
     assert '<td class="number">25,0%</td>' in html
-    assert ">1 (25,0%)</text>" in html
+    assert ">1 (33,3%)</text>" in html  # of the three assessed
 
 
 def test_member_without_plans_gets_an_empty_report(client):
