@@ -5,14 +5,16 @@ cost one GROUP BY per filter over every matching row: seconds, where the page it
 milliseconds. With them is kept the number of matches, which the page reuses when counting them
 again would be slow (see Facets.count_is_slow). The counts change only when the data does,
 so they are kept in Django's cache under the filter state (page and sort aside, which do not
-change them) and the language (labels are translated), plus a data version that every save or
-delete of what the counts read moves on (commitments/stored.py connects the receivers). Bulk
-writes send no signals: their callers call stored.refresh(), which invalidates; the timeout
-bounds how stale a missed case can get.
+change them) and the language (labels are translated), plus a data version kept in the database
+(FacetDataVersion, one row) that every save or delete of what the counts read moves on in its own
+transaction (commitments/stored.py connects the receivers). Bulk writes send no signals: their
+callers call stored.refresh(), which moves it too. Being in the database, the version is the same
+for every app server and process whatever their caches, and a restore brings back its own.
 """
 
 import hashlib
 import time
+import uuid
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 
@@ -27,12 +29,11 @@ from reviews.scales import ND
 
 from . import progress
 from .filters import YEAR_BOUNDS
-from .models import OGP_VALUE_FIELDS, ogp_value_choices
+from .models import OGP_VALUE_FIELDS, FacetDataVersion, ogp_value_choices
 
 # Seconds a computed set of facets is kept at most, even without any change: a bound for a write
 # that missed invalidate(), long enough that visitors seldom pay a recount nobody needed.
 FACET_TIMEOUT = 6 * 3600
-VERSION_KEY = "commitments:facets:version"
 # Query parameters that do not change the counts.
 NOT_COUNTED = {"page", "sort"}
 # A state whose COUNT took longer than this (ms) when its facets were computed reuses that count.
@@ -71,17 +72,22 @@ _recent: OrderedDict = OrderedDict()
 
 
 def data_version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = str(time.time_ns())
-        cache.add(VERSION_KEY, version, timeout=None)
-        version = cache.get(VERSION_KEY, version)
-    return version
+    """The version of the counted data, read from the database (one query): every app server and
+    process, whatever its cache, reads the same one, so none serves counts of older data."""
+    token = FacetDataVersion.objects.filter(pk=1).values_list("token", flat=True).first()
+    if token is None:  # a flushed database (tests, a restore without the row): start a version
+        token = FacetDataVersion.objects.get_or_create(pk=1, defaults={"token": uuid.uuid4().hex})[0].token
+    return token
 
 
 def invalidate() -> None:
-    """Every cached facet becomes stale: the next list page counts afresh."""
-    cache.set(VERSION_KEY, str(time.time_ns()), timeout=None)
+    """Every cached facet becomes stale: the next list page counts afresh.
+
+    Called inside the write's transaction (stored.py's receivers and refresh()), so the new version
+    is seen exactly when the new data is, by every process.
+    """
+    if not FacetDataVersion.objects.filter(pk=1).update(token=uuid.uuid4().hex):
+        FacetDataVersion.objects.get_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
 
 
 def facets(filterset) -> Facets:
@@ -96,12 +102,17 @@ def facets(filterset) -> Facets:
     digest = hashlib.sha256(repr((get_language(), state)).encode()).hexdigest()
     # "v4": entries are commitments.facets.Facets (v3 were commitments.facet_cache.Facets, which a
     # pickle names by module), so no entry of an older release is read by this one.
-    key = f"commitments:facets:v4:{data_version()}:{digest}"
+    version = data_version()
+    key = f"commitments:facets:v5:{version}:{digest}"
     entry = _recent.get(key)
     if entry is None:
         entry = cache.get(key)
         if entry is None:
             entry = _compute(filterset)
+            # A write committed while counting would leave counts of either data under the old
+            # version: kept only if the version did not move meanwhile.
+            if data_version() != version:
+                return entry
             cache.set(key, entry, timeout=FACET_TIMEOUT)
         _recent[key] = entry
         while len(_recent) > RECENT_ENTRIES:
