@@ -168,7 +168,8 @@ def after_writes(client, url, commitment, repeat):
         commitment.refresh_from_db()
         commitment.title = commitment.title.removesuffix(" ·") if commitment.title.endswith(" ·") else (
             commitment.title + " ·")
-        commitment_save(commitment=commitment, user=None, note="bench: a write", expected_version=commitment.version)
+        commitment_save(commitment=commitment, user=None, note="bench: a write",
+                        expected_version=commitment.version)
         started = time.perf_counter()
         fetch(client, url)
         samples.append((time.perf_counter() - started) * 1000)
@@ -207,10 +208,11 @@ def main():
             "list",
         ),
         ("list, member", f"/commitments/?member={member.slug}", None, "list"),
-        ("list, multi-choice completion", "/commitments/?completion=substantial&completion=complete", None, "list"),
+        ("list, multi-choice completion", "/commitments/?completion=substantial&completion=complete", None,
+         "list"),
         ("facet page, member", "/commitments/facets/member/", None, "list"),
-        ("facet page, lead institution, completion", "/commitments/facets/lead_institution/?completion=complete",
-         None, "list"),
+        ("facet page, lead institution, completion",
+         "/commitments/facets/lead_institution/?completion=complete", None, "list"),
         (
             "list, text search",
             f"/commitments/?q={query.replace(' ', '+')}",
@@ -255,7 +257,8 @@ def main():
             cold = timed(lambda url=url: fetch(public, url), 1)[0]
             fetch(public, url)
         # Right after a write: a save through the services, then the page (its counts recounted).
-        after_write = summary(after_writes(public, url, commitment, max(5, repeat // 3))) if kind == "list" else None
+        after_write = (summary(after_writes(public, url, commitment, max(5, repeat // 3)))
+                       if kind == "list" else None)
         memory = rss_growth_mib(public, url) if kind == "export" else None
         queries = captured_select_queries(public, url)
         run_bare(queries)
@@ -335,11 +338,13 @@ def render(meta, results):
             f"{verdict(row)} |\n"
         )
     out.write(f"| /healthz (fixed cost) | 1 | {fixed:.2f} | {meta['healthz']['p95']:.2f} | | | | | | |\n")
-    writes = [f"{row['label']} median {row['after_write']['median']:.0f} ms, p95 {row['after_write']['p95']:.0f} ms"
-              f" ({'met' if row['after_write']['p95'] < 300 else 'MISSED'} <300 ms p95)"
+    writes = [f"{row['label']} median {row['after_write']['median']:.0f} ms, "
+              f"p95 {row['after_write']['p95']:.0f} ms "
+              f"({'met' if row['after_write']['p95'] < 300 else 'MISSED'} <300 ms p95)"
               for row in results if row.get("after_write")]
     if writes:
-        out.write("\nRight after a write (a save through the services, then the page): " + "; ".join(writes) + ".\n")
+        out.write("\nRight after a write (a save through the services, then the page): "
+                  + "; ".join(writes) + ".\n")
     colds = [f"{row['label']} {row['cold_ms'] / 1000:.1f} s" for row in results if row.get("cold_ms")]
     if colds:
         out.write(

@@ -348,3 +348,6 @@ class FacetDataVersion(models.Model):
     """
 
     token = models.CharField(max_length=32)
+
+    def __str__(self):
+        return self.token

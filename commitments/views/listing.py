@@ -141,7 +141,8 @@ def _active_filters(filterset, state):
     for name, value in filterset.active_values().items():
         for item in value if name in filterset.MULTIPLE else [value]:
             key = filterset.value_key(name, item) if name in filterset.MULTIPLE else None
-            others = [(other, raw) for other, raw in state if other != name or (key is not None and raw != key)]
+            others = [(other, raw) for other, raw in state
+                      if other != name or (key is not None and raw != key)]
             active.append({"name": name, "label": str(filterset.filters[name].label),
                            "value": filterset.display_value(name, item), "remove_url": _url(others)})
     return active

@@ -59,12 +59,14 @@ def _flip_status(env, cache_dir):
         "from commitments.services import commitment_save\n"
         "c = Commitment.objects.get(identifier='CL0050')\n"
         "c.status = 'inactive' if c.status == 'active' else 'active'\n"
-        "commitment_save(commitment=c, user=None, note='A test of the facet version', expected_version=c.version)\n"))
+        "commitment_save(commitment=c, user=None, note='A test of the facet version',\n"
+        "                expected_version=c.version)\n"))
 
 
 def test_a_write_through_one_process_changes_the_counts_another_serves(tmp_path):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.commitments.separate_cache_settings",
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'shared.sqlite3'}", "FACET_TEST_CACHE": str(tmp_path / "c0")}
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'shared.sqlite3'}",
+           "FACET_TEST_CACHE": str(tmp_path / "c0")}
     _manage(env, "migrate", "--no-input")
     _manage(env, "loaddata", "chile")
     servers = [_server(env, tmp_path / "cache-a"), _server(env, tmp_path / "cache-b")]

@@ -138,7 +138,8 @@ def test_the_form_submits_the_state_the_page_shows(client, catalogue):
     again = client.get(URL, data, follow=True)
     assert identifiers(again) == identifiers(response) == ["AL0002"]
     # The empty fields the form submits are dropped by the redirect: the short URL to share.
-    assert again.redirect_chain == [("/commitments/?q=budget&member=alpha&completion=substantial&sort=-title", 302)]
+    assert again.redirect_chain == [
+        ("/commitments/?q=budget&member=alpha&completion=substantial&sort=-title", 302)]
 
 
 # Each filter --------------------------------------------------------------------------------------

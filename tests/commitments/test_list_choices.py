@@ -8,8 +8,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from commitments.models import Commitment
-from tests.commitments.factories import ActionPlanFactory, CommitmentFactory, InstitutionFactory, MemberFactory
-from tests.commitments.test_list import catalogue, identifiers, options, text_of  # noqa: F401 - the fixture
+from tests.commitments import test_list as list_tests
+from tests.commitments.factories import (
+    ActionPlanFactory,
+    CommitmentFactory,
+    InstitutionFactory,
+    MemberFactory,
+)
+from tests.commitments.test_list import identifiers, options, text_of
+
+catalogue = list_tests.catalogue  # the list tests' two members, three plans and five commitments
 
 pytestmark = pytest.mark.django_db
 
@@ -97,11 +105,14 @@ def test_the_exports_take_several_values_too(client, catalogue):
 # Canonical URLs ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("given", "canonical"), [
-    ("q=&member=alpha&action_plan=&year_min=&year_max=&status=&sort=identifier", "/commitments/?member=alpha"),
+    ("q=&member=alpha&action_plan=&year_min=&year_max=&status=&sort=identifier",
+     "/commitments/?member=alpha"),
     ("sort=identifier&page=1", "/commitments/"),
     ("completion=complete&member=alpha", "/commitments/?member=alpha&completion=complete"),
-    ("completion=complete&completion=substantial", "/commitments/?completion=substantial&completion=complete"),
-    ("completion=Complete&completion=complete&status=ACTIVE", "/commitments/?status=active&completion=complete"),
+    ("completion=complete&completion=substantial",
+     "/commitments/?completion=substantial&completion=complete"),
+    ("completion=Complete&completion=complete&status=ACTIVE",
+     "/commitments/?status=active&completion=complete"),
     ("member=beta&member=alpha&page=2", "/commitments/?member=alpha&member=beta&page=2"),
     ("q=+budget+&utm_source=x", "/commitments/?q=budget"),
 ])
@@ -123,7 +134,8 @@ def test_the_canonical_url_keeps_what_the_page_reports(client, catalogue):
 def many_members(db):
     """60 members, member N with N+1 commitments (one active commitment more than the next)."""
     for number in range(60):
-        plan = ActionPlanFactory(member=MemberFactory(name=f"Member {number:02d}", slug=f"member-{number:02d}"))
+        member = MemberFactory(name=f"Member {number:02d}", slug=f"member-{number:02d}")
+        plan = ActionPlanFactory(member=member)
         for index in range(number % 5 + 1):
             CommitmentFactory(identifier=f"M{number:02d}{index:03d}", action_plan=plan,
                               lead_institution=InstitutionFactory(name=f"Ministry {number:02d}-{index}"))
