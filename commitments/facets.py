@@ -5,40 +5,39 @@ cost one GROUP BY per filter over every matching row: seconds, where the page it
 milliseconds. With them is kept the number of matches, which the page reuses when counting them
 again would be slow (see Facets.count_is_slow). The counts change only when the data does,
 so they are kept in Django's cache under the filter state (page and sort aside, which do not
-change them) and the language (labels are translated), plus a data version that every save or
-delete of what the counts read moves on (commitments/stored.py connects the receivers). Bulk
-writes send no signals: their callers call stored.refresh(), which invalidates; the timeout
-bounds how stale a missed case can get.
+change them) and the language (labels are translated), plus a data version kept in the database
+(FacetDataVersion, one row) that every save or delete of what the counts read moves on in its own
+transaction (commitments/stored.py connects the receivers). Bulk writes send no signals: their
+callers call stored.refresh(), which moves it too. Being in the database, the version is the same
+for every app server and process whatever their caches, and a restore brings back its own.
 """
 
 import hashlib
 import time
-from collections import Counter, OrderedDict
+import uuid
+from collections import Counter
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, F, Q
-from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from reviews.scales import ND
 
 from . import progress
-from .filters import YEAR_BOUNDS
-from .models import OGP_VALUE_FIELDS, ogp_value_choices
+from .models import OGP_VALUE_FIELDS, FacetDataVersion, ogp_value_choices
 
-# Seconds a computed set of facets is kept at most, even without any change: a bound for a write
-# that missed invalidate(), long enough that visitors seldom pay a recount nobody needed.
+# Seconds a computed set of facets is kept at most, even without any change: the data version
+# already makes every write recount, so this only frees the cache of states nobody asks again.
 FACET_TIMEOUT = 6 * 3600
-VERSION_KEY = "commitments:facets:version"
 # Query parameters that do not change the counts.
 NOT_COUNTED = {"page", "sort"}
 # A state whose COUNT took longer than this (ms) when its facets were computed reuses that count.
 SLOW_COUNT_MS = 50
-# Facet entries each process keeps in memory, in front of the shared cache (see _recent).
-RECENT_ENTRIES = 16
+# Choices each filter shows on the list, the most frequent first (selected ones always shown);
+# the facet page (/commitments/facets/<filter>/) lists them all.
+SHOWN_CHOICES = 10
 # The filter form's groups, in the order the form shows them: (legend, filter names).
 FILTER_GROUPS = [
     (_("Where"), ("member", "action_plan", "year_min", "year_max", "lead_institution", "policy_area")),
@@ -46,16 +45,35 @@ FILTER_GROUPS = [
     (_("IRM assessment"), ("midterm_completion", "completion", "potential_impact", "potential_for_results",
                            "open_government", "progress_disagrees")),
 ]
+YEAR_FILTERS = ("year_min", "year_max")
+# The filters with a facet page: every one with choices.
+FACET_FILTERS = tuple(name for _legend, names in FILTER_GROUPS for name in names if name not in YEAR_FILTERS)
+
+
+@dataclass(frozen=True)
+class Facet:
+    """One filter's choices as the list shows them."""
+
+    name: str
+    label: str
+    several: bool  # checkboxes (several values, OR); else radio buttons
+    choices: list  # FacetChoice, at most SHOWN_CHOICES plus the selected ones
+    choice_count: int  # how many choices the filter has in all (the facet page lists them)
+
+    @property
+    def more(self) -> bool:
+        return self.choice_count > len(self.choices)
+
+    @property
+    def none_selected(self) -> bool:
+        return not any(choice.selected for choice in self.choices)
 
 
 @dataclass(frozen=True)
 class Facets:
     """What the list page shows of one filter state beyond its 25 rows."""
 
-    # The filter form's fieldsets (_list_facets.html), every choice with its count, UTF-8 encoded
-    # as the response sends them: up to 750,000 characters unfiltered, so they are rendered and
-    # encoded once here, and the view puts them in the page as they are.
-    fieldsets: bytes
+    groups: list  # (legend, [Facet or a year filter's name])
     total: int  # how many commitments the state matches
     # Counting them took longer than SLOW_COUNT_MS: a word found in most commitments (q=de) makes
     # PostgreSQL read every row's search vector, 400 ms at 100,000 commitments. The page then
@@ -64,62 +82,71 @@ class Facets:
     count_is_slow: bool
 
 
-# The last entries this process read, by cache key (which holds the data version): the
-# unfiltered list's fieldsets are 800 KB, and reading them back from the shared cache (file,
-# unzip, unpickle) costs 3 ms a request.
-_recent: OrderedDict = OrderedDict()
-
-
 def data_version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = str(time.time_ns())
-        cache.add(VERSION_KEY, version, timeout=None)
-        version = cache.get(VERSION_KEY, version)
-    return version
+    """The version of the counted data, read from the database (one query): every app server and
+    process, whatever its cache, reads the same one, so none serves counts of older data."""
+    token = FacetDataVersion.objects.filter(pk=1).values_list("token", flat=True).first()
+    if token is None:  # a flushed database (tests, a restore without the row): start a version
+        token = FacetDataVersion.objects.get_or_create(pk=1, defaults={"token": uuid.uuid4().hex})[0].token
+    return token
 
 
 def invalidate() -> None:
-    """Every cached facet becomes stale: the next list page counts afresh."""
-    cache.set(VERSION_KEY, str(time.time_ns()), timeout=None)
+    """Every cached facet becomes stale: the next list page counts afresh.
+
+    Called inside the write's transaction (stored.py's receivers and refresh()), so the new version
+    is seen exactly when the new data is, by every process.
+    """
+    if not FacetDataVersion.objects.filter(pk=1).update(token=uuid.uuid4().hex):
+        FacetDataVersion.objects.get_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
+
+
+def _cached(kind, filterset, compute):
+    """compute(), kept per filter state (page and sort aside), language and data version."""
+    state = sorted((key, value) for key, value in filterset.url_params() if key not in NOT_COUNTED)
+    digest = hashlib.sha256(repr((kind, get_language(), state)).encode()).hexdigest()
+    version = data_version()
+    key = f"commitments:facets:v5:{version}:{digest}"
+    entry = cache.get(key)
+    if entry is None:
+        entry = compute()
+        # A write committed while counting would leave counts of either data under the old
+        # version: kept only if the version did not move meanwhile.
+        if data_version() == version:
+            cache.set(key, entry, timeout=FACET_TIMEOUT)
+    return entry
 
 
 def facets(filterset) -> Facets:
-    """The state's facets and total, computed once per filter state, language and data version.
+    """The list's facets and total: counted once per filter state, language and data version."""
+    return _cached("list", filterset, lambda: _compute(filterset))
 
-    Unfiltered, the member, action plan and lead institution filters offer thousands of choices
-    between them at 100,000 commitments; rendering them through the template language costs more
-    than everything else on the page, so they are rendered once, and only the HTML is cached
-    (it loads from the cache far faster than thousands of objects).
-    """
-    state = sorted((key, value) for key, value in filterset.url_params() if key not in NOT_COUNTED)
-    digest = hashlib.sha256(repr((get_language(), state)).encode()).hexdigest()
-    # "v4": entries are commitments.facets.Facets (v3 were commitments.facet_cache.Facets, which a
-    # pickle names by module), so no entry of an older release is read by this one.
-    key = f"commitments:facets:v4:{data_version()}:{digest}"
-    entry = _recent.get(key)
-    if entry is None:
-        entry = cache.get(key)
-        if entry is None:
-            entry = _compute(filterset)
-            cache.set(key, entry, timeout=FACET_TIMEOUT)
-        _recent[key] = entry
-        while len(_recent) > RECENT_ENTRIES:
-            _recent.popitem(last=False)
-    return entry
+
+def facet_choices(filterset, name) -> list:
+    """Every choice of one filter with its count, the most frequent first (the facet page)."""
+    return _cached(f"facet:{name}", filterset, lambda: FacetCounter(filterset).count([name])[name])
 
 
 def _compute(filterset) -> Facets:
     started = time.perf_counter()
     total = filterset.qs.count()
     slow = (time.perf_counter() - started) * 1000 > SLOW_COUNT_MS
-    choices = FacetCounter(filterset).count()
-    groups = [{"legend": legend,
-               "fields": [{"name": name, "label": filterset.filters[name].label, "choices": choices[name]}
-                          for name in names]}
+    counted = FacetCounter(filterset).count()
+    groups = [(legend, [name if name in YEAR_FILTERS else _shown(filterset, name, counted[name])
+                        for name in names])
               for legend, names in FILTER_GROUPS]
-    fieldsets = render_to_string("commitments/_list_facets.html", {"groups": groups})
-    return Facets(fieldsets=fieldsets.encode(settings.DEFAULT_CHARSET), total=total, count_is_slow=slow)
+    return Facets(groups=groups, total=total, count_is_slow=slow)
+
+
+def _shown(filterset, name, choices) -> Facet:
+    several = name in filterset.MULTIPLE
+    if name in filterset.MODEL_FILTERS:  # thousands of choices: the most frequent
+        shown = [choice for rank, choice in enumerate(choices) if rank < SHOWN_CHOICES or choice.selected]
+        shown.sort(key=lambda choice: choice.label.casefold())
+    else:  # a scale: its own order, which has fewer than SHOWN_CHOICES
+        shown = choices
+    return Facet(name=name, label=str(filterset.filters[name].label), several=several, choices=shown,
+                 choice_count=len(choices))
 
 
 @dataclass
@@ -136,14 +163,14 @@ class FacetCounter:
     def __init__(self, filterset):
         self.filterset = filterset
 
-    def count(self) -> dict:
-        """Each filter's choices with how many commitments each would give, the other filters applied.
+    def count(self, names=FACET_FILTERS) -> dict:
+        """These filters' choices with how many commitments each would give, the other filters
+        applied; database choices the most frequent first, scales in their order.
 
         A GROUP BY query per filter in use and per filter with choices from the database, and one
         for the fixed-choice filters not in use, whatever the number of choices or of commitments.
         """
         active = self.filterset.active_values()
-        raw = dict(self.filterset.url_params())
         facets = {}
         model_facets = {
             "member": ("action_plan__member__slug", "action_plan__member__name"),
@@ -152,29 +179,38 @@ class FacetCounter:
             "lead_institution": ("lead_institution_id", "lead_institution__name"),
         }
         # COUNT(*), not COUNT(DISTINCT id): no filter joins a relation that could repeat a
-        # commitment (a policy area filter keeps one row of the through table per commitment, and
-        # is left out of its own facet), and COUNT(*) lets PostgreSQL read only the foreign key
-        # indexes, not every row of the table (member facet: 44 ms instead of 170 at 100,000).
+        # commitment (the policy area filter is a subquery), and COUNT(*) lets PostgreSQL read only
+        # the foreign key indexes, not every row of the table (member facet: 44 ms instead of 170
+        # at 100,000).
         for name, (value_path, label_path) in model_facets.items():
+            if name not in names:
+                continue
+            selected = set(self.filterset.selected(name))
             rows = (self.filterset.filtered_except(name).filter(**{f"{value_path}__isnull": False})
                     .values(value_path, label_path).annotate(n=Count("*")))
             choices = [FacetChoice(str(row[value_path]), row[label_path], row["n"],
-                                   str(row[value_path]) == raw.get(name)) for row in rows]
-            if name in active and not any(choice.selected for choice in choices):
-                choices.append(FacetChoice(raw[name], str(active[name]), 0, True))
-            facets[name] = sorted(choices, key=lambda choice: choice.label.casefold())
-        idle = [name for name in self.fixed_facets() if name not in active]
+                                   str(row[value_path]) in selected) for row in rows]
+            found = {choice.value for choice in choices}
+            # A chosen value that now matches nothing stays, with 0, so it can be unticked.
+            for row in active.get(name, []):
+                key = self.filterset.value_key(name, row)
+                if key not in found:
+                    choices.append(FacetChoice(key, str(row), 0, True))
+            facets[name] = sorted(choices, key=lambda choice: (-choice.count, choice.label.casefold()))
+        fixed = [name for name in self.fixed_facets() if name in names]
+        idle = [name for name in fixed if name not in active]
         counts = self._fixed_counts(idle) if idle else {}
-        for name in self.fixed_facets():
+        for name in fixed:
             if name in active:
                 counts |= self._fixed_counts([name], without=[name])
             facets[name] = self._column_facet(name, counts[name])
-        counts = self.filterset.filtered_except("value").aggregate(**{
-            field: Count("pk", filter=Q(**{field: True})) for field in OGP_VALUE_FIELDS})
-        facets["value"] = [
-            FacetChoice(slug, str(label), counts[field], slug == raw.get("value"))
-            for field, (slug, label) in zip(OGP_VALUE_FIELDS, ogp_value_choices(), strict=True)]
-        facets.update(self._year_facets(active, raw))
+        if "value" in names:
+            counts = self.filterset.filtered_except("value").aggregate(**{
+                field: Count("pk", filter=Q(**{field: True})) for field in OGP_VALUE_FIELDS})
+            selected = set(self.filterset.selected("value"))
+            facets["value"] = [
+                FacetChoice(slug, str(label), counts[field], slug in selected)
+                for field, (slug, label) in zip(OGP_VALUE_FIELDS, ogp_value_choices(), strict=True)]
         return facets
 
     def fixed_facets(self) -> dict:
@@ -210,28 +246,6 @@ class FacetCounter:
 
     def _column_facet(self, name, counts):
         """Every choice of a fixed list, with its count (zero included)."""
-        selected = dict(self.filterset.url_params()).get(name)
-        return [FacetChoice(value, str(label), counts.get(value, 0), value == selected)
+        selected = set(self.filterset.selected(name))
+        return [FacetChoice(value, str(label), counts.get(value, 0), value in selected)
                 for value, label in self.filterset.filters[name].extra["choices"]]
-
-    def _year_facets(self, active, raw):
-        """year_min and year_max choices: the years of submission, each counting the range it opens."""
-        rows = (self.filterset.filtered_except("year_min", "year_max").values("action_plan__submission_year")
-                .annotate(n=Count("*")))
-        per_year = {row["action_plan__submission_year"]: row["n"] for row in rows}
-        for name in ("year_min", "year_max"):
-            if name in active:
-                per_year.setdefault(active[name], 0)
-        low, high = active.get("year_min", YEAR_BOUNDS[0]), active.get("year_max", YEAR_BOUNDS[1])
-        years = sorted(per_year)
-
-        def between(first, last):
-            return sum(per_year[year] for year in years if first <= year <= last)
-
-        def choice(name, year, count):
-            return FacetChoice(str(year), str(year), count, str(year) == raw.get(name))
-
-        return {
-            "year_min": [choice("year_min", year, between(year, high)) for year in years],
-            "year_max": [choice("year_max", year, between(low, year)) for year in years],
-        }

@@ -5,8 +5,6 @@ so an export holds exactly the commitments the list shows for the same query str
 counts its choices.
 """
 
-import copy
-
 import django_filters
 from django import forms
 from django.db.models import F, Func, IntegerField, Q
@@ -31,13 +29,69 @@ SORT_CHOICES = [
 YEAR_BOUNDS = (1900, 2200)
 
 
-class RatingFilter(django_filters.ChoiceFilter):
+class ChoicesField(forms.MultipleChoiceField):
+    """Several values of a fixed list; unknown ones are dropped (CommitmentFilter.notices reports them).
+
+    Returns the known values in the choices' order, each once, whatever order the URL gave.
+    """
+
+    def clean(self, value):
+        given = {str(item).strip() for item in value or []}
+        return [str(key) for key, _label in self.choices if str(key) in given]
+
+
+class ModelValuesField(forms.Field):
+    """Several rows named by a field (slug, OGP id, id); unknown names are dropped, as above.
+
+    One query for the names given, never a list of every row: there are thousands of plans.
+    """
+
+    widget = forms.SelectMultiple  # reads every value of a repeated parameter
+
+    def __init__(self, *, queryset, to_field_name="pk", **kwargs):
+        super().__init__(**kwargs)
+        self.queryset, self.to_field_name = queryset, to_field_name
+
+    def key(self, row) -> str:
+        return str(getattr(row, self.to_field_name))
+
+    def clean(self, value):
+        names = {str(item).strip() for item in value or []} - {""}
+        if self.to_field_name == "pk":  # an id: digits that fit a bigint, else no row has it
+            names = {name for name in names if name.isdigit() and len(name) < 19}
+        if not names:
+            return []
+        return sorted(self.queryset.filter(**{f"{self.to_field_name}__in": names}), key=self.key)
+
+
+class ChoicesFilter(django_filters.Filter):
+    """A filter taking several values of a fixed list: a commitment matching any of them is kept."""
+
+    field_class = ChoicesField
+
+    def filter(self, qs, value):
+        return qs.filter(**{f"{self.field_name}__in": value}) if value else qs
+
+
+class RatingFilter(ChoicesFilter):
     """One IRM rating stored on each commitment (reviews/ratings.py); unassessed counts as ND (no data)."""
 
     def filter(self, qs, value):
-        if value == ND:
-            return qs.filter(Q(**{self.field_name: ND}) | Q(**{f"{self.field_name}__isnull": True}))
-        return super().filter(qs, value)
+        if not value:
+            return qs
+        matches = Q(**{f"{self.field_name}__in": value})
+        if ND in value:
+            matches |= Q(**{f"{self.field_name}__isnull": True})
+        return qs.filter(matches)
+
+
+class ModelValuesFilter(django_filters.Filter):
+    """A filter taking several rows (members, plans, institutions): any of them."""
+
+    field_class = ModelValuesField
+
+    def filter(self, qs, value):
+        return qs.filter(**{f"{self.field_name}__in": value}) if value else qs
 
 
 class CompletionRank(Func):
@@ -59,48 +113,17 @@ class YearFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
-class FiltersCopiedOneByOne(dict):
-    """A FilterSet's base_filters, which django-filter deep-copies for every request.
-
-    A deep copy of twenty filters (their choices, labels, querysets) is a millisecond and a half
-    of each list page. The filters hold nothing a request changes but the parent and model that
-    django-filter sets on each copy, so each is copied alone, and a method filter is bound again
-    to its copy (its FilterMethod would otherwise call the class's filter, not this one).
-    """
-
-    def __deepcopy__(self, memo):
-        copies = {}
-        for name, base in self.items():
-            copied = copy.copy(base)
-            if copied.method is not None:
-                copied.method = copied.method
-            copies[name] = copied
-        return copies
-
-
-class FieldsSharedByForms(dict):
-    """The filter form's fields, which each Django form deep-copies (half a millisecond here).
-
-    The form only validates the query string: its fields are never rendered (the fieldsets are
-    facets.py's) and validating changes none of them, so every form shares them.
-    """
-
-    def __deepcopy__(self, memo):
-        return dict(self)
-
-
 class CommitmentFilter(django_filters.FilterSet):
     """Every filter of the list page; unknown values are dropped (see notices()), never an error."""
 
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
-    member = django_filters.ModelChoiceFilter(label=_("Member"), field_name="action_plan__member",
-                                              to_field_name="slug", queryset=Member.objects.all())
-    action_plan = django_filters.ModelChoiceFilter(label=_("Action plan"), field_name="action_plan",
-                                                   to_field_name="ogp_id", queryset=ActionPlan.objects.all())
-    policy_area = django_filters.ModelChoiceFilter(label=_("Policy area"), field_name="policy_areas",
-                                                   to_field_name="slug", queryset=PolicyArea.objects.all())
-    value = django_filters.ChoiceFilter(label=_("OGP value"), method="filter_value",
-                                        choices=ogp_value_choices())
+    member = ModelValuesFilter(label=_("Member"), field_name="action_plan__member",
+                               to_field_name="slug", queryset=Member.objects.all())
+    action_plan = ModelValuesFilter(label=_("Action plan"), field_name="action_plan",
+                                    to_field_name="ogp_id", queryset=ActionPlan.objects.all())
+    policy_area = ModelValuesFilter(label=_("Policy area"), method="filter_policy_area",
+                                    to_field_name="slug", queryset=PolicyArea.objects.all())
+    value = ChoicesFilter(label=_("OGP value"), method="filter_value", choices=ogp_value_choices())
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Commitment.Status.choices)
     starred = django_filters.ChoiceFilter(label=_("Starred"), method="filter_starred",
                                           choices=[("true", _("Yes")), ("false", _("No"))])
@@ -115,8 +138,8 @@ class CommitmentFilter(django_filters.FilterSet):
                                          choices=PotentialForResults.choices)
     open_government = RatingFilter(label=_("Did it open government?"), field_name="did_it_open_government",
                                    choices=OpenGovernment.choices)
-    lead_institution = django_filters.ModelChoiceFilter(label=_("Lead institution"),
-                                                        queryset=Institution.objects.all())
+    lead_institution = ModelValuesFilter(label=_("Lead institution"), field_name="lead_institution",
+                                         queryset=Institution.objects.all())
     year_min = YearFilter(label=_("From year"), field_name="action_plan__submission_year", lookup_expr="gte",
                           min_value=YEAR_BOUNDS[0], max_value=YEAR_BOUNDS[1])
     year_max = YearFilter(label=_("To year"), field_name="action_plan__submission_year", lookup_expr="lte",
@@ -134,43 +157,49 @@ class CommitmentFilter(django_filters.FilterSet):
     SCALE_FILTERS = {"midterm_completion": Completion, "completion": Completion,
                      "potential_impact": PotentialImpact, "potential_for_results": PotentialForResults,
                      "open_government": OpenGovernment}
-    # Filters whose choices come from the database, shown only when they would match something.
+    # Filters whose choices come from the database.
     MODEL_FILTERS = ("member", "action_plan", "policy_area", "lead_institution")
+    # Filters that take several values (?completion=substantial&completion=complete: either).
+    MULTIPLE = (*MODEL_FILTERS, "value", *SCALE_FILTERS)
+    # Filters that take one value (the form shows them as radio buttons).
+    SINGLE = ("status", "starred", "progress_disagrees")
+    DEFAULTS = {"sort": "identifier"}
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         self.query_was_cut = False
+        self.repeated = []  # single-value filters given several values
+        self.raw = data
         if data is not None:
             data = self._tidy(data)
         if queryset is None:
             queryset = Commitment.objects.all()
         super().__init__(data, queryset, request=request, prefix=prefix)
 
-    def get_form_class(self):
-        # django-filter builds a form class, and a field per filter, for every request; these fields
-        # depend on nothing in the request, so the class is built once, and its forms share them.
-        cls = type(self)
-        if "_form_class" not in cls.__dict__:
-            cls._form_class = super().get_form_class()
-            cls._form_class.base_fields = FieldsSharedByForms(cls._form_class.base_fields)
-        return cls._form_class
-
     def _tidy(self, data):
         """Accept what people type or paste: any case for scale values, over-long or binary text."""
         data = data.copy()
         if data.get("q"):
             data["q"], self.query_was_cut = search.clean_query(data["q"])
-        for name in ("starred", "status", "value", "progress_disagrees"):
-            if isinstance(data.get(name), str):
+        for name in ("starred", "status", "progress_disagrees", "sort", "year_min", "year_max"):
+            values = [value for value in data.getlist(name) if value.strip()]
+            if len(values) > 1 and name in self.SINGLE:
+                self.repeated.append(name)
+            data.setlist(name, values[:1])  # the first, as the canonical URL keeps it
+        for name in self.SINGLE:
+            if data.get(name):
                 data[name] = data[name].strip().lower()
+        data.setlist("value", [value.strip().lower() for value in data.getlist("value")])
         for name, scale in self.SCALE_FILTERS.items():
-            raw = data.get(name)
-            if isinstance(raw, str) and raw.strip():
-                try:
-                    # Slugs, codes and the export's spellings ("Not Started", "nd", "Sustancial").
-                    data[name] = scale.from_ogp_spelling(raw)
-                except ValueError:
-                    pass  # the form reports it
+            data.setlist(name, [self._scale_value(scale, raw) for raw in data.getlist(name)])
         return data
+
+    @staticmethod
+    def _scale_value(scale, raw):
+        try:
+            # Slugs, codes and the export's spellings ("Not Started", "nd", "Sustancial").
+            return scale.from_ogp_spelling(raw) if raw.strip() else raw
+        except ValueError:
+            return raw  # unknown: the filter drops it and notices() reports it
 
     # -- filtering -------------------------------------------------------------------------------
 
@@ -178,7 +207,16 @@ class CommitmentFilter(django_filters.FilterSet):
         return search.search(queryset, value)
 
     def filter_value(self, queryset, name, value):
-        return queryset.filter(**{value.replace("-", "_"): True})
+        matches = Q()
+        for slug in value:
+            matches |= Q(**{slug.replace("-", "_"): True})
+        return queryset.filter(matches)
+
+    def filter_policy_area(self, queryset, name, value):
+        # A subquery, not a join: a commitment in two of the areas stays one row (no DISTINCT,
+        # so the facets keep counting COUNT(*)).
+        through = Commitment.policy_areas.through
+        return queryset.filter(pk__in=through.objects.filter(policyarea__in=value).values("commitment_id"))
 
     def filter_starred(self, queryset, name, value):
         return queryset.filter(starred=(value == "true"))
@@ -210,20 +248,78 @@ class CommitmentFilter(django_filters.FilterSet):
     # -- what the page shows ---------------------------------------------------------------------
 
     def active_values(self) -> dict:
-        """Valid, non-empty filter values by name (model filters give their instance)."""
+        """Valid, non-empty filter values by name (a list for MULTIPLE filters; rows for model filters)."""
         if not self.is_bound:
             return {}
         self.form.is_valid()
         return {name: value for name, value in self.form.cleaned_data.items()
-                if value not in (None, "") and name != "sort"}
+                if value not in (None, "", []) and name != "sort"}
+
+    def value_key(self, name, value) -> str:
+        """A cleaned value as the URL spells it."""
+        if name in self.MODEL_FILTERS:
+            return self.form.fields[name].key(value)
+        return str(value)
+
+    def selected(self, name) -> list[str]:
+        """The valid values of one filter, as the URL spells them."""
+        value = self.active_values().get(name)
+        if value is None:
+            return []
+        return [self.value_key(name, item) for item in value] if name in self.MULTIPLE else [
+            str(self.form.data.get(name)).strip()]
 
     def url_params(self) -> list[tuple[str, str]]:
-        """The query string's valid parameters, tidied: the state a link must carry on."""
+        """The valid parameters, tidied, in the filters' order, defaults left out: the state a link
+        must carry on (and the canonical URL's, with the invalid ones the page reports)."""
         if not self.is_bound:
             return []
         self.form.is_valid()
-        return [(name, str(self.form.data.get(name)).strip())
-                for name, value in self.form.cleaned_data.items() if value not in (None, "")]
+        params = []
+        for name, value in self.form.cleaned_data.items():
+            if value in (None, "", []):
+                continue
+            if name in self.MULTIPLE:
+                params.extend((name, self.value_key(name, item)) for item in value)
+            else:
+                raw = str(self.form.data.get(name)).strip()
+                if self.DEFAULTS.get(name) != raw:
+                    params.append((name, raw))
+        return params
+
+    def unknown_values(self) -> dict[str, list[str]]:
+        """Per filter, the values given that it could not use (ignored, and reported)."""
+        if not self.is_bound:
+            return {}
+        self.form.is_valid()
+        unknown = {}
+        for name in self.filters:
+            if name in self.MULTIPLE:
+                known = set(self.selected(name))
+                given = [value.strip() for value in self.form.data.getlist(name)]
+                dropped = list(dict.fromkeys(value for value in given if value and value not in known))
+            elif name in self.form.errors:
+                dropped = [str(self.form.data.get(name, "")).strip()]
+            else:
+                continue
+            if dropped:
+                unknown[name] = dropped
+        return unknown
+
+    def canonical_params(self) -> list[tuple[str, str]]:
+        """The URL this query string is best shared as: url_params(), then what the page reports
+        as unknown (so the notice survives the redirect), then the page when not the first."""
+        # The search as given (stripped): a cut or cleaned one would lose the page's notice about it.
+        raw_query = (self.raw.get("q") or "").strip()
+        valid = [(name, raw_query if name == "q" else value) for name, value in self.url_params()]
+        unknown = [(name, value) for name, values in self.unknown_values().items() for value in values]
+        order = list(self.filters)
+        # Grouped by filter in the filters' order; within one, the known values, then the unknown.
+        params = sorted(valid + unknown, key=lambda pair: order.index(pair[0]))
+        page = (self.raw.get("page") or "").strip() if self.raw is not None else ""
+        if page and page != "1":
+            params.append(("page", page))
+        return params
 
     def display_value(self, name, value) -> str:
         if name == "q":
@@ -238,12 +334,14 @@ class CommitmentFilter(django_filters.FilterSet):
         if self.query_was_cut:
             messages.append(_("The search text was cut to its first %(limit)s characters.")
                             % {"limit": search.MAX_QUERY_LENGTH})
-        if self.is_bound:
-            for name in self.form.errors:
-                messages.append(_("“%(value)s” is not a valid value for “%(filter)s”: that filter was "
-                                  "ignored.") % {"value": str(self.form.data.get(name, ""))[:60],
-                                   "filter": self.filters[name].label})
+        for name in self.repeated:
+            messages.append(_("“%(filter)s” takes one value: the first one given was used.")
+                            % {"filter": self.filters[name].label})
+        for name, values in self.unknown_values().items():
+            for value in values:
+                if name in self.MULTIPLE:
+                    message = _("“%(value)s” is not a valid value for “%(filter)s”: that value was ignored.")
+                else:
+                    message = _("“%(value)s” is not a valid value for “%(filter)s”: that filter was ignored.")
+                messages.append(message % {"value": value[:60], "filter": self.filters[name].label})
         return messages
-
-
-CommitmentFilter.base_filters = FiltersCopiedOneByOne(CommitmentFilter.base_filters)

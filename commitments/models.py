@@ -369,3 +369,17 @@ class StaffMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.member}"
+
+
+class FacetDataVersion(models.Model):
+    """One row: the version of the data the list's facets count (commitments/stored.py moves it).
+
+    In the database, not the cache, so every app server, process and cache sees the same version,
+    and a write moves it in its own transaction. A fresh random token each time, not a counter,
+    so a restored database never reuses a version whose cached counts described other data.
+    """
+
+    token = models.CharField(max_length=32)
+
+    def __str__(self):
+        return self.token

@@ -5,7 +5,8 @@ computed when the data changes and stored on the commitment:
 - its IRM ratings (the rules of reviews/ratings.py), from its assessments and their reports;
 - its milestone counts (the rule of commitments/progress.py), from its milestones;
 - its search text (commitments/search.py), from its own texts and its institutions' names;
-and, beside them, the data version that keys the list's cached facet counts (commitments/facets.py).
+and, beside them, the data version that keys the list's cached facet counts (commitments/facets.py),
+a row in the database that each write moves in its own transaction.
 
 Saves and deletes through Django keep them current through the receivers below, connected by
 connect() from the app's ready(). Bulk writes send no signals: their callers (the importer, the
@@ -206,6 +207,8 @@ def _institution_deleted(sender, instance, **kwargs):
 
 
 def _data_changed(**kwargs):
+    # post_save and post_delete run inside the write's transaction (the services, the admin and
+    # Collector.delete are atomic): the version moves, or rolls back, with the data.
     facets.invalidate()
 
 

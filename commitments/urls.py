@@ -14,6 +14,7 @@ app_name = "commitments"
 urlpatterns: list = [
     path("", pages.home, name="home"),
     path("commitments/", listing.commitment_list, name="commitment-list"),
+    path("commitments/facets/<slug:name>/", listing.facet_page, name="facet-page"),
     path("commitments/export.csv", downloads.export_csv, name="export-csv"),
     path("commitments/export.xlsx", downloads.export_xlsx, name="export-xlsx"),
     path("commitments/export.json", downloads.export_json, name="export-json"),

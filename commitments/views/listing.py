@@ -4,25 +4,26 @@ from functools import cached_property
 from urllib.parse import urlencode
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.http import HttpResponse
-from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .. import facets as facet_counts
-from ..filters import SORT_CHOICES, CommitmentFilter
+from ..filters import SORT_CHOICES, YEAR_BOUNDS, CommitmentFilter
 from ..models import Commitment
 from ..queries import LIST_COLUMNS
-from ..search import clean_query
+from ..search import clean_query, normalize
 
 PAGE_SIZE = 25
-# Where the facet fieldsets go in the rendered page (see commitment_list). Every value the page
-# shows is HTML-escaped, so no data can produce this comment: it occurs once, from the template.
-FIELDSETS_MARKER = "<!--facet-fieldsets-->"
+FACET_PAGE_SIZE = 50
 
 
 def commitment_list(request):
     filterset = CommitmentFilter(request.GET, queryset=Commitment.objects.all(), request=request)
+    canonical = _canonical_redirect(request, filterset)
+    if canonical:
+        return canonical
     notices = filterset.notices()
     # Counting every choice of every filter takes seconds at 100,000 commitments: cached per state.
     facets = facet_counts.facets(filterset)
@@ -32,7 +33,10 @@ def commitment_list(request):
     state = filterset.url_params()
     context = {
         "filterset": filterset,
-        "fieldsets_marker": mark_safe(FIELDSETS_MARKER),
+        "groups": facets.groups,
+        "years": {name: filterset.form.data.get(name, "") if name not in filterset.form.errors else ""
+                  for name in ("year_min", "year_max")},
+        "year_bounds": YEAR_BOUNDS,
         "sort_choices": SORT_CHOICES,
         "current_sort": dict(state).get("sort", "identifier"),
         "active_filters": _active_filters(filterset, state),
@@ -42,16 +46,55 @@ def commitment_list(request):
         "page_links": _page_links(page, state),
         "sort_headers": _sort_headers(state),
         "notices": notices,
-        # The valid filters and sort, tidied, without the page: what the export links carry.
+        # The valid filters and sort, tidied, without the page: what the export and facet links carry.
         "state_query": urlencode(state),
         "query": dict(state).get("q", ""),
     }
-    # The facet fieldsets (cached, up to 750,000 characters unfiltered) are put in the rendered page
-    # rather than rendered through it: each level of a template copies its whole output, and four
-    # copies of that size are fresh memory whose page faults cost more than the rest of the page.
-    before, _marker, after = render_to_string("commitments/commitment_list.html", context,
-                                              request).partition(FIELDSETS_MARKER)
-    return HttpResponse([before, facets.fieldsets, after])
+    return render(request, "commitments/commitment_list.html", context)
+
+
+def facet_page(request, name):
+    """Every choice of one filter for the list's query string, with its count; searchable, paginated."""
+    if name not in facet_counts.FACET_FILTERS:
+        raise Http404("No such filter.")
+    filterset = CommitmentFilter(request.GET, queryset=Commitment.objects.all(), request=request)
+    notices = filterset.notices()
+    facet_query = clean_query(request.GET.get("facet_q", ""))[0].strip()
+    choices = facet_counts.facet_choices(filterset, name)
+    if facet_query:
+        wanted = normalize(facet_query)
+        choices = [choice for choice in choices if wanted in normalize(choice.label)]
+    page = _page(Paginator(choices, FACET_PAGE_SIZE), request.GET.get("facet_page"), notices)
+    state = [(key, value) for key, value in filterset.url_params() if key != "page"]
+    several = name in filterset.MULTIPLE
+    items = [{"choice": choice, "url": _chosen_url(state, name, choice, several)} for choice in page]
+    return render(request, "commitments/facet_page.html", {
+        "name": name, "label": filterset.filters[name].label, "several": several,
+        "items": items, "page_obj": page, "facet_query": facet_query, "notices": notices,
+        "hidden_state": state,  # the facet search form carries the list's state
+        "list_url": _url(state),
+        "page_links": _facet_page_links(page, [*state, *([("facet_q", facet_query)] if facet_query else [])]),
+    })
+
+
+def _chosen_url(state, name, choice, several):
+    """The list with this choice added to the filter (several values) or in place of it; a chosen
+    one links to the list without it."""
+    others = [(key, value) for key, value in state if key != name or (several and value != choice.value)]
+    if choice.selected:
+        return reverse("commitments:commitment-list") + _url(others)
+    return reverse("commitments:commitment-list") + _url([*others, (name, choice.value)])
+
+
+def _canonical_redirect(request, filterset):
+    """A redirect to the query string's canonical form (empty and default parameters dropped, the
+    filters' order, each filter's values in its choices' order), when it is not already that:
+    the URL after Apply is then the short one to share."""
+    given = [(key, value) for key, values in request.GET.lists() for value in values]
+    canonical = filterset.canonical_params()
+    if given == canonical:
+        return None
+    return HttpResponseRedirect(request.path + (_url(canonical) if canonical else ""))
 
 
 class ListPaginator(Paginator):
@@ -93,12 +136,15 @@ def _url(params):
 
 
 def _active_filters(filterset, state):
-    """(label, value, URL without it) for each filter in use; removing one returns to page 1."""
+    """(label, value, URL without it) for each value in use; removing one returns to page 1."""
     active = []
     for name, value in filterset.active_values().items():
-        others = [(key, raw) for key, raw in state if key != name]
-        active.append({"name": name, "label": str(filterset.filters[name].label),
-                       "value": filterset.display_value(name, value), "remove_url": _url(others)})
+        for item in value if name in filterset.MULTIPLE else [value]:
+            key = filterset.value_key(name, item) if name in filterset.MULTIPLE else None
+            others = [(other, raw) for other, raw in state
+                      if other != name or (key is not None and raw != key)]
+            active.append({"name": name, "label": str(filterset.filters[name].label),
+                           "value": filterset.display_value(name, item), "remove_url": _url(others)})
     return active
 
 
@@ -116,6 +162,15 @@ def _sort_headers(state):
             target, aria = key, None
         headers[key] = {"url": _url([*others, ("sort", target)]), "aria_sort": aria}
     return headers
+
+
+def _facet_page_links(page, state):
+    """Previous/next links of a facet page, keeping the list's state and the search."""
+    def link(number):
+        return _url([*state, ("facet_page", number)] if number > 1 else state)
+
+    return {"previous": link(page.previous_page_number()) if page.has_previous() else None,
+            "next": link(page.next_page_number()) if page.has_next() else None}
 
 
 def _page_links(page, state):

@@ -56,13 +56,8 @@ TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,  # Django's own loaders, cached when DEBUG is off
         "OPTIONS": {
-            # Django's cached loader, with the constant tags of our templates rendered once per
-            # language (see ogptracker/template_loader.py).
-            "loaders": [("ogptracker.template_loader.Loader", [
-                "django.template.loaders.filesystem.Loader",
-                "django.template.loaders.app_directories.Loader",
-            ])],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
