@@ -12,7 +12,7 @@ def first_version(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("commitments", "0007_rating_names"),
+        ("commitments", "0010_history_validators"),
     ]
 
     operations = [
