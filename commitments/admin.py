@@ -383,6 +383,7 @@ class CommitmentAdmin(SafeAutocompleteAdmin, OGPImportAdminMixin, MemberScopedAd
             return
         # The form checked the version; the conditional UPDATE settles a race with a save that
         # landed since (StaleEdit, handled in changeform_view).
+        obj.ogp_extra = extra.without_written(obj.ogp_extra, form.changed_data)
         services.commitment_save(commitment=obj, user=request.user, note=form.cleaned_data["change_note"],
                                  expected_version=form.cleaned_data["expected_version"])
 

@@ -105,3 +105,15 @@ def merged(stored, posted: dict[str, str], *, irm: bool, others: bool) -> dict[s
             else:
                 result.pop(name, None)
     return result
+
+
+# Each commitment field and the export column that writes it: an edit of the field by hand says
+# what the import's kept spelling (e.g. a missing code "ND" for the status) no longer may.
+_COLUMN_OF_FIELD = {column.field: column.name for column in oc.COLUMNS
+                    if column.target == oc.COMMITMENT and column.field}
+
+
+def without_written(stored, fields) -> dict:
+    """ogp_extra once the fields were edited by hand: their kept import spellings dropped."""
+    dropped = {_COLUMN_OF_FIELD[name] for name in fields if name in _COLUMN_OF_FIELD}
+    return {name: cell for name, cell in text_entries(stored).items() if name not in dropped}

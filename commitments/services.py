@@ -18,7 +18,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from reviews.models import Assessment
 
-from . import history, permissions
+from . import extra, history, permissions
 from .models import Commitment, Institution, Member, Milestone, Source, StaffMembership
 
 STALE_EDIT_MESSAGE = _("Someone saved this commitment after you opened it; nothing of yours was saved. "
@@ -159,6 +159,8 @@ def commitment_update(*, commitment: Commitment, user, data: dict, note: str, ex
     saved = []
     errors = {}
     changed_fields = apply_values(commitment, data)
+    if changed_fields:
+        commitment.ogp_extra = extra.without_written(commitment.ogp_extra, changed_fields)
     if needs_note(bool(changed_fields), note):
         errors["note"] = [NOTE_REQUIRED_MESSAGE]
     for change in milestones:

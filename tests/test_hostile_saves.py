@@ -72,7 +72,8 @@ def _admin_change(client, url, changes):
     assert page.status_code < 500, url
     if page.status_code != 200:
         return page
-    data = form_data(page.content.decode(), None)
+    model_name = url.split("/")[3]
+    data = form_data(page.content.decode(), f"{model_name}_form")
     data.update(changes)
     return client.post(url, data)
 
@@ -186,7 +187,7 @@ class HostileSavesTest(TestCase):
         assert page.status_code < 500, url
         if page.status_code != 200:
             return page
-        data = form_data(page.content.decode(), None)
+        data = form_data(page.content.decode(), "commitment-edit-form")
         for name in list(data):
             if name == "status":
                 data[name] = changes["status"]
@@ -244,6 +245,7 @@ class HostileSavesTest(TestCase):
             self._save(kind, role, index, changes)
         self._check_public()
         if all(role == "secretariat" for _kind, role, _index, _changes in saves):
-            irm_after = {c.pk: (c.starred, c.carried_forward)
-                         for c in Commitment.objects.filter(pk__in=irm_before).only("starred", "carried_forward")}
-            assert irm_after == {pk: irm_before[pk] for pk in irm_after}, "the secretariat wrote the IRM's star"
+            irm_after = {c.pk: (c.starred, c.carried_forward) for c in
+                         Commitment.objects.filter(pk__in=irm_before).only("starred", "carried_forward")}
+            unchanged = {pk: irm_before[pk] for pk in irm_after}
+            assert irm_after == unchanged, "the secretariat wrote the IRM's star"

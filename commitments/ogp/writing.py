@@ -17,6 +17,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from reviews.models import Assessment, IRMReport
 
 from .. import services, stored
+from ..extra import text_entries
 from ..models import OGP_VALUE_FIELDS, ActionPlan, Commitment, Institution, Member, PolicyArea
 from . import columns as oc
 from .reading import FileSummary, ImportResult, RowError, check_file, parsed_rows
@@ -371,7 +372,8 @@ class _Writer:
 
     def _extra(self, row, commitment, plan, slots, area_ids) -> dict:
         """ogp_extra after the import: unmodelled cells, and modelled ones the model cannot spell."""
-        extra = dict(commitment.ogp_extra or {})
+        # Only the text cells of what is stored: anything else there (a number, a list) is no cell.
+        extra = text_entries(commitment.ogp_extra)
         if "Lead Institution" in row.values:
             lead_name = row.values["Lead Institution"]
         else:

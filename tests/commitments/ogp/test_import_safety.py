@@ -13,7 +13,7 @@ import pytest
 from django.core.management import CommandError
 from django.urls import reverse
 
-from commitments import stored
+from commitments import services, stored
 from commitments.models import ActionPlan, Commitment, Institution
 from commitments.ogp import admin_import
 from commitments.ogp.reading import MAX_CELL_CHARACTERS, ImportResult, check_file
@@ -254,6 +254,39 @@ def test_reimporting_a_missing_status_leaves_the_stored_status(chile_05, tmp_pat
     run_import(write_file(tmp_path, to_csv(header, records)))
 
     assert Commitment.objects.get(identifier="CL0069").status == Commitment.Status.INACTIVE
+
+
+def test_a_status_set_by_hand_replaces_the_missing_code_kept_for_the_export(chile_05, client, tmp_path,
+                                                                             django_user_model):
+    header, records = subset(CHILE_05)
+    records[0][header.index("Active Commitment")] = "ND"
+    run_import(write_file(tmp_path, to_csv(header, records)))
+    editor = django_user_model.objects.create_user("chile-editor", "ed@example.org", "pw-41-for-tests")
+    services.staff_membership_grant(user=editor, member=chile_05.member)
+    client.force_login(editor)
+    commitment = Commitment.objects.get(identifier="CL0069")
+    edit_url = reverse("commitments:commitment-edit", args=["CL0069"])
+    data = form_data(client.get(edit_url).content.decode(), "commitment-edit-form")
+    other = "active" if commitment.status == "inactive" else "inactive"
+    data.update(status=other, note="Status confirmed by the ministry")
+
+    assert client.post(edit_url, data).status_code == 302
+    exported = {row[0]: row for row in csv_rows(content(client.get("/commitments/export.csv")))}
+    column = exported["Commitment Unique Identifier"].index("Active Commitment")
+
+    # The status the secretariat set, no longer the import's ND.
+    assert exported["CL0069"][column] == ("1" if other == "active" else "0")
+    assert "Active Commitment" not in Commitment.objects.get(pk=commitment.pk).ogp_extra
+
+
+def test_reimporting_over_a_stored_ogp_extra_that_is_no_mapping_is_no_traceback(chile_05, tmp_path):
+    Commitment.objects.filter(identifier="CL0069").update(ogp_extra=5)
+    Commitment.objects.filter(identifier="CL0070").update(ogp_extra=["not", "a", "mapping"])
+
+    run_import(write_file(tmp_path, to_csv(*subset(CHILE_05))))
+
+    assert isinstance(Commitment.objects.get(identifier="CL0069").ogp_extra, dict)
+    assert isinstance(Commitment.objects.get(identifier="CL0070").ogp_extra, dict)
 
 
 @pytest.mark.django_db
