@@ -36,14 +36,21 @@ class ReportAssessmentInline(WrittenByTheIRM, SafeAutocompleteAdmin, admin.Tabul
         return super().get_queryset(request).select_related("commitment")
 
 
+# With its history one click away: a report a reviewer deleted by mistake is restored from its
+# history page (the last record before the deletion, "Revert"), as any past version can be.
 @admin.register(IRMReport)
-class IRMReportAdmin(WrittenByTheIRM, SafeAutocompleteAdmin, admin.ModelAdmin):
+class IRMReportAdmin(WrittenByTheIRM, SafeAutocompleteAdmin, SimpleHistoryAdmin):
     list_display = ["title", "action_plan", "kind", "publication_year", "researcher"]
     list_filter = ["kind", "publication_year", "action_plan__member"]
     list_select_related = ["action_plan__member"]
     search_fields = ["title", "researcher", "action_plan__title", "action_plan__ogp_id"]
     autocomplete_fields = ["action_plan"]
     inlines = [ReportAssessmentInline]
+
+    def revert_disabled(self, request, obj=None):
+        # A report has no version to lock (unlike a commitment, see SIMPLE_HISTORY_REVERT_DISABLED):
+        # those who write the IRM's reports may bring back a past or deleted one.
+        return not self.has_change_permission(request)
 
     def save_formset(self, request, form, formset, change):
         # The public history compares each change with the record before it: make sure there is one.

@@ -28,3 +28,40 @@ def test_a_report_changed_and_deleted_by_a_reviewer_is_kept_in_its_history(chile
     restored.save()
     assert IRMReport.objects.get(pk=report.pk).title == report.title
     assert IRMReport.objects.get(pk=report.pk).researcher == "Andrea Sanhueza"
+
+
+def test_a_reviewer_restores_a_deleted_report_from_its_history_page(chile, reviewer):
+    report = IRMReport.objects.get(action_plan=Commitment.objects.get(identifier="CL0050").action_plan,
+                                   kind="end-of-term")
+    client = Client()
+    client.force_login(reviewer)
+    assert client.post(f"/admin/reviews/irmreport/{report.pk}/delete/", {"post": "yes"}).status_code == 302
+
+    history_page = client.get(f"/admin/reviews/irmreport/{report.pk}/history/")
+    assert history_page.status_code == 200
+    assert report.title in history_page.content.decode()
+    # The deletion's record holds the report as it was when it was deleted.
+    removed = IRMReport.history.get(id=report.pk, history_type="-")
+    version_url = f"/admin/reviews/irmreport/{report.pk}/history/{removed.history_id}/"
+    data = form_data(client.get(version_url).content.decode(), "historicalirmreport_form")
+    assert client.post(version_url, data).status_code == 302
+
+    restored = IRMReport.objects.get(pk=report.pk)
+    assert (restored.title, restored.kind, restored.url) == (report.title, report.kind, report.url)
+
+
+def test_the_secretariat_cannot_bring_back_a_report(chile, reviewer, chile_staff):
+    report = IRMReport.objects.get(action_plan=Commitment.objects.get(identifier="CL0050").action_plan,
+                                   kind="end-of-term")
+    irm = Client()
+    irm.force_login(reviewer)
+    irm.post(f"/admin/reviews/irmreport/{report.pk}/delete/", {"post": "yes"})
+    removed = IRMReport.history.get(id=report.pk, history_type="-")
+    secretariat = Client()
+    secretariat.force_login(chile_staff)
+
+    response = secretariat.post(f"/admin/reviews/irmreport/{report.pk}/history/{removed.history_id}/",
+                                {"title": report.title, "kind": report.kind})
+
+    assert response.status_code in (302, 403)  # to the sign-in page, or refused
+    assert not IRMReport.objects.filter(pk=report.pk).exists()
