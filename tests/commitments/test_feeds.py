@@ -4,6 +4,7 @@ import xml.etree.ElementTree as ET
 from xml.dom import minidom
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils.text import Truncator
 
@@ -161,11 +162,13 @@ def test_a_note_with_markup_reaches_feed_readers_as_text_escaped_once(client, ch
 
 @pytest.mark.parametrize("hostile", ["\x01", "\x0b", "\x00\x08\x0c\x1f", "\ufffe\uffff"])
 def test_control_characters_in_stored_text_leave_every_feed_valid(client, chile, superuser, hostile):
+    if "\x00" in hostile and connection.vendor == "postgresql":
+        hostile = hostile.replace("\x00", "")  # PostgreSQL stores no NUL at all: nothing to survive
     commitment = Commitment.objects.get(identifier="CL0050")
     edit(commitment, superuser, "Reopened", milestone_note="Design done")
     # Stored before inputs refused them (or written around the forms): the feed must still hold.
     Commitment.history.filter(id=commitment.pk).update(history_change_reason=f"Note{hostile}end")
-    Commitment.objects.filter(pk=commitment.pk).update(title=f"Title{hostile}<b>{'x' * 5000}")
+    Commitment.objects.filter(pk=commitment.pk).update(title=f"Title{hostile}<b>{'x' * 900}")
     commitment.milestones.update(text=f"Step{hostile}")
     for url in FEEDS:
         feed = entries(client.get(url))
@@ -173,7 +176,7 @@ def test_control_characters_in_stored_text_leave_every_feed_valid(client, chile,
         note = next(e for e in feed if e["summary"].startswith("Note: Note"))
         assert note["summary"].splitlines()[0] == "Note: Note" + "\ufffd" * len(hostile) + "end"
         assert all(e["title"].startswith("CL0050: Title\ufffd") for e in feed)
-        assert all(len(e["title"]) < 300 for e in feed)  # the 5,000-character title is cut
+        assert all(len(e["title"]) < 300 for e in feed)  # the 900-character title is cut
 
 
 def test_feeds_and_timeline_survive_an_irm_report_deleted_by_a_reviewer(client, chile, reviewer):
