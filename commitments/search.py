@@ -1,7 +1,9 @@
 """Free-text search of commitments: accent- and case-blind, full-text indexed on PostgreSQL."""
 
+import functools
 import re
 import unicodedata
+from collections import defaultdict
 from collections.abc import Iterable
 
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
@@ -101,109 +103,110 @@ SNIPPET_LENGTH = 180
 SNIPPET_LEAD = 60
 
 
-class _Folding(dict):
-    """Each character as normalize() sees it, one character at a time: "É" -> "e", "ß" -> "ss".
-
-    str.translate() asks this table for every character in C; a character's folding is worked out
-    once per process, so folding a long description costs about what lowercasing it does.
-    """
-
-    def __missing__(self, code):
-        char = unicodedata.normalize("NFKD", chr(code))
-        folded = "".join(part for part in char if not unicodedata.combining(part)).casefold()
-        self[code] = folded
-        _IRREGULAR[code] = "" if len(folded) == 1 else "!"
-        return folded
+def _fold_character(char: str) -> str:
+    """One character as normalize() folds it: "É" -> "e", "ß" -> "ss", a combining accent -> ""."""
+    decomposed = unicodedata.normalize("NFKD", char)
+    return "".join(part for part in decomposed if not unicodedata.combining(part)).casefold()
 
 
-class _Irregular(dict):
-    """"!" for a character that folds to other than one character, "" otherwise: a text whose
-    translation by this table is empty folds character for character, its positions unchanged."""
+@functools.cache
+def _variants() -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Every character (Basic Multilingual Plane) by what it folds to: for one character, a regular
+    expression class ("e" -> "[eEèéêë…]"); for several, the characters ("ss" -> ["ß", "ẞ"]).
+    Built on first use, in about 0.2 s."""
+    single, several = defaultdict(list), defaultdict(list)
+    for code in range(0x10000):
+        if 0xD800 <= code <= 0xDFFF:  # surrogates are no characters
+            continue
+        char = chr(code)
+        folded = _fold_character(char)
+        if len(folded) == 1 and folded != char:
+            single[folded].append(char)
+        elif len(folded) > 1 and _WORD.fullmatch(folded):
+            several[folded].append(char)
+    classes = {folded: "[" + re.escape(folded) + "".join(map(re.escape, chars)) + "]"
+               for folded, chars in single.items()}
+    return classes, dict(several)
 
-    def __missing__(self, code):
-        _FOLDING[code]  # noqa: B018 - fills both tables
-        return self[code]
+
+# What a snippet shows as a space: C0/C1 control characters, line breaks and tabs included.
+_BLANK = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
-_FOLDING = _Folding()
-_IRREGULAR = _Irregular()
-
-
-def _fold(text: str) -> tuple[str, list[int] | None]:
-    """The text folded as normalize() folds it (whitespace left as it is), and where each folded
-    character comes from in `text` (None: from the same place)."""
-    folded = text.translate(_FOLDING)
-    if not text.translate(_IRREGULAR):
-        return folded, None
-    origins = []
-    for position, char in enumerate(text):
-        origins.extend([position] * len(_FOLDING[ord(char)]))
-    return folded, origins
+@functools.lru_cache(maxsize=1024)
+def _word_pattern(word: str) -> re.Pattern:
+    """Where a query word (from words()) occurs in a text as stored, each character as normalize()
+    folds it: "strasse" finds "Straße", "finanzas" finds "ﬁnanzas"."""
+    classes, several = _variants()
+    parts, position = [], 0
+    while position < len(word):
+        one = classes.get(word[position], re.escape(word[position]))
+        # The longest folding into several characters that the word has here ("ss" for "ß").
+        length = max((len(folded) for folded in several if word.startswith(folded, position)), default=1)
+        if length == 1:
+            parts.append(one)
+        else:
+            folded = word[position:position + length]
+            spelled = "".join(classes.get(char, re.escape(char)) for char in folded)
+            parts.append("(?:" + "|".join([*map(re.escape, several[folded]), spelled]) + ")")
+        position += length
+    return re.compile("".join(parts))
 
 
 def snippet(row: dict, query_words: list[str]) -> tuple[str, list[tuple[str, bool]], bool, bool] | None:
     """Where a row of the list matches `query_words` (from words()): (the source's name, the
     snippet as (text, matched) pieces, whether text was cut before, after), or None.
 
-    The same rule serves both databases: a query word matches wherever it occurs in the folded
-    text, which covers SQLite's LIKE over the search text and PostgreSQL's word prefixes. The
-    source is the column with the most of the query's words; the search text only when no column
-    on the row has any.
+    One rule for both databases: a query word matches wherever the text has it, each character
+    as normalize() folds it, which covers SQLite's LIKE over the search text and PostgreSQL's
+    word prefixes. The source is the row's column with the most of the query's words; the search
+    text only when no column has any. The text is matched as stored (NFC-composed first, so that
+    a decomposed accent matches too), not folded: the positions found are those of the text shown.
     """
     if not query_words:
         return None
-    best, best_count = None, 0
+    patterns = [_word_pattern(word) for word in query_words]
+    best, best_count, best_text = None, 0, ""
     for name in SNIPPET_SOURCES:
-        folded = (row.get(name) or "").translate(_FOLDING)
-        count = sum(1 for word in query_words if word in folded)
+        text = row.get(name) or ""
+        if not text:
+            continue
+        if not unicodedata.is_normalized("NFC", text):
+            text = unicodedata.normalize("NFC", text)
+        count = sum(1 for pattern in patterns if pattern.search(text))
         if count > best_count:
-            best, best_count = name, count
-    source = best or "search_text"
-    # Control characters and line breaks would show as nothing or break the line: spaces.
-    text = " ".join(_CONTROL.sub(" ", row.get(source) or "").split())
-    folded, origins = _fold(text)
-    spans = []
-    for word in query_words:
-        start = folded.find(word)
-        while start != -1:
-            end = start + len(word)
-            if origins is None:
-                spans.append((start, end))
-            else:
-                # The whole original character, with any combining marks after it.
-                last = origins[end - 1] + 1
-                while last < len(text) and unicodedata.combining(text[last]):
-                    last += 1
-                spans.append((origins[start], last))
-            start = folded.find(word, end)
-    if not spans:
+            best, best_count, best_text = name, count, text
+            if count == len(patterns):
+                break
+    source, text = (best, best_text) if best else ("search_text", row.get("search_text") or "")
+    first = min((found.span() for pattern in patterns if (found := pattern.search(text))), default=None)
+    if first is None:
         return None
-    spans.sort()
-    merged = [list(spans[0])]
-    for start, end in spans[1:]:
-        if start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
     window_start = 0
-    if merged[0][0] > SNIPPET_LEAD:
+    if first[0] > SNIPPET_LEAD:
         # Start at a word: after the first space in the lead before the match.
-        window_start = merged[0][0] - SNIPPET_LEAD
-        space = text.find(" ", window_start, merged[0][0])
+        window_start = first[0] - SNIPPET_LEAD
+        space = text.find(" ", window_start, first[0])
         window_start = space + 1 if space != -1 else window_start
     window_end = min(len(text), window_start + SNIPPET_LENGTH)
     if window_end < len(text):
-        space = text.rfind(" ", max(merged[0][1], window_start + SNIPPET_LENGTH // 2), window_end)
+        space = text.rfind(" ", max(first[1], window_start + SNIPPET_LENGTH // 2), window_end)
         window_end = space if space != -1 else window_end
-    pieces, position = [], window_start
-    for start, end in merged:
-        start, end = max(start, position), min(end, window_end)
-        if start >= end:
+    # Control characters would show as nothing, line breaks and tabs are spaces in HTML anyway:
+    # each one a space, so that the positions found stay right.
+    shown = _BLANK.sub(" ", text[window_start:window_end])
+    pieces, position = [], 0
+    for start, end in sorted(found.span() for pattern in patterns
+                             for found in pattern.finditer(text, window_start, window_end)):
+        start, end = start - window_start, end - window_start
+        if end <= position:
             continue
         if start > position:
-            pieces.append((text[position:start], False))
-        pieces.append((text[start:end], True))
+            pieces.append((shown[position:start], False))
+        elif pieces:  # overlapping matches ("ab" and "bc" in "abc"): one mark
+            start = position - len(pieces.pop()[0])
+        pieces.append((shown[start:end], True))
         position = end
-    if position < window_end:
-        pieces.append((text[position:window_end], False))
+    if position < len(shown):
+        pieces.append((shown[position:], False))
     return source, pieces, window_start > 0, window_end < len(text)
