@@ -1,7 +1,9 @@
 """Free-text search of commitments: accent- and case-blind, full-text indexed on PostgreSQL."""
 
+import functools
 import re
 import unicodedata
+from collections import defaultdict
 from collections.abc import Iterable
 
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
@@ -87,3 +89,124 @@ def search(queryset: QuerySet, text: str) -> QuerySet:
     for word in query_words:
         condition &= Q(search_text__contains=word)
     return queryset.filter(condition)
+
+
+# The snippet: why a commitment matches ----------------------------------------------------------
+
+# The list's row values a snippet is read from, in the order a tie between them is settled; the
+# search text last, for what no column on the row holds (supporting institutions, the identifier).
+SNIPPET_SOURCES = ("title", "short_title", "description", *SEARCHED_FIELDS[4:], "lead_institution__name")
+SNIPPET_COLUMNS = (*(name for name in SNIPPET_SOURCES if name not in ("title", "lead_institution__name")),
+                   "search_text")
+# About two lines of the title column; the first match starts after at most SNIPPET_LEAD characters.
+SNIPPET_LENGTH = 180
+SNIPPET_LEAD = 60
+
+
+def _fold_character(char: str) -> str:
+    """One character as normalize() folds it: "É" -> "e", "ß" -> "ss", a combining accent -> ""."""
+    decomposed = unicodedata.normalize("NFKD", char)
+    return "".join(part for part in decomposed if not unicodedata.combining(part)).casefold()
+
+
+@functools.cache
+def _variants() -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Every character (Basic Multilingual Plane) by what it folds to: for one character, a regular
+    expression class ("e" -> "[eEèéêë…]"); for several, the characters ("ss" -> ["ß", "ẞ"]).
+    Built on first use, in about 0.2 s."""
+    single, several = defaultdict(list), defaultdict(list)
+    for code in range(0x10000):
+        if 0xD800 <= code <= 0xDFFF:  # surrogates are no characters
+            continue
+        char = chr(code)
+        folded = _fold_character(char)
+        if len(folded) == 1 and folded != char:
+            single[folded].append(char)
+        elif len(folded) > 1 and _WORD.fullmatch(folded):
+            several[folded].append(char)
+    classes = {folded: "[" + re.escape(folded) + "".join(map(re.escape, chars)) + "]"
+               for folded, chars in single.items()}
+    return classes, dict(several)
+
+
+# What a snippet shows as a space: C0/C1 control characters, line breaks and tabs included.
+_BLANK = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+@functools.lru_cache(maxsize=1024)
+def _word_pattern(word: str) -> re.Pattern:
+    """Where a query word (from words()) occurs in a text as stored, each character as normalize()
+    folds it: "strasse" finds "Straße", "finanzas" finds "ﬁnanzas"."""
+    classes, several = _variants()
+    parts, position = [], 0
+    while position < len(word):
+        one = classes.get(word[position], re.escape(word[position]))
+        # The longest folding into several characters that the word has here ("ss" for "ß").
+        length = max((len(folded) for folded in several if word.startswith(folded, position)), default=1)
+        if length == 1:
+            parts.append(one)
+        else:
+            folded = word[position:position + length]
+            spelled = "".join(classes.get(char, re.escape(char)) for char in folded)
+            parts.append("(?:" + "|".join([*map(re.escape, several[folded]), spelled]) + ")")
+        position += length
+    return re.compile("".join(parts))
+
+
+def snippet(row: dict, query_words: list[str]) -> tuple[str, list[tuple[str, bool]], bool, bool] | None:
+    """Where a row of the list matches `query_words` (from words()): (the source's name, the
+    snippet as (text, matched) pieces, whether text was cut before, after), or None.
+
+    One rule for both databases: a query word matches wherever the text has it, each character
+    as normalize() folds it, which covers SQLite's LIKE over the search text and PostgreSQL's
+    word prefixes. The source is the row's column with the most of the query's words; the search
+    text only when no column has any. The text is matched as stored (NFC-composed first, so that
+    a decomposed accent matches too), not folded: the positions found are those of the text shown.
+    """
+    if not query_words:
+        return None
+    patterns = [_word_pattern(word) for word in query_words]
+    best, best_count, best_text = None, 0, ""
+    for name in SNIPPET_SOURCES:
+        text = row.get(name) or ""
+        if not text:
+            continue
+        if not unicodedata.is_normalized("NFC", text):
+            text = unicodedata.normalize("NFC", text)
+        count = sum(1 for pattern in patterns if pattern.search(text))
+        if count > best_count:
+            best, best_count, best_text = name, count, text
+            if count == len(patterns):
+                break
+    source, text = (best, best_text) if best else ("search_text", row.get("search_text") or "")
+    first = min((found.span() for pattern in patterns if (found := pattern.search(text))), default=None)
+    if first is None:
+        return None
+    window_start = 0
+    if first[0] > SNIPPET_LEAD:
+        # Start at a word: after the first space in the lead before the match.
+        window_start = first[0] - SNIPPET_LEAD
+        space = text.find(" ", window_start, first[0])
+        window_start = space + 1 if space != -1 else window_start
+    window_end = min(len(text), window_start + SNIPPET_LENGTH)
+    if window_end < len(text):
+        space = text.rfind(" ", max(first[1], window_start + SNIPPET_LENGTH // 2), window_end)
+        window_end = space if space != -1 else window_end
+    # Control characters would show as nothing, line breaks and tabs are spaces in HTML anyway:
+    # each one a space, so that the positions found stay right.
+    shown = _BLANK.sub(" ", text[window_start:window_end])
+    pieces, position = [], 0
+    for start, end in sorted(found.span() for pattern in patterns
+                             for found in pattern.finditer(text, window_start, window_end)):
+        start, end = start - window_start, end - window_start
+        if end <= position:
+            continue
+        if start > position:
+            pieces.append((shown[position:start], False))
+        elif pieces:  # overlapping matches ("ab" and "bc" in "abc"): one mark
+            start = position - len(pieces.pop()[0])
+        pieces.append((shown[start:end], True))
+        position = end
+    if position < len(shown):
+        pieces.append((shown[position:], False))
+    return source, pieces, window_start > 0, window_end < len(text)

@@ -13,7 +13,7 @@ from .. import facets as facet_counts
 from ..filters import SORT_CHOICES, YEAR_BOUNDS, CommitmentFilter
 from ..models import Commitment
 from ..queries import LIST_COLUMNS
-from ..search import clean_query, normalize
+from ..search import SNIPPET_COLUMNS, clean_query, normalize
 
 PAGE_SIZE = 25
 FACET_PAGE_SIZE = 50
@@ -31,6 +31,7 @@ def commitment_list(request):
                               known_count=facets.total if facets.count_is_slow else None)
     page = _page(paginator, request.GET.get("page"), notices)
     state = filterset.url_params()
+    query = dict(state).get("q", "")
     context = {
         "filterset": filterset,
         "groups": facets.groups,
@@ -42,13 +43,14 @@ def commitment_list(request):
         "active_filters": _active_filters(filterset, state),
         "page_obj": page,
         # The page's rows as plain values (counting stays on the queryset without their columns).
-        "rows": list(page.object_list.values(*LIST_COLUMNS)),
+        # With a text search, in the same query, the texts each row's snippet is read from.
+        "rows": list(page.object_list.values(*LIST_COLUMNS, *(SNIPPET_COLUMNS if query else ()))),
         "page_links": _page_links(page, state),
         "sort_headers": _sort_headers(state),
         "notices": notices,
         # The valid filters and sort, tidied, without the page: what the export and facet links carry.
         "state_query": urlencode(state),
-        "query": dict(state).get("q", ""),
+        "query": query,
     }
     return render(request, "commitments/commitment_list.html", context)
 

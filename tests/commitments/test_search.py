@@ -1,13 +1,25 @@
 """Search: normalisation, the search text kept current by saves and loaddata, and matching."""
 
 import json
+import re
+import unicodedata
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from commitments.models import Commitment, Institution
-from commitments.search import MAX_QUERY_LENGTH, clean_query, normalize, search, words
+from commitments.search import (
+    MAX_QUERY_LENGTH,
+    SNIPPET_LENGTH,
+    clean_query,
+    normalize,
+    search,
+    snippet,
+    words,
+)
 from commitments.stored import refresh_search_text
 from tests.commitments.factories import ActionPlanFactory, CommitmentFactory, InstitutionFactory
 
@@ -216,3 +228,169 @@ def test_search_works_as_a_subquery(chile):
     # Inside a subquery the commitment table gets another alias: the vector must follow it.
     matching = search(Commitment.objects.all(), "Secretaría ejecut").values("pk")
     assert "CL0050" in Commitment.objects.filter(pk__in=matching).values_list("identifier", flat=True)
+
+
+# The snippet: why a row matches -----------------------------------------------------------------
+
+LIST_URL = "/commitments/"
+
+
+def snippets(client, query, **headers) -> dict[str, str]:
+    """identifier -> the HTML of its row's snippet, on the list searched for `query`."""
+    response = client.get(LIST_URL, {"q": query}, follow=True, **headers)
+    assert response.status_code == 200
+    found = {}
+    row = r'<td class="identifier-cell">([^<]+)</td>\s*<th scope="row">(.*?)</th>'
+    for identifier, title_cell in re.findall(row, response.content.decode(), flags=re.S):
+        snippet_html = re.search(r'<p class="snippet">(.*?)</p>', title_cell, flags=re.S)
+        found[identifier] = snippet_html.group(1) if snippet_html else None
+    return found
+
+
+def marked(html) -> list[str]:
+    return re.findall(r"<mark>(.*?)</mark>", html)
+
+
+@pytest.mark.django_db
+def test_a_search_shows_where_each_row_matches_with_the_words_marked(client):
+    CommitmentFactory(identifier="SN0001", title="Open data portal",
+                      description="The council publishes its budget. Ley de Transparéncia activa, en línea.")
+    found = snippets(client, "transparencia activa")
+    assert found["SN0001"] == ('<span class="snippet-source">Description:</span> The council publishes its '
+                               'budget. Ley de <mark>Transparéncia</mark> <mark>activa</mark>, en línea.')
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["TRANSPARENCIA", "transparéncia", "Transparencia", "transparen"])
+def test_the_snippet_ignores_accents_and_case_like_the_search(client, query):
+    CommitmentFactory(identifier="SN0002", title="Open data portal",
+                      description="Consejo para la Transparéncia")
+    assert marked(snippets(client, query)["SN0002"]) == [
+        "Transparén" if query == "transparen" else "Transparéncia"]
+
+
+@pytest.mark.django_db
+def test_the_snippet_comes_from_the_text_with_most_of_the_words(client, chile):
+    found = snippets(client, "secretaria ejecutiva gobierno abierto")
+    assert "CL0050" in found
+    # Its short title has all four words (its title, in English, none).
+    assert found["CL0050"].startswith('<span class="snippet-source">Short title:</span> Institucionalización')
+    assert {normalize(word) for word in marked(found["CL0050"])} == {"secretaria", "ejecutiva", "gobierno",
+                                                                     "abierto"}
+
+
+@pytest.mark.django_db
+def test_stored_markup_shows_as_text(client):
+    CommitmentFactory(identifier="SN0003", title='<b onmouseover="alert(1)">Transparencia</b>',
+                      description="<img src=x onerror=alert(1)> transparencia <script>alert(2)</script>")
+    response = client.get(LIST_URL, {"q": "transparencia"}, follow=True)
+    html = response.content.decode()
+    assert "<img" not in html and "<script>alert" not in html and "<b onmouseover" not in html
+    found = snippets(client, "transparencia")["SN0003"]
+    assert "&lt;b onmouseover=&quot;alert(1)&quot;&gt;<mark>Transparencia</mark>&lt;/b&gt;" in found
+    # A query word inside the markup is marked as text, the markup around it still escaped.
+    found = snippets(client, "img onerror")["SN0003"]
+    assert marked(found) == ["img", "onerror"]
+    assert "&lt;<mark>img</mark> src=x <mark>onerror</mark>=alert(1)&gt;" in found
+
+
+@pytest.mark.django_db
+def test_a_query_of_markup_marks_nothing_but_text(client):
+    CommitmentFactory(identifier="SN0004", title="Mark my words", description="mark")
+    found = snippets(client, "<mark> mark")["SN0004"]
+    assert found.count("<mark>") == found.count("</mark>") == 1
+    assert "&lt;mark&gt;" not in found
+
+
+@pytest.mark.django_db
+def test_control_characters_in_the_stored_text_are_harmless(client):
+    commitment = CommitmentFactory(identifier="SN0005", title="Portal")
+    # The validators refuse them on every form; a bulk write does not pass through them.
+    Commitment.objects.filter(pk=commitment.pk).update(
+        description="Ley\x07 de\x1b[31m transparencia\x0b\x7factiva")
+    refresh_search_text([commitment.pk])
+    response = client.get(LIST_URL, {"q": "transparencia"}, follow=True)
+    assert response.status_code == 200
+    found = snippets(client, "transparencia")["SN0005"]
+    assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", found)
+    # Each one a space, which the page shows as HTML does any run of spaces.
+    assert " ".join(found.split()).endswith("Ley de [31m <mark>transparencia</mark> activa")
+
+
+@pytest.mark.django_db
+def test_a_long_text_is_cut_around_the_match(client):
+    before, after = "antes " * 400, " después" * 400
+    CommitmentFactory(identifier="SN0006", title="Portal", description=f"{before}Transparencia activa{after}")
+    found = snippets(client, "transparencia")["SN0006"]
+    text = re.sub(r"<[^>]+>", "", found).removeprefix("Description: ")
+    assert text.startswith("…antes ") and text.endswith(" después…")
+    assert len(text) <= SNIPPET_LENGTH + 2
+    assert marked(found) == ["Transparencia"]
+    # The match sits near the start, with a few words before it.
+    assert 30 < text.index("Transparencia") <= 62
+
+
+@pytest.mark.django_db
+def test_a_match_only_in_a_supporting_institution_shows_the_matched_words(client):
+    helper = InstitutionFactory(name="Biblioteca del Congreso Nacional")
+    CommitmentFactory(identifier="SN0007", title="Portal", supporting_institutions=[helper])
+    found = snippets(client, "biblioteca congreso")["SN0007"]
+    assert found.startswith('<span class="snippet-source">Matched words:</span>')
+    assert marked(found) == ["biblioteca", "congreso"]
+
+
+@pytest.mark.django_db
+def test_the_spanish_page_names_the_source_in_spanish(client):
+    CommitmentFactory(identifier="SN0008", title="Portal", description="Consejo para la Transparencia")
+    helper = InstitutionFactory(name="Biblioteca del Congreso")
+    CommitmentFactory(identifier="SN0009", title="Otro", supporting_institutions=[helper])
+    found = snippets(client, "transparencia", HTTP_ACCEPT_LANGUAGE="es")["SN0008"]
+    assert found.startswith('<span class="snippet-source">Descripción:</span>')
+    assert marked(found) == ["Transparencia"]
+    found = snippets(client, "biblioteca", HTTP_ACCEPT_LANGUAGE="es")["SN0009"]
+    assert found.startswith('<span class="snippet-source">Palabras coincidentes:</span>')
+
+
+@pytest.mark.django_db
+def test_without_a_search_rows_have_no_snippet(client):
+    CommitmentFactory(identifier="SN0010", title="Transparencia")
+    response = client.get(LIST_URL, follow=True)
+    assert "SN0010" in response.content.decode()
+    assert 'class="snippet"' not in response.content.decode() and "<mark>" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_snippet_adds_no_query(client, django_assert_max_num_queries):
+    """The snippet's texts come in the rows' own query: as many queries for 50 rows as for 5."""
+    for n in range(5):
+        CommitmentFactory(description=f"Transparencia {n}")
+    cache.clear()  # the facets' counts, cached per state: count them each time
+    with CaptureQueriesContext(connection) as few:
+        assert len(snippets(client, "transparencia")) == 5
+    for n in range(45):
+        CommitmentFactory(description=f"Transparencia {n}")
+    cache.clear()
+    with django_assert_max_num_queries(len(few)):
+        found = snippets(client, "transparencia")
+    assert len(found) == 25
+    assert all(marked(html) == ["Transparencia"] for html in found.values())
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # Characters folding to more or fewer characters: the marks stay on whole characters.
+    ("Straße der Transparenz", ["Straße"]),
+    # A decomposed accent matches too, shown composed.
+    ("Transpare\u0301ncia activa", ["Transparéncia"]),
+    ("ﬁnanzas públicas", ["ﬁnanzas"]),
+])
+def test_the_snippet_marks_whole_characters(text, expected):
+    query = {"Straße der Transparenz": "strasse", "ﬁnanzas públicas": "finanzas"}.get(text, "transparencia")
+    source, pieces, cut_before, cut_after = snippet({"description": text}, words(query))
+    assert source == "description" and not cut_before and not cut_after
+    assert [piece for piece, matched in pieces if matched] == expected
+    assert "".join(piece for piece, _ in pieces) == unicodedata.normalize("NFC", text)
+
+
+def test_overlapping_matches_make_one_mark():
+    pieces = snippet({"title": "Xabcd y"}, words("abc bcd y"))[1]
+    assert pieces == [("X", False), ("abcd", True), (" ", False), ("y", True)]
