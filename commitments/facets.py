@@ -42,7 +42,7 @@ FACET_TIMEOUT = 6 * 3600
 # Query parameters that do not change the counts.
 NOT_COUNTED = {"page", "sort"}
 # A state whose COUNT took longer than this (ms) when its facets were computed reuses that count.
-SLOW_COUNT_MS = 50
+SLOW_COUNT_MS = 20
 # Choices each filter shows on the list, the most frequent first (selected ones always shown);
 # the facet page (/commitments/facets/<filter>/) lists them all.
 SHOWN_CHOICES = 10
@@ -90,37 +90,54 @@ class Facets:
     count_is_slow: bool
 
 
+def data_versions() -> tuple[str, str]:
+    """(the counted data's version, the searched text's version), read from the database (one
+    query): every app server and process, whatever its cache, reads the same, so none serves counts
+    of older data."""
+    row = FacetDataVersion.objects.filter(pk=1).values_list("token", "text_token").first()
+    if row is None:  # a flushed database (tests, a restore without the row): start a version
+        version = FacetDataVersion.objects.get_or_create(pk=1, defaults={"token": uuid.uuid4().hex})[0]
+        row = (version.token, version.text_token)
+    return row
+
+
 def data_version() -> str:
-    """The version of the counted data, read from the database (one query): every app server and
-    process, whatever its cache, reads the same one, so none serves counts of older data."""
-    token = FacetDataVersion.objects.filter(pk=1).values_list("token", flat=True).first()
-    if token is None:  # a flushed database (tests, a restore without the row): start a version
-        token = FacetDataVersion.objects.get_or_create(pk=1, defaults={"token": uuid.uuid4().hex})[0].token
-    return token
+    """The version of all the data the facets may count: every write moves it."""
+    return ".".join(data_versions())
 
 
-def invalidate() -> None:
-    """Every cached facet becomes stale: the next list page counts afresh.
+def invalidate(*, text_only=False) -> None:
+    """Every cached facet becomes stale: the next list page counts afresh. With text_only (a write
+    that changed only what text search reads), only the states with a search do.
 
     Called inside the write's transaction (stored.py's receivers and refresh()), so the new version
     is seen exactly when the new data is, by every process.
     """
-    if not FacetDataVersion.objects.filter(pk=1).update(token=uuid.uuid4().hex):
+    tokens = {"text_token": uuid.uuid4().hex} if text_only else {
+        "token": uuid.uuid4().hex, "text_token": uuid.uuid4().hex}
+    if not FacetDataVersion.objects.filter(pk=1).update(**tokens):
         FacetDataVersion.objects.get_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
 
 
 def _cached(kind, filterset, compute):
-    """compute(), kept per filter state (page and sort aside), language and data version."""
+    """compute(), kept per filter state (page and sort aside), language and data version (only
+    the counted data's, for a state without a text search)."""
     state = sorted((key, value) for key, value in filterset.url_params() if key not in NOT_COUNTED)
     digest = hashlib.sha256(repr((kind, get_language(), state)).encode()).hexdigest()
-    version = data_version()
-    key = f"commitments:facets:v5:{version}:{digest}"
+    searches = any(key == "q" for key, _value in state)
+
+    def current():
+        token, text_token = data_versions()
+        return f"{token}.{text_token}" if searches else token
+
+    version = current()
+    key = f"commitments:facets:v6:{version}:{digest}"
     entry = cache.get(key)
     if entry is None:
         entry = compute()
         # A write committed while counting would leave counts of either data under the old
         # version: kept only if the version did not move meanwhile.
-        if data_version() == version:
+        if current() == version:
             cache.set(key, entry, timeout=FACET_TIMEOUT)
     return entry
 

@@ -387,6 +387,9 @@ class FacetDataVersion(models.Model):
     """
 
     token = models.CharField(max_length=32)
+    # Moved by every write, also one that changes only what text search reads (a title, say),
+    # which leaves `token` and so the counts of every state without a search as they are.
+    text_token = models.CharField(max_length=32, default="")
 
     def __str__(self):
-        return self.token
+        return f"{self.token}.{self.text_token}"
