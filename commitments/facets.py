@@ -9,7 +9,9 @@ change them) and the language (labels are translated), plus a data version kept 
 (FacetDataVersion, one row) that every save or delete of what the counts read moves on in its own
 transaction (commitments/stored.py connects the receivers). Bulk writes send no signals: their
 callers call stored.refresh(), which moves it too. Being in the database, the version is the same
-for every app server and process whatever their caches, and a restore brings back its own.
+for every app server and process whatever their caches, and a restore brings back its own. A save
+that changes only what text search reads moves only its second token (text_token), which keys
+only the states with a search: the others stay cached, and exact.
 """
 
 import hashlib
