@@ -224,7 +224,7 @@ class FacetCounter:
         if "lead_institution" in names:
             counts = self._group(self.filterset.filtered_except("lead_institution"), "lead_institution_id")
             facets["lead_institution"] = self._model_facet("lead_institution", self._labelled(
-                Institution, counts, lambda row: (str(row["id"]), row["name"]), ("id", "name")), active)
+                Institution, counts, ("id", "name")), active)
         if "policy_area" in names:
             facets["policy_area"] = self._model_facet("policy_area", self._policy_area_counts(active), active)
         fixed = [name for name in (*self.fixed_facets(), "value") if name in names]
@@ -265,10 +265,12 @@ class FacetCounter:
         return dict(per_member)
 
     @staticmethod
-    def _labelled(model, counts, key, fields) -> dict:
-        """{(URL value, label): n} from {id: n}, the rows' names read in one query."""
+    def _labelled(model, counts, fields) -> dict:
+        """{(URL value, label): n} from {id: n}, the rows' (URL value, label) `fields` read in one
+        query (the whole table when most of its rows are counted: an IN list of thousands is slower)."""
         rows = (model.objects.filter(pk__in=list(counts)) if len(counts) < 1000 else model.objects).order_by()
-        return {key(row): counts[row["id"]] for row in rows.values(*fields) if row["id"] in counts}
+        return {(str(value), label): counts[pk] for pk, value, label in rows.values_list("pk", *fields)
+                if pk in counts}
 
     def _policy_area_counts(self, active) -> dict:
         through = Commitment.policy_areas.through
@@ -277,8 +279,7 @@ class FacetCounter:
             links = links.filter(commitment_id__in=self.filterset.filtered_except("policy_area").values("pk"))
         counts = dict(links.values_list("policyarea_id").annotate(n=Count("*"))
                       .values_list("policyarea_id", "n"))
-        return self._labelled(PolicyArea, counts, lambda row: (row["slug"], row["name"]),
-                              ("id", "slug", "name"))
+        return self._labelled(PolicyArea, counts, ("slug", "name"))
 
     def _model_facet(self, name, counts, active) -> list:
         """The choices, the most frequent first; a chosen value that now matches nothing stays,
