@@ -9,7 +9,9 @@ change them) and the language (labels are translated), plus a data version kept 
 (FacetDataVersion, one row) that every save or delete of what the counts read moves on in its own
 transaction (commitments/stored.py connects the receivers). Bulk writes send no signals: their
 callers call stored.refresh(), which moves it too. Being in the database, the version is the same
-for every app server and process whatever their caches, and a restore brings back its own.
+for every app server and process whatever their caches, and a restore brings back its own. A save
+that changes only what text search reads moves only its second token (text_token), which keys
+only the states with a search: the others stay cached, and exact.
 """
 
 import hashlib
@@ -19,14 +21,22 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from reviews.scales import ND
 
 from . import progress
-from .models import OGP_VALUE_FIELDS, FacetDataVersion, ogp_value_choices
+from .models import (
+    OGP_VALUE_FIELDS,
+    ActionPlan,
+    Commitment,
+    FacetDataVersion,
+    Institution,
+    PolicyArea,
+    ogp_value_choices,
+)
 
 # Seconds a computed set of facets is kept at most, even without any change: the data version
 # already makes every write recount, so this only frees the cache of states nobody asks again.
@@ -34,7 +44,7 @@ FACET_TIMEOUT = 6 * 3600
 # Query parameters that do not change the counts.
 NOT_COUNTED = {"page", "sort"}
 # A state whose COUNT took longer than this (ms) when its facets were computed reuses that count.
-SLOW_COUNT_MS = 50
+SLOW_COUNT_MS = 20
 # Choices each filter shows on the list, the most frequent first (selected ones always shown);
 # the facet page (/commitments/facets/<filter>/) lists them all.
 SHOWN_CHOICES = 10
@@ -82,37 +92,54 @@ class Facets:
     count_is_slow: bool
 
 
+def data_versions() -> tuple[str, str]:
+    """(the counted data's version, the searched text's version), read from the database (one
+    query): every app server and process, whatever its cache, reads the same, so none serves counts
+    of older data."""
+    row = FacetDataVersion.objects.filter(pk=1).values_list("token", "text_token").first()
+    if row is None:  # a flushed database (tests, a restore without the row): start a version
+        version = FacetDataVersion.objects.get_or_create(pk=1, defaults={"token": uuid.uuid4().hex})[0]
+        row = (version.token, version.text_token)
+    return row
+
+
 def data_version() -> str:
-    """The version of the counted data, read from the database (one query): every app server and
-    process, whatever its cache, reads the same one, so none serves counts of older data."""
-    token = FacetDataVersion.objects.filter(pk=1).values_list("token", flat=True).first()
-    if token is None:  # a flushed database (tests, a restore without the row): start a version
-        token = FacetDataVersion.objects.get_or_create(pk=1, defaults={"token": uuid.uuid4().hex})[0].token
-    return token
+    """The version of all the data the facets may count: every write moves it."""
+    return ".".join(data_versions())
 
 
-def invalidate() -> None:
-    """Every cached facet becomes stale: the next list page counts afresh.
+def invalidate(*, text_only=False) -> None:
+    """Every cached facet becomes stale: the next list page counts afresh. With text_only (a write
+    that changed only what text search reads), only the states with a search do.
 
     Called inside the write's transaction (stored.py's receivers and refresh()), so the new version
     is seen exactly when the new data is, by every process.
     """
-    if not FacetDataVersion.objects.filter(pk=1).update(token=uuid.uuid4().hex):
+    tokens = {"text_token": uuid.uuid4().hex} if text_only else {
+        "token": uuid.uuid4().hex, "text_token": uuid.uuid4().hex}
+    if not FacetDataVersion.objects.filter(pk=1).update(**tokens):
         FacetDataVersion.objects.get_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
 
 
 def _cached(kind, filterset, compute):
-    """compute(), kept per filter state (page and sort aside), language and data version."""
+    """compute(), kept per filter state (page and sort aside), language and data version (only
+    the counted data's, for a state without a text search)."""
     state = sorted((key, value) for key, value in filterset.url_params() if key not in NOT_COUNTED)
     digest = hashlib.sha256(repr((kind, get_language(), state)).encode()).hexdigest()
-    version = data_version()
-    key = f"commitments:facets:v5:{version}:{digest}"
+    searches = any(key == "q" for key, _value in state)
+
+    def current():
+        token, text_token = data_versions()
+        return f"{token}.{text_token}" if searches else token
+
+    version = current()
+    key = f"commitments:facets:v6:{version}:{digest}"
     entry = cache.get(key)
     if entry is None:
         entry = compute()
         # A write committed while counting would leave counts of either data under the old
         # version: kept only if the version did not move meanwhile.
-        if data_version() == version:
+        if current() == version:
             cache.set(key, entry, timeout=FACET_TIMEOUT)
     return entry
 
@@ -158,94 +185,160 @@ class FacetChoice:
 
 
 class FacetCounter:
-    """Counts each filter's choices for one filter state (a bound CommitmentFilter)."""
+    """Counts each filter's choices for one filter state (a bound CommitmentFilter).
+
+    Right after a write every state counts afresh (the data version moved), so the counting
+    queries are shaped to read little (bench/RESULTS.md, "Issue 13.7: counts right after a write"):
+    - the fixed-choice filters and the OGP values are counted by conditional aggregation, one row
+      for all of them, over the covering index commitment_fixed_facets (an index-only scan, not the
+      236 MB table at 100,000 commitments); a GROUP BY of all their columns at once would return
+      ~30,000 combinations for Python to add up;
+    - the database filters are grouped by the commitment's own foreign key (no join), the member by
+      its plans, and their names read afterwards from the small tables they live in; member and plan
+      share one GROUP BY when neither is in use (they then count the same rows).
+    A filter in use is counted alone, without itself.
+    """
 
     def __init__(self, filterset):
         self.filterset = filterset
+        self._plans = None
 
     def count(self, names=FACET_FILTERS) -> dict:
         """These filters' choices with how many commitments each would give, the other filters
         applied; database choices the most frequent first, scales in their order.
 
-        A GROUP BY query per filter in use and per filter with choices from the database, and one
-        for the fixed-choice filters not in use, whatever the number of choices or of commitments.
+        One aggregate for the fixed-choice filters not in use, one per fixed filter in use, and at
+        most one GROUP BY per database filter (member and plan: one), whatever the number of
+        choices or of commitments; plus the names of the database choices (small tables).
         """
         active = self.filterset.active_values()
         facets = {}
-        model_facets = {
-            "member": ("action_plan__member__slug", "action_plan__member__name"),
-            "action_plan": ("action_plan__ogp_id", "action_plan__title"),
-            "policy_area": ("policy_areas__slug", "policy_areas__name"),
-            "lead_institution": ("lead_institution_id", "lead_institution__name"),
-        }
-        # COUNT(*), not COUNT(DISTINCT id): no filter joins a relation that could repeat a
-        # commitment (the policy area filter is a subquery), and COUNT(*) lets PostgreSQL read only
-        # the foreign key indexes, not every row of the table (member facet: 44 ms instead of 170
-        # at 100,000).
-        for name, (value_path, label_path) in model_facets.items():
-            if name not in names:
-                continue
-            selected = set(self.filterset.selected(name))
-            rows = (self.filterset.filtered_except(name).filter(**{f"{value_path}__isnull": False})
-                    .values(value_path, label_path).annotate(n=Count("*")))
-            choices = [FacetChoice(str(row[value_path]), row[label_path], row["n"],
-                                   str(row[value_path]) in selected) for row in rows]
-            found = {choice.value for choice in choices}
-            # A chosen value that now matches nothing stays, with 0, so it can be unticked.
-            for row in active.get(name, []):
-                key = self.filterset.value_key(name, row)
-                if key not in found:
-                    choices.append(FacetChoice(key, str(row), 0, True))
-            facets[name] = sorted(choices, key=lambda choice: (-choice.count, choice.label.casefold()))
-        fixed = [name for name in self.fixed_facets() if name in names]
+        grouped = {}  # filters excluded -> {action_plan_id: n}, shared by the member and plan facets
+        for name in ("member", "action_plan"):
+            if name in names:
+                excluded = tuple(sorted({name} & set(active)))
+                if excluded not in grouped:
+                    queryset = self.filterset.filtered_except(*excluded)
+                    grouped[excluded] = self._group(queryset, "action_plan_id")
+                facets[name] = self._model_facet(name, self._plan_counts(name, grouped[excluded]), active)
+        if "lead_institution" in names:
+            counts = self._group(self.filterset.filtered_except("lead_institution"), "lead_institution_id")
+            facets["lead_institution"] = self._model_facet("lead_institution", self._labelled(
+                Institution, counts, ("id", "name")), active)
+        if "policy_area" in names:
+            facets["policy_area"] = self._model_facet("policy_area", self._policy_area_counts(active), active)
+        fixed = [name for name in (*self.fixed_facets(), "value") if name in names]
         idle = [name for name in fixed if name not in active]
         counts = self._fixed_counts(idle) if idle else {}
         for name in fixed:
             if name in active:
                 counts |= self._fixed_counts([name], without=[name])
             facets[name] = self._column_facet(name, counts[name])
-        if "value" in names:
-            counts = self.filterset.filtered_except("value").aggregate(**{
-                field: Count("pk", filter=Q(**{field: True})) for field in OGP_VALUE_FIELDS})
-            selected = set(self.filterset.selected("value"))
-            facets["value"] = [
-                FacetChoice(slug, str(label), counts[field], slug in selected)
-                for field, (slug, label) in zip(OGP_VALUE_FIELDS, ogp_value_choices(), strict=True)]
         return facets
 
+    # -- the database filters --------------------------------------------------------------------
+
+    @staticmethod
+    def _group(queryset, column) -> dict:
+        """{value of this column of the commitment: how many}, NULL left out; on the commitment
+        table alone. COUNT(*): no filter joins a relation that could repeat a commitment (the
+        policy area filter is a subquery)."""
+        return dict(queryset.filter(**{f"{column}__isnull": False}).values_list(column)
+                    .annotate(n=Count("*")).values_list(column, "n"))
+
+    def plans(self) -> dict:
+        """Every plan: id -> (OGP id, title, member slug, member name); a few thousand rows, read
+        once per count, which name the plan and member choices."""
+        if self._plans is None:
+            self._plans = {row[0]: row[1:] for row in ActionPlan.objects.values_list(
+                "id", "ogp_id", "title", "member__slug", "member__name")}
+        return self._plans
+
+    def _plan_counts(self, name, per_plan) -> dict:
+        """{(URL value, label): n} of the plans, or of their members, from counts per plan."""
+        plans = self.plans()
+        if name == "action_plan":
+            return {(plans[plan][0], plans[plan][1]): n for plan, n in per_plan.items() if plans[plan][0]}
+        per_member = Counter()
+        for plan, n in per_plan.items():
+            per_member[plans[plan][2:]] += n
+        return dict(per_member)
+
+    @staticmethod
+    def _labelled(model, counts, fields) -> dict:
+        """{(URL value, label): n} from {id: n}, the rows' (URL value, label) `fields` read in one
+        query (the whole table when most of its rows are counted: an IN list of thousands is slower)."""
+        rows = (model.objects.filter(pk__in=list(counts)) if len(counts) < 1000 else model.objects).order_by()
+        return {(str(value), label): counts[pk] for pk, value, label in rows.values_list("pk", *fields)
+                if pk in counts}
+
+    def _policy_area_counts(self, active) -> dict:
+        through = Commitment.policy_areas.through
+        links = through.objects.all()
+        if set(active) - {"policy_area"}:  # else every commitment counts: no subquery to join
+            links = links.filter(commitment_id__in=self.filterset.filtered_except("policy_area").values("pk"))
+        counts = dict(links.values_list("policyarea_id").annotate(n=Count("*"))
+                      .values_list("policyarea_id", "n"))
+        return self._labelled(PolicyArea, counts, ("slug", "name"))
+
+    def _model_facet(self, name, counts, active) -> list:
+        """The choices, the most frequent first; a chosen value that now matches nothing stays,
+        with 0, so it can be unticked."""
+        selected = set(self.filterset.selected(name))
+        choices = [FacetChoice(value, label, n, value in selected) for (value, label), n in counts.items()]
+        found = {choice.value for choice in choices}
+        for row in active.get(name, []):
+            value = self.filterset.value_key(name, row)
+            if value not in found:
+                choices.append(FacetChoice(value, str(row), 0, True))
+        return sorted(choices, key=lambda choice: (-choice.count, choice.label.casefold()))
+
+    # -- the fixed-choice filters ----------------------------------------------------------------
+
     def fixed_facets(self) -> dict:
-        """Filters with a fixed list of choices: name -> (the column they count, its value in the URL)."""
-        def flag(value):
-            return "true" if value else "false"
-
-        def rating(value):
-            return value or ND  # unassessed counts as ND, as the filters read it
-
+        """Filters with a fixed list of choices: name -> {value in the URL: the rows it counts}."""
         filters = self.filterset.filters
-        return {"status": ("status", str), "starred": ("starred", flag),
-                **{name: (filters[name].field_name, rating) for name in self.filterset.SCALE_FILTERS},
-                "progress_disagrees": ("progress_disagrees", flag)}
+
+        def rating(field, value):
+            if value == ND:  # unassessed counts as ND, as the filters read it
+                return Q(**{field: ND}) | Q(**{f"{field}__isnull": True})
+            return Q(**{field: value})
+
+        def choices(name, condition):
+            return {value: condition(value) for value, _label in filters[name].extra["choices"]}
+
+        return {
+            "status": choices("status", lambda value: Q(status=value)),
+            "starred": choices("starred", lambda value: Q(starred=value == "true")),
+            **{name: choices(name, lambda value, field=filters[name].field_name: rating(field, value))
+               for name in self.filterset.SCALE_FILTERS},
+            "progress_disagrees": choices("progress_disagrees",
+                                          lambda value: Q(progress_disagrees=value == "true")),
+            "value": {slug: Q(**{field: True}) for field, (slug, _label)
+                      in zip(OGP_VALUE_FIELDS, ogp_value_choices(), strict=True)},
+        }
 
     def _fixed_counts(self, names, without=()) -> dict:
-        """Counts per choice of these fixed-choice filters, all from one GROUP BY over the rows
+        """Counts per choice of these fixed-choice filters, all in one aggregate row over the rows
         every filter keeps but those `without`.
 
-        The filters not in use all count the same rows (every filter applied): one pass grouped by
-        all their columns at once reads the table once, where a query per filter would read it
-        once each (a tenth of a second each at 100,000 commitments). A filter in use is counted
-        alone, without itself.
+        COUNT(action_plan_id) rather than of the id: the plan is never NULL, and it is in the
+        covering index, so PostgreSQL reads the index alone.
         """
         fixed = self.fixed_facets()
         queryset = progress.annotate(self.filterset.filtered_except(*without), method="alias")
-        columns = {f"facet_{name}": F(fixed[name][0]) for name in names}
-        counts = {name: Counter() for name in names}
-        for row in queryset.annotate(**columns).values(*columns).annotate(n=Count("*")):
-            for name in names:
-                counts[name][fixed[name][1](row[f"facet_{name}"])] += row["n"]
+        choices = [(name, value, condition) for name in names for value, condition in fixed[name].items()]
+        row = queryset.aggregate(**{f"facet_{position}": Count("action_plan", filter=condition)
+                                    for position, (_name, _value, condition) in enumerate(choices)})
+        counts = {name: {} for name in names}
+        for position, (name, value, _condition) in enumerate(choices):
+            counts[name][value] = row[f"facet_{position}"]
         return counts
 
     def _column_facet(self, name, counts):
         """Every choice of a fixed list, with its count (zero included)."""
         selected = set(self.filterset.selected(name))
-        return [FacetChoice(value, str(label), counts.get(value, 0), value in selected)
-                for value, label in self.filterset.filters[name].extra["choices"]]
+        labels = (dict(ogp_value_choices()) if name == "value"
+                  else dict(self.filterset.filters[name].extra["choices"]))
+        return [FacetChoice(value, str(labels[value]), counts.get(value, 0), value in selected)
+                for value in counts]

@@ -20,7 +20,16 @@ from reviews.models import Assessment, IRMReport
 from reviews.ratings import expressions as rating_expressions
 
 from . import facets, progress, search
-from .models import ActionPlan, Commitment, Institution, Member, Milestone, PolicyArea
+from .models import (
+    OGP_VALUE_FIELDS,
+    STORED_RATING_FIELDS,
+    ActionPlan,
+    Commitment,
+    Institution,
+    Member,
+    Milestone,
+    PolicyArea,
+)
 
 # Commitments per statement, so a long list of ids stays within SQLite's limit on parameters.
 BATCH = 500
@@ -212,6 +221,26 @@ def _data_changed(**kwargs):
     facets.invalidate()
 
 
+# The columns of a commitment the facets and the filters but text search read: a save that changes
+# none of them (a title, a description) leaves the counts of every state without a search exact,
+# so they stay cached (bench/RESULTS.md, "Issue 13.7: counts right after a write").
+_COUNTED_FIELDS = ("status", "starred", "action_plan_id", "lead_institution_id", *STORED_RATING_FIELDS,
+                   "milestones_counted", "milestones_complete", *OGP_VALUE_FIELDS)
+
+
+def _remember_counted(sender, instance, raw, **kwargs):
+    """pre_save of a commitment: its counted columns as the database holds them before the save."""
+    instance._counted_before = None
+    if instance.pk and not raw:
+        instance._counted_before = (Commitment.objects.filter(pk=instance.pk)
+                                    .values_list(*_COUNTED_FIELDS).first())
+
+
+def _commitment_changed(sender, instance, **kwargs):
+    after = tuple(getattr(instance, field) for field in _COUNTED_FIELDS)
+    facets.invalidate(text_only=getattr(instance, "_counted_before", None) == after)
+
+
 # Rows the facets count (milestones: the "progress disagrees" facet counts them).
 _COUNTED_MODELS = (Commitment, Milestone, Assessment, IRMReport, ActionPlan, Member, Institution, PolicyArea)
 
@@ -235,8 +264,13 @@ def connect() -> None:
     post_delete.connect(_institution_deleted, sender=Institution,
                         dispatch_uid="stored_search_institution_delete")
     # Any write to what the facets count makes the cached counts stale.
+    pre_save.connect(_remember_counted, sender=Commitment, dispatch_uid="stored_facets_remember")
+    post_save.connect(_commitment_changed, sender=Commitment, dispatch_uid="stored_facets_save_Commitment")
     for model in _COUNTED_MODELS:
         name = model.__name__
+        if model is Commitment:  # a delete always; a save as _commitment_changed says
+            post_delete.connect(_data_changed, sender=model, dispatch_uid=f"stored_facets_delete_{name}")
+            continue
         post_save.connect(_data_changed, sender=model, dispatch_uid=f"stored_facets_save_{name}")
         post_delete.connect(_data_changed, sender=model, dispatch_uid=f"stored_facets_delete_{name}")
     for through in (Commitment.policy_areas.through, Commitment.supporting_institutions.through):

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from commitments import facets
 from commitments.models import Commitment
 from commitments.search import search
+from commitments.services import commitment_save
 
 
 def status_counts(response):
@@ -91,3 +92,54 @@ def test_a_fast_count_is_counted_on_every_page(client, chile, monkeypatch):
         response = client.get("/commitments/?q=a&page=2")
     assert count_queries(queries) == 1
     assert f"{search(Commitment.objects.all(), 'a').count()} commitments match." in response.content.decode()
+
+
+def save(commitment, **changes):
+    """A save through the services, as the staff page and the admin make it."""
+    for field, value in changes.items():
+        setattr(commitment, field, value)
+    commitment_save(commitment=commitment, user=None, note="A test of the facet versions",
+                    expected_version=commitment.version)
+
+
+@pytest.mark.django_db
+def test_a_change_of_text_only_keeps_the_counts_of_states_without_a_search(client, chile):
+    """Issue 13.7: a title changes no count but those of a search; the others stay cached, exact."""
+    before, cold = get(client, "status=active")
+    searched, _ = get(client, "q=zanahoria")
+    assert "0 commitments match." in searched.content.decode()
+    save(Commitment.objects.get(identifier="CL0050"), title="Zanahoria para todos")
+    after, warm = get(client, "status=active")
+    assert warm < cold - 5  # served from the cache
+    assert status_counts(after) == status_counts(before)
+    # The status facet counts every commitment (without its own filter), exactly.
+    assert status_counts(after) == {
+        status: str(Commitment.objects.filter(status=status).count()) for status in status_counts(after)}
+    searched, _ = get(client, "q=zanahoria")  # a search reads the text: counted again
+    assert "1 commitment matches." in searched.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_change_of_a_counted_column_recounts_every_state(client, chile):
+    before, cold = get(client)
+    commitment = Commitment.objects.get(identifier="CL0050")
+    flipped = "inactive" if commitment.status == "active" else "active"
+    save(commitment, status=flipped)
+    after, recounted = get(client)
+    assert recounted >= cold - 2
+    assert status_counts(after) == {
+        status: str(Commitment.objects.filter(status=status).count()) for status in status_counts(after)}
+    assert status_counts(after) != status_counts(before)
+
+
+@pytest.mark.django_db
+def test_a_stored_value_saved_back_from_a_stale_copy_recounts(client, chile):
+    """A save writes every column: a copy read before the IRM's rating was stored writes the old
+    rating back, which changes the counts, so they are recounted."""
+    stale = Commitment.objects.get(identifier="CL0050")
+    Commitment.objects.filter(pk=stale.pk).update(end_of_term_completion="complete")
+    get(client, "completion=complete")
+    stale.refresh_from_db(fields=["version"])
+    save(stale, end_of_term_completion=None)
+    response, _ = get(client, "completion=complete")
+    assert "CL0050" not in response.content.decode()
