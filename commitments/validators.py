@@ -41,9 +41,18 @@ def without_control_characters(text: str) -> str:
     return CONTROL_CHARACTERS.sub("", text)
 
 
+def first_control_character(text):
+    """The first control character the text may not hold and its position (from 0), or None.
+
+    Line ends are text: \r\n and \r count as one newline, so positions are the editor's."""
+    if not isinstance(text, str):
+        return None
+    found = CONTROL_CHARACTERS.search(text.replace("\r\n", "\n").replace("\r", "\n"))
+    return (found.group(), found.start()) if found else None
+
+
 def has_control_characters(text: str) -> bool:
-    return isinstance(text, str) and bool(CONTROL_CHARACTERS.search(text.replace("\r\n", "\n")
-                                                                     .replace("\r", "\n")))
+    return first_control_character(text) is not None
 
 
 TEXT_MESSAGE = _("This text holds an invisible control character (%(character)s) at position "
@@ -56,13 +65,11 @@ def validate_text(text: str) -> None:
     Refused rather than removed: the admin saves what the form shows, so a silent change would
     store something else than the editor saw; the message says where the invisible character is.
     """
-    if not has_control_characters(text):
-        return
-    # Positions as the editor counts them: a \r\n line end is one character.
-    normalised = text.replace("\r\n", "\n").replace("\r", "\n")
-    found = CONTROL_CHARACTERS.search(normalised)
-    raise ValidationError(TEXT_MESSAGE, code="control_character",
-                          params={"character": f"U+{ord(found.group()):04X}", "position": found.start() + 1})
+    found = first_control_character(text)
+    if found is not None:
+        character, position = found
+        raise ValidationError(TEXT_MESSAGE, code="control_character",
+                              params={"character": f"U+{ord(character):04X}", "position": position + 1})
 
 
 LINK_SCHEMES = ("http", "https")

@@ -375,8 +375,9 @@ def _parse_row(line, header, raw, result) -> ParsedRow | None:
         # is not a clean export (removing would store a text no one wrote, silently). Every
         # cell, modelled or kept in ogp_extra: each is shown or exported somewhere (feeds and
         # XLSX cannot hold them). Tab, newline and carriage return are text (validators).
-        if validators.has_control_characters(cell):
-            character = next(c for c in validators.CONTROL_CHARACTERS.findall(cell))
+        found = validators.first_control_character(cell)
+        if found is not None:
+            character = found[0]
             result.errors.append(RowError(line, name, f"contains the control character U+{ord(character):04X}"
                                                       f"; only tab and newline may be in a text"))
             failed = True
