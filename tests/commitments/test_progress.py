@@ -125,4 +125,6 @@ def test_filtered_list_query_count_does_not_grow(client, scenarios, django_asser
     with django_assert_max_num_queries(30) as many:
         response = client.get("/commitments/", {"progress_disagrees": "true"})
     assert "PS0000" in response.content.decode()
-    assert len(many.captured_queries) == len(few.captured_queries)
+    # Not equal: a page whose rows name no institution skips that prefetch (which rows come first
+    # differs between SQLite and PostgreSQL), so it may take one query fewer, never one more.
+    assert len(many.captured_queries) <= len(few.captured_queries)
