@@ -17,5 +17,6 @@ urlpatterns = [
     # Staff sign in here in the site's style; logout is a POST (a CSRF-protected form).
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api/v1/", include("api.urls")),
     path("", include("commitments.urls")),
 ]

@@ -27,8 +27,12 @@ INSTALLED_APPS = [
     "csp",
     "simple_history",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "corsheaders",
     "commitments",
     "reviews",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -39,6 +43,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before CommonMiddleware, as django-cors-headers asks; it answers only under /api/ (CORS_URLS_REGEX).
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -186,4 +192,22 @@ LOGGING = {
         "ogptracker.request": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
+}
+
+# The API (/api/v1/). Public reads are open to every origin (no cookies are read there: writes use
+# bearer tokens), so a browser page elsewhere may fetch the record.
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_ALL_ORIGINS = True
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # No session or basic auth on the API: a write carries its bearer token (api/writes.py).
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ogptracker API",
+    "DESCRIPTION": "Open Government Partnership commitments, their milestones and the IRM's findings.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
 }
