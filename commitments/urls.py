@@ -1,6 +1,6 @@
 """Public URLs: home, commitments, members, action plans."""
 
-from django.urls import path, register_converter
+from django.urls import include, path, register_converter
 
 from commitments import feeds
 from commitments.converters import OGPIdentifierConverter
@@ -24,6 +24,7 @@ urlpatterns: list = [
     path("commitments/<ogpid:identifier>/feed/", feeds.CommitmentChangesFeed(), name="commitment-feed"),
     path("commitments/<ogpid:identifier>/edit/", staff.commitment_edit, name="commitment-edit"),
     path("commitments/<ogpid:identifier>/", pages.commitment_detail, name="commitment-detail"),
+    path("staff/", include("commitments.staff_urls")),
     path("members/", pages.member_list, name="member-list"),
     path("members/<slug:slug>/", pages.member_detail, name="member-detail"),
     path("members/<slug:slug>/plans/<ogpid:ogp_id>/", pages.action_plan_detail, name="action-plan-detail"),

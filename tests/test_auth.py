@@ -49,7 +49,7 @@ def test_staff_sign_in_and_go_where_they_were_going(client, staff):
 
 def test_sign_in_never_redirects_off_site(client, staff):
     response = client.post(LOGIN, {"username": "ana", "password": PASSWORD, "next": "https://evil.example/"})
-    assert response.status_code == 302 and response["Location"] == "/"
+    assert response.status_code == 302 and response["Location"] == "/staff/"  # LOGIN_REDIRECT_URL
 
 
 def test_a_wrong_password_shows_the_form_again_with_a_message(client, staff):

@@ -117,7 +117,8 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 LOGIN_URL = "/accounts/login/"
 # A form refused by the CSRF check gets the site's 403 page (ogptracker/errors.py), not Django's.
 CSRF_FAILURE_VIEW = "ogptracker.errors.csrf_failure"
-LOGIN_REDIRECT_URL = "/"
+# Signed in, staff start from their dashboard: what is late, due or quiet for the members they serve.
+LOGIN_REDIRECT_URL = "commitments:dashboard"
 
 # Sign-in security: django-axes locks a username from one address out after repeated failures,
 # on the site's login page and the admin's alike (both authenticate through these backends).

@@ -1,0 +1,423 @@
+"""Bulk updates by spreadsheet: a member's open commitments and milestones written as XLSX or CSV,
+read back, checked row by row, and saved through services.commitment_update in one transaction.
+
+A row is one commitment (its status) or one of its milestones (status, dates, evidence link), with
+the commitment's version as downloaded and an empty note. Each row is checked by the staff edit
+page's own forms (commitments/forms.py: values, dates, links, the note a change needs), so the
+spreadsheet and the page refuse the same things; the version is the edit rule's lock, and a row
+whose commitment was saved since the download is refused, never merged. Nothing is written
+unless every row passes, and the rows are checked again at the confirmation.
+"""
+
+import csv
+import datetime
+import io
+import zipfile
+from dataclasses import dataclass, field
+
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from ogptracker.spreadsheets import neutralise, unneutralise, xlsx_cell
+from reviews.scales import Completion
+
+from . import services
+from .forms import CommitmentEditForm, MilestoneEditForm
+from .models import Commitment, Milestone
+from .validators import validate_link
+
+# The header as written and read: machine names, so a file downloaded in one language is read in
+# any other. "title" is there for the reader and never read back.
+COLUMNS = ("identifier", "milestone", "title", "status", "start_date", "end_date", "evidence_url",
+           "version", "note", "note_evidence_url")
+REQUIRED_COLUMNS = ("identifier", "milestone", "status", "version", "note")
+# Only a commitment's status is updated here (as on the edit page); its dates are the plan's.
+COMMITMENT_FIELDS = ("status",)
+MILESTONE_FIELDS = ("status", "start_date", "end_date", "evidence_url")
+# A milestone still to do: not complete and not withdrawn.
+CLOSED_MILESTONE_STATUSES = (Completion.COMPLETE, Completion.WITHDRAWN)
+
+NOTE_EVIDENCE_LABEL = gettext_lazy("Evidence link of the note")
+
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+MAX_ROWS = 3000
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class BulkUploadForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Spreadsheet (XLSX or CSV)"),
+                           help_text=gettext_lazy("The file downloaded above, with your changes and a "
+                                                  "note on each changed row. Nothing is saved before you "
+                                                  "confirm."))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than %(size)s MB.")
+                                        % {"size": MAX_UPLOAD_BYTES // (1024 * 1024)})
+        return upload
+
+
+class FileRefused(Exception):
+    """The file as a whole cannot be read (not XLSX or CSV, not UTF-8, no header, too many rows)."""
+
+
+# Writing -------------------------------------------------------------------------------------------
+
+def open_commitments(member):
+    """The member's active commitments, each with its open milestones, in the file's order."""
+    return (Commitment.objects.for_member(member).active().order_by("identifier")
+            .only("identifier", "title", "status", "version", "action_plan_id"))
+
+
+def open_rows(member) -> list[list]:
+    """The file's rows after its header: each commitment, then its open milestones."""
+    commitments = list(open_commitments(member))
+    milestones = {}
+    for milestone in (Milestone.objects.filter(commitment__in=[c.pk for c in commitments])
+                      .exclude(status__in=CLOSED_MILESTONE_STATUSES).order_by("commitment_id", "order")):
+        milestones.setdefault(milestone.commitment_id, []).append(milestone)
+    rows = []
+    for commitment in commitments:
+        rows.append([commitment.identifier, None, commitment.title, commitment.status, None, None, None,
+                     commitment.version, "", ""])
+        for m in milestones.get(commitment.pk, []):
+            rows.append([commitment.identifier, m.order, m.text, m.status, m.start_date, m.end_date,
+                         m.evidence_url, commitment.version, "", ""])
+    return rows
+
+
+def xlsx_bytes(member) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Updates")
+    sheet.append(list(COLUMNS))
+    for row in open_rows(member):
+        sheet.append([xlsx_cell(cell) for cell in row])
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+def csv_text(member) -> str:
+    output = io.StringIO()
+    writer = csv.writer(output)
+    writer.writerow(COLUMNS)
+    for row in open_rows(member):
+        writer.writerow([neutralise(_csv_cell(cell)) for cell in row])
+    return output.getvalue()
+
+
+def _csv_cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+# Reading -------------------------------------------------------------------------------------------
+
+def _cell_text(value) -> str:
+    """A cell as the text the forms read: dates as ISO dates, whole numbers without ".0", texts
+    without the formula mark our download put on them."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, bool):
+        return str(value)
+    return unneutralise(str(value)).strip()
+
+
+def _xlsx_rows(data: bytes):
+    try:
+        # Formulas are never evaluated: a cell holding one is read as its text.
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+        raise FileRefused(_("This file cannot be read as an XLSX workbook.")) from error
+    try:
+        sheet = workbook.worksheets[0] if workbook.worksheets else None
+        if sheet is None:
+            raise FileRefused(_("The workbook has no sheet."))
+        for count, row in enumerate(sheet.iter_rows(values_only=True)):
+            if count > MAX_ROWS:
+                raise FileRefused(_("The file has more than %(rows)s rows.") % {"rows": MAX_ROWS})
+            yield [_cell_text(value) for value in row]
+    finally:
+        workbook.close()
+
+
+def _csv_rows(data: bytes):
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise FileRefused(_("This CSV file is not UTF-8 text.")) from error
+    try:
+        for count, row in enumerate(csv.reader(io.StringIO(text, newline=""))):
+            if count > MAX_ROWS:
+                raise FileRefused(_("The file has more than %(rows)s rows.") % {"rows": MAX_ROWS})
+            yield [_cell_text(value) for value in row]
+    except csv.Error as error:
+        raise FileRefused(_("This CSV file cannot be read: %(error)s") % {"error": error}) from error
+
+
+def read_upload(data: bytes) -> list[dict]:
+    """The file's rows as {column: text} with their line ("line"), blank rows left out.
+
+    XLSX is told from CSV by its content (a zip archive), not by its name.
+    """
+    rows = list(_xlsx_rows(data) if data[:4] == b"PK\x03\x04" else _csv_rows(data))
+    if not rows:
+        raise FileRefused(_("The file is empty."))
+    header = [name.strip().lower() for name in rows[0]]
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if missing:
+        raise FileRefused(_("The first row must name the columns; missing: %(columns)s.")
+                          % {"columns": ", ".join(missing)})
+    result = []
+    for line, cells in enumerate(rows[1:], start=2):
+        if not any(cells):
+            continue
+        row = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header) if name in COLUMNS}
+        result.append({"line": line, **{name: row.get(name, "") for name in COLUMNS}})
+    return result
+
+
+# Checking ------------------------------------------------------------------------------------------
+
+@dataclass
+class Change:
+    line: int
+    identifier: str
+    milestone: int | None
+    label: str
+    old: str
+    new: str
+    note: str
+    evidence_url: str
+
+
+@dataclass
+class Refusal:
+    line: int
+    reason: str
+
+
+@dataclass
+class _Update:
+    """One commitment's changes, saved by one commitment_update (one version claimed)."""
+
+    commitment: Commitment
+    version: int
+    data: dict = field(default_factory=dict)
+    note: str = ""
+    evidence_url: str = ""
+    milestones: list = field(default_factory=list)
+
+
+@dataclass
+class Check:
+    changes: list[Change] = field(default_factory=list)
+    refusals: list[Refusal] = field(default_factory=list)
+    unchanged: int = 0
+    updates: list[_Update] = field(default_factory=list)
+
+    @property
+    def can_confirm(self) -> bool:
+        return bool(self.changes) and not self.refusals
+
+
+def _display(form, name, value) -> str:
+    if value in (None, ""):
+        return "—"
+    choices = getattr(form.fields[name], "choices", None)
+    if choices:
+        return str(dict(choices).get(value, value))
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _form_reasons(form, exclude=()) -> list[str]:
+    reasons = []
+    for name, messages in form.errors.items():
+        if name in exclude:
+            continue
+        label = capfirst(str(form.fields[name].label)) if name in form.fields else ""
+        reasons += [f"{label}: {message}" if label else str(message) for message in messages]
+    return reasons
+
+
+def _status_value(text: str, choices) -> str:
+    """The stored value a cell names: the value itself, or its label in the page's language."""
+    by_label = {str(label).casefold(): value for value, label in choices}
+    values = {str(value).casefold(): value for value, _label in choices}
+    key = text.casefold()
+    return values.get(key) or by_label.get(key) or text
+
+
+def _note_evidence(row) -> tuple[str, list[str]]:
+    link = row.get("note_evidence_url", "")
+    try:
+        return forms.URLField(max_length=500, required=False, assume_scheme="https",
+                              validators=[validate_link]).clean(link), []
+    except ValidationError as error:
+        return "", [f"{NOTE_EVIDENCE_LABEL}: {message}" for message in error.messages]
+
+
+def _whole_number(text: str) -> int | None:
+    try:
+        return forms.IntegerField(min_value=1).clean(text)
+    except ValidationError:
+        return None
+
+
+def check_rows(member, rows: list[dict]) -> Check:
+    """What the rows would change, and each row refused with its line and reason. Reads the
+    database in a fixed number of queries, whatever the number of rows."""
+    result = Check()
+    # NUL cannot be in a stored identifier, and PostgreSQL refuses it even in a query.
+    identifiers = {row["identifier"] for row in rows if row["identifier"] and "\x00" not in row["identifier"]}
+    commitments = {c.identifier: c for c in Commitment.objects.filter(identifier__in=identifiers)
+                   .select_related("action_plan__member")}
+    milestones = {}
+    for milestone in Milestone.objects.filter(commitment__in=[c.pk for c in commitments.values()
+                                                              if c.action_plan.member_id == member.pk]):
+        milestones[(milestone.commitment_id, milestone.order)] = milestone
+    updates: dict[int, _Update] = {}
+    seen = {}
+    for row in rows:
+        line = row["line"]
+        commitment = commitments.get(row["identifier"])
+        if commitment is None:
+            result.refusals.append(Refusal(line, _("No commitment has the identifier “%(identifier)s”.")
+                                           % {"identifier": row["identifier"] or "—"}))
+            continue
+        if commitment.action_plan.member_id != member.pk:
+            result.refusals.append(Refusal(line, _("%(identifier)s is a commitment of %(other)s, not of "
+                                                   "%(member)s: this file updates %(member)s only.") % {
+                "identifier": commitment.identifier, "other": commitment.action_plan.member.name,
+                "member": member.name}))
+            continue
+        milestone = None
+        if row["milestone"]:
+            order = _whole_number(row["milestone"])
+            milestone = milestones.get((commitment.pk, order)) if order is not None else None
+            if milestone is None:
+                result.refusals.append(Refusal(line, _("%(identifier)s has no milestone “%(milestone)s”.")
+                                               % {"identifier": commitment.identifier,
+                                                  "milestone": row["milestone"]}))
+                continue
+        key = (commitment.pk, milestone.pk if milestone else None)
+        if key in seen:
+            result.refusals.append(Refusal(line, _("This row repeats line %(line)s.") % {"line": seen[key]}))
+            continue
+        seen[key] = line
+        _check_row(result, updates, row, commitment, milestone)
+    result.updates = [u for u in updates.values() if u.data or u.milestones]
+    return result
+
+
+def _check_row(result, updates, row, commitment, milestone) -> None:
+    line = row["line"]
+    version = _whole_number(row["version"])
+    choices = Commitment.Status.choices if milestone is None else Completion.choices
+    status = _status_value(row["status"], choices)
+    if status not in dict(choices):
+        result.refusals.append(Refusal(line, _("Unknown status “%(status)s”: use one of %(values)s.") % {
+            "status": row["status"], "values": ", ".join(value for value, _label in choices)}))
+        return
+    if milestone is None:
+        values = {"status": status}
+        if row["start_date"] or row["end_date"] or row["evidence_url"]:
+            result.refusals.append(Refusal(line, _("Only a commitment's status is updated here; leave its "
+                                                   "dates and evidence link empty.")))
+            return
+        form = CommitmentEditForm({"version": commitment.version, "note": row["note"], **values},
+                                  commitment=commitment)
+        names, current = COMMITMENT_FIELDS, commitment
+    else:
+        values = {"status": status, **{name: row[name] for name in MILESTONE_FIELDS if name != "status"}}
+        form = MilestoneEditForm({f"milestone-{milestone.pk}-{name}": value
+                                  for name, value in {**values, "note": row["note"]}.items()},
+                                 milestone=milestone)
+        names, current = MILESTONE_FIELDS, milestone
+    evidence, evidence_reasons = _note_evidence(row)
+    form.is_valid()
+    value_reasons = _form_reasons(form, exclude=("note",)) + evidence_reasons
+    if value_reasons:
+        result.refusals.append(Refusal(line, " ".join(value_reasons)))
+        return
+    changed = [name for name in names if form.cleaned_data[name] != getattr(current, name)]
+    if not changed:
+        result.unchanged += 1
+        return
+    # Stale before the note: a row of a commitment saved since the download may differ from what is
+    # saved only because of that other save, which this file would undo.
+    if version is None:
+        result.refusals.append(Refusal(line, _("The version column must hold the number downloaded.")))
+        return
+    if version != commitment.version:
+        result.refusals.append(Refusal(line, _("%(identifier)s was saved by someone since this file was "
+                                               "downloaded (version %(yours)s, now %(now)s): download the "
+                                               "file again and redo this row.") % {
+            "identifier": commitment.identifier, "yours": version, "now": commitment.version}))
+        return
+    if form.errors:
+        result.refusals.append(Refusal(line, " ".join(_form_reasons(form))))
+        return
+    update = updates.setdefault(commitment.pk, _Update(commitment=commitment, version=version))
+    note = form.cleaned_data["note"]
+    for name in changed:
+        result.changes.append(Change(
+            line=line, identifier=commitment.identifier, milestone=milestone.order if milestone else None,
+            label=capfirst(str(form.fields[name].label)), old=_display(form, name, getattr(current, name)),
+            new=_display(form, name, form.cleaned_data[name]), note=note, evidence_url=evidence))
+    if milestone is None:
+        update.data, update.note, update.evidence_url = form.changes(), note, evidence
+    else:
+        change = form.change()
+        change.evidence_url = evidence
+        update.milestones.append(change)
+
+
+class BulkRefused(Exception):
+    """A row failed at the confirmation: nothing was written."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def apply(check: Check, *, user) -> int:
+    """Save every update of a checked file in one transaction; the number of commitments saved.
+
+    Raises BulkRefused when any save is refused (someone saved meanwhile, a value the model refuses,
+    no right to edit): the transaction is rolled back, so nothing of the file is written.
+    """
+    try:
+        with transaction.atomic():
+            for update in check.updates:
+                services.commitment_update(
+                    commitment=update.commitment, user=user, data=update.data, note=update.note,
+                    evidence_url=update.evidence_url, expected_version=update.version,
+                    milestones=update.milestones)
+    except services.StaleEdit as stale:
+        raise BulkRefused(_("%(identifier)s was saved by someone meanwhile; nothing was written.")
+                          % {"identifier": stale.commitment.identifier}) from stale
+    except PermissionDenied as error:
+        raise BulkRefused(_("You may no longer edit these commitments; nothing was written.")) from error
+    except ValidationError as error:
+        raise BulkRefused(_("A row was refused at saving (%(reason)s); nothing was written.")
+                          % {"reason": " ".join(error.messages)}) from error
+    return len(check.updates)

@@ -1,0 +1,354 @@
+"""Bulk updates by spreadsheet from the staff dashboard: download, edit, upload, preview, confirm."""
+
+import csv
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from openpyxl import Workbook, load_workbook
+
+from commitments import history, services
+from commitments.bulk import COLUMNS
+from commitments.models import Commitment, Milestone
+from reviews.scales import Completion
+from tests.commitments.dashboard_data import days, make_desk_data, staff_of
+from tests.commitments.factories import MilestoneFactory
+
+XLSX = "/staff/aland/updates.xlsx"
+CSV = "/staff/aland/updates.csv"
+UPLOAD = "/staff/aland/updates/"
+CONFIRM = "/staff/aland/updates/confirm/"
+EVIDENCE = "https://example.org/minutes.pdf"
+
+
+@pytest.fixture
+def data(db):
+    return make_desk_data()
+
+
+@pytest.fixture
+def aland_staff(data, django_user_model):
+    return staff_of(django_user_model, data.aland, "aland-staff")
+
+
+@pytest.fixture
+def staff(client, aland_staff):
+    client.force_login(aland_staff)
+    return client
+
+
+class Sheet:
+    """The downloaded workbook, edited as a user would in a spreadsheet, by column name."""
+
+    def __init__(self, content: bytes):
+        self.workbook = load_workbook(io.BytesIO(content))
+        self.sheet = self.workbook.worksheets[0]
+        self.header = [cell.value for cell in self.sheet[1]]
+
+    def row(self, identifier, milestone=None) -> int:
+        for number in range(2, self.sheet.max_row + 1):
+            if (self.get(number, "identifier") == identifier
+                    and self.get(number, "milestone") == milestone):
+                return number
+        raise KeyError((identifier, milestone))
+
+    def get(self, number, column):
+        return self.sheet.cell(number, self.header.index(column) + 1).value
+
+    def set(self, identifier, milestone=None, **values):
+        number = self.row(identifier, milestone)
+        for column, value in values.items():
+            self.sheet.cell(number, self.header.index(column) + 1).value = value
+        return number
+
+    def add(self, **values):
+        self.sheet.append([values.get(column) for column in self.header])
+        return self.sheet.max_row
+
+    def content(self) -> bytes:
+        output = io.BytesIO()
+        self.workbook.save(output)
+        return output.getvalue()
+
+
+def download(client) -> Sheet:
+    response = client.get(XLSX)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="aland-updates-')
+    return Sheet(response.content)
+
+
+def upload(client, content: bytes, name="updates.xlsx", **extra):
+    return client.post(UPLOAD, {"file": SimpleUploadedFile(name, content)}, **extra)
+
+
+def changes(response):
+    return {(c.line, c.identifier, c.milestone, c.label, c.old, c.new)
+            for c in response.context["check"].changes}
+
+
+def refusals(response):
+    return {r.line: r.reason for r in response.context["check"].refusals}
+
+
+def versions():
+    return dict(Commitment.objects.values_list("identifier", "version"))
+
+
+def test_the_download_lists_open_commitments_and_milestones_with_their_version(staff, data):
+    sheet = download(staff)
+    assert sheet.header == list(COLUMNS)
+    keys = [(sheet.get(n, "identifier"), sheet.get(n, "milestone"))
+            for n in range(2, sheet.sheet.max_row + 1)]
+    # Milestone 2 is complete: not open, not listed. Borduria's rows never are.
+    assert keys == [("AL0001", None), ("AL0001", 1), ("AL0001", 3), ("AL0001", 4), ("AL0002", None),
+                    ("AL0003", None)]
+    number = sheet.row("AL0001", 1)
+    assert sheet.get(number, "status") == "limited" and sheet.get(number, "version") == data.current.version
+    assert sheet.get(number, "note") is None and sheet.get(number, "note_evidence_url") is None
+
+
+def test_the_round_trip_previews_exactly_the_changes_then_saves_them_with_notes_and_evidence(staff, data):
+    sheet = download(staff)
+    first = sheet.set("AL0001", 1, status="complete", note="Data published", note_evidence_url=EVIDENCE)
+    third = sheet.set("AL0001", 3, end_date=days(45), evidence_url="https://example.org/plan",
+                      note="Rescheduled with the ministry")
+    quiet = sheet.set("AL0002", status="inactive", note="Merged into AL0001")
+    before = versions()
+
+    preview = upload(staff, sheet.content())
+    assert preview.status_code == 200
+    assert changes(preview) == {
+        (first, "AL0001", 1, "Status", "Limited", "Complete"),
+        (third, "AL0001", 3, "End date", days(30).isoformat(), days(45).isoformat()),
+        (third, "AL0001", 3, "Evidence link", "—", "https://example.org/plan"),
+        (quiet, "AL0002", None, "Status", "Active", "Inactive"),
+    }
+    assert preview.context["check"].refusals == [] and preview.context["check"].unchanged == 3
+    assert versions() == before  # nothing written before the confirmation
+    assert Milestone.objects.get(commitment=data.current, order=1).status == Completion.LIMITED
+
+    response = staff.post(CONFIRM, {"token": preview.context["token"]})
+    assert response.status_code == 302 and response["Location"] == "/staff/?member=aland"
+    assert Milestone.objects.get(commitment=data.current, order=1).status == Completion.COMPLETE
+    assert Milestone.objects.get(commitment=data.current, order=3).end_date == days(45)
+    assert Commitment.objects.get(identifier="AL0002").status == Commitment.Status.INACTIVE
+    after = versions()
+    assert after["AL0001"] == before["AL0001"] + 1 and after["AL0002"] == before["AL0002"] + 1
+    assert after["AL0003"] == before["AL0003"]
+    notes = {entry.note for entry in history.timeline(data.current)}
+    assert {"Data published", "Rescheduled with the ministry"} <= notes
+    page = staff.get("/commitments/AL0001/").content.decode()
+    assert "Data published" in page and EVIDENCE in page
+    # The preview cannot be confirmed twice.
+    assert staff.post(CONFIRM, {"token": preview.context["token"]}).status_code == 302
+    assert versions() == after
+
+
+def test_a_csv_round_trip_works_the_same(staff, data):
+    response = staff.get(CSV)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    header = rows[0]
+    for row in rows[1:]:
+        if row[header.index("identifier")] == "AL0001" and row[header.index("milestone")] == "4":
+            row[header.index("status")] = "limited"
+            row[header.index("note")] = "Evaluation begun"
+    output = io.StringIO()
+    csv.writer(output).writerows(rows)
+    preview = upload(staff, output.getvalue().encode(), name="updates.csv")
+    assert {(c.identifier, c.milestone, c.new) for c in preview.context["check"].changes} == {
+        ("AL0001", 4, "Limited")}
+    assert staff.post(CONFIRM, {"token": preview.context["token"]}).status_code == 302
+    assert Milestone.objects.get(commitment=data.current, order=4).status == Completion.LIMITED
+
+
+def test_one_bad_row_among_good_ones_writes_nothing_and_each_refusal_has_its_line(staff, data):
+    sheet = download(staff)
+    sheet.set("AL0001", 1, status="complete", note="Data published")
+    no_note = sheet.set("AL0001", 3, status="limited")
+    bad_status = sheet.set("AL0001", 4, status="finished", note="Done")
+    bad_date = sheet.set("AL0003", status="inactive", note="x", end_date="31/02/2026")
+    other_member = sheet.add(identifier="BO0001", milestone=1, status="complete", version=1, note="Not ours")
+    unknown = sheet.add(identifier="ZZ9999", status="active", version=1, note="?")
+    no_milestone = sheet.add(identifier="AL0002", milestone=7, status="complete", version=1, note="?")
+    before = versions()
+
+    response = upload(staff, sheet.content())
+    assert response.status_code == 400
+    found = refusals(response)
+    assert set(found) == {no_note, bad_status, bad_date, other_member, unknown, no_milestone}
+    assert "note" in found[no_note].lower()
+    assert "finished" in found[bad_status] and "complete" in found[bad_status]
+    assert "Only a commitment's status" in found[bad_date]
+    assert "Borduria" in found[other_member]
+    assert "ZZ9999" in found[unknown]
+    assert "no milestone" in found[no_milestone]
+    page = response.content.decode()
+    assert f"Line {no_note}:" in page and "Nothing was saved" in page
+    assert response.context["token"] == "" and 'action="/staff/aland/updates/confirm/"' not in page
+    assert versions() == before
+    assert Milestone.objects.get(commitment=data.current, order=1).status == Completion.LIMITED
+
+
+def test_bad_dates_and_links_are_refused_with_their_reason(staff, data):
+    sheet = download(staff)
+    date = sheet.set("AL0001", 1, end_date="soon", note="x")
+    order = sheet.set("AL0001", 3, start_date=days(50), end_date=days(40), note="x")
+    link = sheet.set("AL0001", 4, evidence_url="ftp://example.org/file", note="x")
+    note_link = sheet.set("AL0002", status="inactive", note="x", note_evidence_url="javascript:alert(1)")
+    found = refusals(upload(staff, sheet.content()))
+    assert set(found) == {date, order, link, note_link}
+    assert "date" in found[date].lower() and "before the start date" in found[order]
+    assert "http" in found[link] and "http" in found[note_link]
+
+
+def test_a_row_saved_by_someone_since_the_download_is_refused_not_merged(staff, data, aland_staff):
+    sheet = download(staff)
+    stale = sheet.set("AL0001", 1, status="complete", note="Data published")
+    sheet.set("AL0002", status="inactive", note="Merged")
+    milestone = data.current.milestones.get(order=4)
+    services.commitment_update(commitment=Commitment.objects.get(pk=data.current.pk), user=aland_staff,
+                               data={}, note="", expected_version=data.current.version,
+                               milestones=[services.MilestoneChange(milestone=milestone,
+                                                                    data={"status": Completion.LIMITED},
+                                                                    note="Begun")])
+    response = upload(staff, sheet.content())
+    # Milestone 4's row differs from what is saved only by the other save: refused too, never undone.
+    found = refusals(response)
+    assert set(found) == {stale, sheet.row("AL0001", 4)}
+    assert all("saved by someone since" in reason for reason in found.values())
+    assert Commitment.objects.get(identifier="AL0002").status == Commitment.Status.ACTIVE
+
+
+def test_a_save_between_preview_and_confirm_refuses_the_whole_file(staff, data, aland_staff):
+    sheet = download(staff)
+    sheet.set("AL0001", 1, status="complete", note="Data published")
+    sheet.set("AL0002", status="inactive", note="Merged")
+    preview = upload(staff, sheet.content())
+    assert preview.context["token"]
+    current = Commitment.objects.get(pk=data.current.pk)
+    services.commitment_update(commitment=current, user=aland_staff, data={"status": "inactive"},
+                               note="Stopped", expected_version=current.version)
+    before = versions()
+    response = staff.post(CONFIRM, {"token": preview.context["token"]})
+    assert response.status_code == 409
+    assert [r.line for r in response.context["check"].refusals] == [2, 3]
+    assert all("saved by someone since" in r.reason for r in response.context["check"].refusals)
+    assert versions() == before
+    assert Commitment.objects.get(identifier="AL0002").status == Commitment.Status.ACTIVE
+
+
+def test_a_file_that_changes_nothing_is_simply_unchanged(staff, data):
+    response = upload(staff, download(staff).content())
+    check = response.context["check"]
+    assert response.status_code == 200 and check.changes == [] and check.refusals == []
+    assert check.unchanged == 6
+    assert "The file changes nothing" in response.content.decode() and response.context["token"] == ""
+
+
+def test_hostile_cells_never_break_the_preview_and_are_refused_or_kept_as_text(staff, data):
+    MilestoneFactory(commitment=data.current, order=5, text="=HYPERLINK(\"http://evil.example\")",
+                     end_date=days(20))
+    sheet = download(staff)
+    number = sheet.row("AL0001", 5)
+    # The download neutralised the formula: a text, not a formula, in the workbook.
+    assert sheet.get(number, "title") == "'=HYPERLINK(\"http://evil.example\")"
+    formula_status = sheet.set("AL0001", 1, status="=1+1", note="x")
+    long_note = sheet.set("AL0001", 4, status="limited", note="n" * 5000)
+    sheet.set("AL0002", status="inactive", note="<script>alert(1)</script>")
+    long_identifier = sheet.add(identifier="X" * 5000, status="active", version=1, note="x")
+    response = upload(staff, sheet.content())
+    assert response.status_code == 400
+    found = refusals(response)
+    assert set(found) == {formula_status, long_note, long_identifier}
+    assert "=1+1" in found[formula_status]
+    assert "300" in found[long_note]
+    page = response.content.decode()
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+
+
+def test_control_characters_in_a_csv_are_refused_with_their_position(staff, data):
+    rows = list(csv.reader(io.StringIO(staff.get(CSV).content.decode())))
+    header = rows[0]
+    rows[2][header.index("status")] = "substantial"
+    rows[2][header.index("note")] = "Begun\x07 at last\x00"
+    output = io.StringIO()
+    csv.writer(output).writerows(rows)
+    response = upload(staff, output.getvalue().encode(), name="updates.csv")
+    found = refusals(response)
+    assert set(found) == {3}
+    assert found[3].startswith("Public note: This text holds an invisible control character (U+0007) at "
+                               "position 6: remove it.")
+
+
+def test_a_formula_typed_in_a_note_is_saved_as_its_text(staff, data):
+    sheet = download(staff)
+    sheet.set("AL0002", status="inactive", note="=SUM(A1:A2)")
+    preview = upload(staff, sheet.content())
+    assert staff.post(CONFIRM, {"token": preview.context["token"]}).status_code == 302
+    assert {entry.note for entry in history.timeline(Commitment.objects.get(identifier="AL0002"))} >= {
+        "=SUM(A1:A2)"}
+
+
+@pytest.mark.parametrize(("content", "name", "message"), [
+    (b"", "empty.csv", "The submitted file is empty."),
+    (b"PK\x03\x04not a zip", "broken.xlsx", "cannot be read as an XLSX workbook"),
+    ("identifier;milestone\n".encode("utf-16"), "odd.csv", "not UTF-8"),
+    (b"name,other\nx,y\n", "wrong.csv", "missing: identifier, milestone, status, version, note"),
+])
+def test_an_unreadable_file_gets_a_clear_message(staff, data, content, name, message):
+    response = upload(staff, content, name=name)
+    assert response.status_code == 400 and message in response.content.decode()
+
+
+def test_a_file_too_large_is_refused(staff, data):
+    response = upload(staff, b"x" * (2 * 1024 * 1024 + 1), name="big.csv")
+    assert response.status_code == 400 and "larger than 2 MB" in response.content.decode()
+
+
+def test_a_workbook_with_too_many_rows_is_refused(staff, data):
+    workbook = Workbook()
+    workbook.active.append(list(COLUMNS))
+    for _n in range(3001):
+        workbook.active.append(["AL0001"])
+    output = io.BytesIO()
+    workbook.save(output)
+    response = upload(staff, output.getvalue())
+    assert response.status_code == 400 and "more than 3000 rows" in response.content.decode()
+
+
+def test_the_upload_and_the_confirmation_need_the_csrf_token(data, aland_staff):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(aland_staff)
+    content = Sheet(client.get(XLSX).content).content()
+    assert upload(client, content).status_code == 403
+    assert client.post(CONFIRM, {"token": "x"}).status_code == 403
+
+
+def test_another_members_staff_and_anonymous_visitors_may_not_use_it(client, data, django_user_model):
+    assert client.get(XLSX).status_code == 302
+    assert client.post(UPLOAD).status_code == 302
+    client.force_login(staff_of(django_user_model, data.borduria, "borduria-staff"))
+    assert client.get(XLSX).status_code == 403 and client.get(CSV).status_code == 403
+    assert upload(client, b"identifier\n").status_code == 403
+    assert client.post(CONFIRM, {"token": "x"}).status_code == 403
+
+
+def test_a_preview_is_bound_to_its_session(staff, data, aland_staff):
+    sheet = download(staff)
+    sheet.set("AL0002", status="inactive", note="Merged")
+    preview = upload(staff, sheet.content())
+    other = Client()
+    other.force_login(aland_staff)
+    response = other.post(CONFIRM, {"token": preview.context["token"]}, follow=True)
+    assert "This preview has expired" in response.content.decode()
+    assert Commitment.objects.get(identifier="AL0002").status == Commitment.Status.ACTIVE
+
+
+def test_the_preview_is_in_spanish(staff, data):
+    sheet = download(staff)
+    sheet.set("AL0001", 3, status="limited")
+    page = upload(staff, sheet.content(), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "1 fila rechazada" in page and "Línea" in page
