@@ -30,7 +30,6 @@ from reviews.scales import Completion
 from . import services
 from .forms import CommitmentEditForm, MilestoneEditForm
 from .models import Commitment, Milestone
-from .validators import validate_link
 
 # The header as written and read: machine names, so a file downloaded in one language is read in
 # any other. "title" is there for the reader and never read back.
@@ -266,13 +265,14 @@ def _status_value(text: str, choices) -> str:
     return values.get(key) or by_label.get(key) or text
 
 
+def _as_saved(instance, names) -> dict:
+    return {name: getattr(instance, name) for name in names if hasattr(instance, name)}
+
+
 def _note_evidence(row) -> tuple[str, list[str]]:
+    """The change's evidence link, by the rule of every change's (services.evidence_errors)."""
     link = row.get("note_evidence_url", "")
-    try:
-        return forms.URLField(max_length=500, required=False, assume_scheme="https",
-                              validators=[validate_link]).clean(link), []
-    except ValidationError as error:
-        return "", [f"{NOTE_EVIDENCE_LABEL}: {message}" for message in error.messages]
+    return link, [f"{NOTE_EVIDENCE_LABEL}: {message}" for message in services.evidence_errors(link)]
 
 
 def _whole_number(text: str) -> int | None:
@@ -343,14 +343,16 @@ def _check_row(result, updates, row, commitment, milestone) -> None:
             result.refusals.append(Refusal(line, _("Only a commitment's status is updated here; leave its "
                                                    "dates and evidence link empty.")))
             return
-        form = CommitmentEditForm({"version": commitment.version, "note": row["note"], **values},
-                                  commitment=commitment)
+        values = {**_as_saved(commitment, CommitmentEditForm.FIELDS), **values, "note": row["note"],
+                  "version": commitment.version}
+        form = CommitmentEditForm(values, commitment=commitment)
         names, current = COMMITMENT_FIELDS, commitment
     else:
         values = {"status": status, **{name: row[name] for name in MILESTONE_FIELDS if name != "status"}}
+        # The fields the file does not hold (if the page has more) are sent as saved, so unchanged.
+        values = {**_as_saved(milestone, MilestoneEditForm.FIELDS), **values, "note": row["note"]}
         form = MilestoneEditForm({f"milestone-{milestone.pk}-{name}": value
-                                  for name, value in {**values, "note": row["note"]}.items()},
-                                 milestone=milestone)
+                                  for name, value in values.items()}, milestone=milestone)
         names, current = MILESTONE_FIELDS, milestone
     evidence, evidence_reasons = _note_evidence(row)
     form.is_valid()
@@ -383,12 +385,12 @@ def _check_row(result, updates, row, commitment, milestone) -> None:
             line=line, identifier=commitment.identifier, milestone=milestone.order if milestone else None,
             label=capfirst(str(form.fields[name].label)), old=_display(form, name, getattr(current, name)),
             new=_display(form, name, form.cleaned_data[name]), note=note, evidence_url=evidence))
+    values = {name: form.cleaned_data[name] for name in names}
     if milestone is None:
-        update.data, update.note, update.evidence_url = form.changes(), note, evidence
+        update.data, update.note, update.evidence_url = values, note, evidence
     else:
-        change = form.change()
-        change.evidence_url = evidence
-        update.milestones.append(change)
+        update.milestones.append(services.MilestoneChange(milestone=milestone, data=values, note=note,
+                                                          evidence_url=evidence))
 
 
 class BulkRefused(Exception):

@@ -109,7 +109,8 @@ def test_the_download_lists_open_commitments_and_milestones_with_their_version(s
     assert sheet.get(number, "note") is None and sheet.get(number, "note_evidence_url") is None
 
 
-def test_the_round_trip_previews_exactly_the_changes_then_saves_them_with_notes_and_evidence(staff, data):
+def test_the_round_trip_previews_exactly_the_changes_then_saves_them_with_notes_and_evidence(staff, data,
+                                                                                             aland_staff):
     sheet = download(staff)
     first = sheet.set("AL0001", 1, status="complete", note="Data published", note_evidence_url=EVIDENCE)
     third = sheet.set("AL0001", 3, end_date=days(45), evidence_url="https://example.org/plan",
@@ -139,8 +140,11 @@ def test_the_round_trip_previews_exactly_the_changes_then_saves_them_with_notes_
     assert after["AL0003"] == before["AL0003"]
     notes = {entry.note for entry in history.timeline(data.current)}
     assert {"Data published", "Rescheduled with the ministry"} <= notes
-    page = staff.get("/commitments/AL0001/").content.decode()
-    assert "Data published" in page and EVIDENCE in page
+    # The evidence is kept on the change's history record, beside its note.
+    record = Milestone.history.filter(id=Milestone.objects.get(commitment=data.current, order=1).pk).latest()
+    assert (record.history_change_reason, record.history_evidence_url) == ("Data published", EVIDENCE)
+    assert record.history_user == aland_staff
+    assert "Data published" in staff.get("/commitments/AL0001/").content.decode()
     # The preview cannot be confirmed twice.
     assert staff.post(CONFIRM, {"token": preview.context["token"]}).status_code == 302
     assert versions() == after
