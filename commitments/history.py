@@ -9,6 +9,7 @@ never a name or an e-mail address.
 """
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass, field
 from itertools import groupby
 
@@ -221,30 +222,24 @@ def _with_previous(kind, records):
 
 def timeline(commitment, since=None) -> list[Entry]:
     """Every change to the commitment, its links, milestones, sources and assessments, newest first."""
+    return timeline_and_reschedules(commitment, since)[0]
+
+
+def timeline_and_reschedules(commitment, since=None) -> tuple[list[Entry], dict]:
+    """timeline(), and {milestone id: how many times its end date was moved} read from the same
+    records (the commitment page shows both: no query of its own for the counts)."""
     pairs = []
     for kind, (model, commitment_field, _names) in KINDS.items():
         records = model.history.filter(**{commitment_field: commitment.pk})
         if kind == "commitment":
             records = records.select_related("lead_institution")
         pairs += _with_previous(kind, records)
+    reschedules = Counter(record.id for kind, record, previous in pairs
+                          if previous is not None and record.history_type == "~"
+                          and is_rescheduling(kind, previous.end_date, record.end_date))
     if since is not None:
         pairs = [p for p in pairs if p[1].history_date > since]
-    return _entries(pairs, {commitment.pk: (commitment.identifier, commitment.title, "")})
-
-
-def reschedule_counts(milestone_ids) -> dict:
-    """{milestone id: how many times its end date was moved} from the milestones' history, in one
-    query whatever their number (is_rescheduling decides what counts)."""
-    records = (Milestone.history.filter(id__in=list(milestone_ids))
-               .order_by("id", "history_date", "history_id").values_list("id", "end_date"))
-    counts = dict.fromkeys(milestone_ids, 0)
-    for milestone_id, group in groupby(records, key=lambda row: row[0]):
-        previous = None
-        for _id, end_date in group:
-            if is_rescheduling("milestone", previous, end_date):
-                counts[milestone_id] += 1
-            previous = end_date
-    return counts
+    return _entries(pairs, {commitment.pk: (commitment.identifier, commitment.title, "")}), reschedules
 
 
 def changes_since_version(commitment, version: int) -> list[Entry]:

@@ -133,9 +133,9 @@ def commitment_detail_context(commitment, as_of: datetime.date | None = None) ->
         shown, milestones = commitment, list(commitment.milestones.all())
         assessments = list(commitment.assessments.all())
         reports = list(commitment.action_plan.irm_reports.all())
-        timeline = history.timeline(commitment)
-    # Counted from the whole history: a past day's page shows its moves in its timeline only.
-    reschedules = {} if snapshot else history.reschedule_counts([milestone.pk for milestone in milestones])
+        timeline, reschedules = history.timeline_and_reschedules(commitment)
+    if snapshot:
+        reschedules = {}  # a past day's page shows the moves up to then in its timeline only
     for milestone in milestones:
         milestone.reschedule_count = reschedules.get(milestone.pk, 0)
     mid_term = ratings.latest_assessment(assessments, ratings.MID_TERM)
