@@ -17,6 +17,7 @@ from reviews.scales import Completion
 from . import extra, history, permissions, services, validators
 from .admin_widgets import SafeAutocompleteAdmin
 from .models import (
+    EVIDENCE_MAX_LENGTH,
     ActionPlan,
     Commitment,
     Institution,
@@ -161,7 +162,7 @@ class CommitmentRowsInline:
 class MilestoneInline(CommitmentRowsInline, admin.TabularInline):
     model = Milestone
     extra = 1
-    fields = ["order", "text", "status", "start_date", "end_date", "evidence_url"]
+    fields = ["order", "text", "status", "start_date", "end_date", "completed_on", "evidence_url"]
 
 
 class SourceInline(CommitmentRowsInline, admin.TabularInline):
@@ -243,6 +244,11 @@ class CommitmentAdminForm(KeptColumnsForm, forms.ModelForm):
                                   help_text=_("Why this changed: shown in the public history. "
                                               "Required when changing a commitment."),
                                   validators=[validate_text])
+    change_evidence_url = forms.URLField(label=_("Evidence for this change (link)"), required=False,
+                                         max_length=EVIDENCE_MAX_LENGTH, assume_scheme="https",
+                                         validators=[validators.validate_link],
+                                         help_text=_("Optional: a link to a document or page showing "
+                                                     "the change."))
 
     class Meta:
         model = Commitment
@@ -323,13 +329,15 @@ class CommitmentAdmin(SafeAutocompleteAdmin, OGPImportAdminMixin, MemberScopedAd
                      "supporting_institutions__name"]
     list_per_page = 50
     show_full_result_count = False  # the unfiltered count is shown once; no second COUNT(*)
+    # `continues` among thousands of commitments: searched, never a select of them all.
     autocomplete_fields = ["action_plan", "lead_institution", "supporting_institutions",
-                           "policy_areas"]
+                           "policy_areas", "continues"]
     readonly_fields = ["version", "created_at", "updated_at"]
     inlines = [MilestoneInline, AssessmentInline, SourceInline]
     fieldsets = [
         (None, {"fields": ["identifier", "action_plan", "number", "title", "short_title", "theme",
-                           "status", "ogp_url", "change_note", "expected_version"]}),
+                           "status", "ogp_url", "change_note", "change_evidence_url", "expected_version"]}),
+        (_("Lineage across plans"), {"fields": ["continues"]}),
         (_("Institutions and policy areas"), {"fields": [
             "lead_institution", "supporting_institutions", "policy_areas"]}),
         (_("Relevance to OGP values"), {"fields": [
@@ -350,7 +358,8 @@ class CommitmentAdmin(SafeAutocompleteAdmin, OGPImportAdminMixin, MemberScopedAd
         (_("Record"), {"classes": ["collapse"], "fields": ["version", "created_at", "updated_at"]}),
     ]
     # Fields of the form alone: never read-only, whoever edits.
-    form_only_fields = frozenset({"change_note", "expected_version", *extra.FIELD_NAMES.values()})
+    form_only_fields = frozenset({"change_note", "change_evidence_url", "expected_version",
+                                  *extra.FIELD_NAMES.values()})
 
     def _writes_the_secretariats_fields(self, request, obj):
         return super().has_change_permission(request, obj)
@@ -385,13 +394,17 @@ class CommitmentAdmin(SafeAutocompleteAdmin, OGPImportAdminMixin, MemberScopedAd
         # landed since (StaleEdit, handled in changeform_view).
         obj.ogp_extra = extra.without_written(obj.ogp_extra, form.changed_data)
         services.commitment_save(commitment=obj, user=request.user, note=form.cleaned_data["change_note"],
+                                 evidence_url=form.cleaned_data.get("change_evidence_url", ""),
                                  expected_version=form.cleaned_data["expected_version"])
 
     def save_formset(self, request, form, formset, change):
         # Milestones and assessments changed here share the commitment's note in the history.
         note = form.cleaned_data.get("change_note", "")
+        evidence = form.cleaned_data.get("change_evidence_url", "")
         for instance in formset.save(commit=False):
-            services.set_history(instance, request.user, note)
+            if isinstance(instance, Milestone):
+                services.milestone_completion_from_admin(instance)
+            services.set_history(instance, request.user, note, evidence)
             instance.save()
         for instance in formset.deleted_objects:
             services.set_history(instance, request.user, note)

@@ -51,7 +51,7 @@ SHOWN_CHOICES = 10
 # The filter form's groups, in the order the form shows them: (legend, filter names).
 FILTER_GROUPS = [
     (_("Where"), ("member", "action_plan", "year_min", "year_max", "lead_institution", "policy_area")),
-    (_("What"), ("value", "status", "starred")),
+    (_("What"), ("value", "status", "starred", "carried_forward", "overdue")),
     (_("IRM assessment"), ("midterm_completion", "completion", "potential_impact", "potential_for_results",
                            "open_government", "progress_disagrees")),
 ]
@@ -125,7 +125,9 @@ def _cached(kind, filterset, compute):
     """compute(), kept per filter state (page and sort aside), language and data version (only
     the counted data's, for a state without a text search)."""
     state = sorted((key, value) for key, value in filterset.url_params() if key not in NOT_COUNTED)
-    digest = hashlib.sha256(repr((kind, get_language(), state)).encode()).hexdigest()
+    # The day too: `overdue` counts change at midnight without any write.
+    digest = hashlib.sha256(repr((kind, get_language(), filterset.today.isoformat(), state))
+                            .encode()).hexdigest()
     searches = any(key == "q" for key, _value in state)
 
     def current():
@@ -227,6 +229,8 @@ class FacetCounter:
                 Institution, counts, ("id", "name")), active)
         if "policy_area" in names:
             facets["policy_area"] = self._model_facet("policy_area", self._policy_area_counts(active), active)
+        if "overdue" in names:
+            facets["overdue"] = self._overdue_facet()
         fixed = [name for name in (*self.fixed_facets(), "value") if name in names]
         idle = [name for name in fixed if name not in active]
         counts = self._fixed_counts(idle) if idle else {}
@@ -314,6 +318,7 @@ class FacetCounter:
                for name in self.filterset.SCALE_FILTERS},
             "progress_disagrees": choices("progress_disagrees",
                                           lambda value: Q(progress_disagrees=value == "true")),
+            "carried_forward": choices("carried_forward", lambda value: Q(carried_forward=value)),
             "value": {slug: Q(**{field: True}) for field, (slug, _label)
                       in zip(OGP_VALUE_FIELDS, ogp_value_choices(), strict=True)},
         }
@@ -334,6 +339,12 @@ class FacetCounter:
         for position, (name, value, _condition) in enumerate(choices):
             counts[name][value] = row[f"facet_{position}"]
         return counts
+
+    def _overdue_facet(self) -> list:
+        """The commitments with an overdue milestone on the filter's day: a count of its own (an
+        EXISTS per commitment), kept out of the covering-index aggregate above."""
+        queryset = self.filterset.filtered_except("overdue").with_overdue_milestone(self.filterset.today)
+        return self._column_facet("overdue", {"true": queryset.count()})
 
     def _column_facet(self, name, counts):
         """Every choice of a fixed list, with its count (zero included)."""

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext_lazy as _
 
-from . import history
+from . import history, validators
 from .models import Commitment, Member
 
 FEED_LENGTH = 50
@@ -40,6 +40,14 @@ class AtomFeed(Atom1Feed):
         super().add_item_elements(handler, {**item, "description": None})
         if item["description"] is not None:
             handler.addQuickElement("summary", item["description"], {"type": "text"})
+        if item.get("evidence_url"):
+            # The change's evidence as a link of the entry (Atom's "related"), beside its page.
+            handler.addQuickElement("link", "", {"rel": "related", "href": item["evidence_url"]})
+
+
+def _evidence(entry) -> str:
+    """The entry's evidence link if it is one the project renders (http or https), else ""."""
+    return entry.evidence_url if validators.is_link(entry.evidence_url) else ""
 
 
 class ChangesFeed(Feed):
@@ -62,11 +70,16 @@ class ChangesFeed(Feed):
         return entry.title
 
     def item_description(self, entry):
-        lines = [f"{change.label}: {change.old} → {change.new}" for change in entry.changes]
+        lines = [str(change) for change in entry.changes]
         if entry.removed:
             lines.append(str(_("Removed.")))
         note = entry.note or str(_("(no note)"))
+        if evidence := _evidence(entry):
+            lines.append(str(_("Evidence: %(link)s") % {"link": evidence}))
         return "\n".join([str(_("Note: %(note)s") % {"note": note}), *lines])
+
+    def item_extra_kwargs(self, entry):
+        return {"evidence_url": _evidence(entry)}
 
     def item_link(self, entry):
         return entry.url

@@ -8,9 +8,10 @@ counts its choices.
 import django_filters
 from django import forms
 from django.db.models import F, Func, IntegerField, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from reviews.scales import ND, Completion, OpenGovernment, PotentialForResults, PotentialImpact
+from reviews.scales import ND, Completion, OpenGovernment, PotentialForResults, PotentialImpact, YesNo
 
 from . import progress, search
 from .models import ActionPlan, Commitment, Institution, Member, PolicyArea, ogp_value_choices
@@ -147,6 +148,12 @@ class CommitmentFilter(django_filters.FilterSet):
     progress_disagrees = django_filters.ChoiceFilter(
         label=_("Reported progress and IRM disagree"), method="filter_progress_disagrees",
         choices=[("true", _("Yes")), ("false", _("No"))])
+    # OGP's export says yes or no (the IRM's finding); the other codes are no finding to filter on.
+    carried_forward = django_filters.ChoiceFilter(label=_("Carried forward"),
+                                                  choices=[(YesNo.YES, _("Yes")), (YesNo.NO, _("No"))])
+    # "Yes" only: a commitment with no overdue milestone is not a finding (any / yes).
+    overdue = django_filters.ChoiceFilter(label=_("Overdue milestone"), method="filter_overdue",
+                                          choices=[("true", _("Yes"))])
     sort = django_filters.ChoiceFilter(label=_("Sort by"), method="sort_by", choices=SORT_CHOICES,
                                        empty_label=None)
 
@@ -162,10 +169,12 @@ class CommitmentFilter(django_filters.FilterSet):
     # Filters that take several values (?completion=substantial&completion=complete: either).
     MULTIPLE = (*MODEL_FILTERS, "value", *SCALE_FILTERS)
     # Filters that take one value (the form shows them as radio buttons).
-    SINGLE = ("status", "starred", "progress_disagrees")
+    SINGLE = ("status", "starred", "progress_disagrees", "carried_forward", "overdue")
     DEFAULTS = {"sort": "identifier"}
 
-    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None, today=None):
+        # The day `overdue` is read on (and the facets' cache is keyed by): one per request.
+        self.today = today or timezone.localdate()
         self.query_was_cut = False
         self.repeated = []  # single-value filters given several values
         self.raw = data
@@ -180,7 +189,8 @@ class CommitmentFilter(django_filters.FilterSet):
         data = data.copy()
         if data.get("q"):
             data["q"], self.query_was_cut = search.clean_query(data["q"])
-        for name in ("starred", "status", "progress_disagrees", "sort", "year_min", "year_max"):
+        for name in ("starred", "status", "progress_disagrees", "carried_forward", "overdue", "sort",
+                     "year_min", "year_max"):
             values = [value for value in data.getlist(name) if value.strip()]
             if len(values) > 1 and name in self.SINGLE:
                 self.repeated.append(name)
@@ -224,6 +234,10 @@ class CommitmentFilter(django_filters.FilterSet):
     def filter_progress_disagrees(self, queryset, name, value):
         # The rule lives in commitments/progress.py, with the page's wording of it.
         return progress.filter_disagreeing(queryset, value == "true")
+
+    def filter_overdue(self, queryset, name, value):
+        # The rule is models.MilestoneQuerySet.overdue, on the filter's day.
+        return queryset.with_overdue_milestone(self.today) if value == "true" else queryset
 
     def sort_by(self, queryset, name, value):
         descending = value.startswith("-")

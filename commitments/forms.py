@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from reviews.scales import Completion
 
-from .models import Commitment, Milestone
+from .models import EVIDENCE_MAX_LENGTH, Commitment, Milestone
 from .services import NOTE_REQUIRED_MESSAGE, MilestoneChange, needs_note
 from .validators import validate_link, validate_text
 
@@ -28,12 +28,21 @@ def _note_field():
                            help_text=NOTE_HELP, validators=[validate_text])
 
 
+def _change_evidence_field():
+    # Beside the note, for the change (kept on its history record), not a value of the row; the
+    # rule of every stored link applies (http or https only), and the history's length.
+    return forms.URLField(label=_("Evidence for this change (link)"), required=False,
+                          max_length=EVIDENCE_MAX_LENGTH, assume_scheme="https", validators=[validate_link],
+                          help_text=_("Optional: a link to a document or page showing the change."))
+
+
 class CommitmentEditForm(forms.Form):
     """The commitment's own fields; `version` is the one the editor loaded (optimistic lock)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     status = forms.ChoiceField(label=_("Status"), choices=Commitment.Status.choices)
     note = _note_field()
+    change_evidence_url = _change_evidence_field()
 
     FIELDS = ("status",)
 
@@ -60,9 +69,13 @@ class MilestoneEditForm(forms.Form):
     # URLField alone lets ftp:// (and other schemes) through; the page renders it as a link.
     evidence_url = forms.URLField(label=_("Evidence link"), required=False, max_length=500,
                                   assume_scheme="https", validators=[validate_link])
+    completed_on = forms.DateField(
+        label=_("Date met"), required=False, widget=_DateInput(),
+        help_text=_("Set to today when the milestone is marked complete; cleared if it is not complete."))
     note = _note_field()
+    change_evidence_url = _change_evidence_field()
 
-    FIELDS = ("status", "start_date", "end_date", "evidence_url")
+    FIELDS = ("status", "start_date", "end_date", "completed_on", "evidence_url")
 
     def __init__(self, *args, milestone, **kwargs):
         self.milestone = milestone
@@ -83,7 +96,8 @@ class MilestoneEditForm(forms.Form):
     def change(self) -> MilestoneChange:
         return MilestoneChange(milestone=self.milestone,
                                data={name: self.cleaned_data[name] for name in self.FIELDS},
-                               note=self.cleaned_data["note"])
+                               note=self.cleaned_data["note"],
+                               evidence_url=self.cleaned_data["change_evidence_url"])
 
 
 def _field_label(name: str) -> str:

@@ -9,6 +9,7 @@ never a name or an e-mail address.
 """
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass, field
 from itertools import groupby
 
@@ -16,6 +17,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.signals import m2m_changed, post_save
 from django.urls import NoReverseMatch, reverse
+from django.utils.formats import date_format
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.signals import pre_create_historical_record
@@ -27,7 +29,7 @@ from .models import ActionPlan, Commitment, Milestone, Source, StaffMembership
 # Fields whose changes the public timeline reports; bookkeeping fields are left out.
 COMMITMENT_FIELDS = ("status", "title", "short_title", "start_date", "end_date", "lead_institution",
                      "starred", "carried_forward", "description")
-MILESTONE_FIELDS = ("status", "start_date", "end_date", "evidence_url", "text", "order")
+MILESTONE_FIELDS = ("status", "start_date", "end_date", "completed_on", "evidence_url", "text", "order")
 SOURCE_FIELDS = ("footnote", "text", "url")
 ASSESSMENT_FIELDS = ("completion", "change_in_completion", "did_it_open_government", "early_results",
                      "starred", "specificity", "potential_impact", "potential_for_results", "narrative",
@@ -56,6 +58,11 @@ class Change:
     label: str
     old: str
     new: str
+    # A whole sentence where one says it better than "label: old → new" (a rescheduled end date).
+    sentence: str = ""
+
+    def __str__(self):
+        return self.sentence or f"{self.label}: {self.old} → {self.new}"
 
 
 @dataclass
@@ -74,6 +81,9 @@ class Entry:
     commitment_title: str = ""
     # The page the entry links to when its commitment's own page is gone (its member's page).
     page: str = ""
+    # The link its editor gave as evidence for the change, as recorded: render it only if
+    # validators.is_link (a record written before the rule may hold anything).
+    evidence_url: str = ""
 
     @property
     def url(self) -> str:
@@ -114,13 +124,24 @@ def _display(record, name) -> str:
     return _shorten(str(value))
 
 
+def is_rescheduling(kind, old_end, new_end) -> bool:
+    """A milestone's end date moved from one date to another (set or cleared is not rescheduling)."""
+    return kind == "milestone" and None not in (old_end, new_end) and old_end != new_end
+
+
 def _changes(kind, record, previous) -> list[Change]:
     changes = []
     for name in KINDS[kind][2]:
         attr = f"{name}_id" if record._meta.get_field(name).is_relation else name
         if getattr(record, attr) != getattr(previous, attr):
-            changes.append(Change(capfirst(str(record._meta.get_field(name).verbose_name)),
-                                  _display(previous, name), _display(record, name)))
+            change = Change(capfirst(str(record._meta.get_field(name).verbose_name)),
+                            _display(previous, name), _display(record, name))
+            if name == "end_date" and is_rescheduling(kind, previous.end_date, record.end_date):
+                # Dates as the commitment page shows them, in the reader's language.
+                change.sentence = str(_("End date moved from %(old)s to %(new)s") % {
+                    "old": date_format(previous.end_date, "DATE_FORMAT"),
+                    "new": date_format(record.end_date, "DATE_FORMAT")})
+            changes.append(change)
     if kind == "commitment":
         for attr, name in LINK_FIELDS:
             old, new = getattr(previous, attr), getattr(record, attr)
@@ -182,6 +203,7 @@ def _entries(pairs, commitments) -> list[Entry]:
             subject=_subject(kind, record, report_titles), note=record.history_change_reason or "",
             commitment_identifier=identifier, kind=kind, removed=record.history_type == "-",
             changes=changes, commitment_title=title, page=page,
+            evidence_url=getattr(record, "history_evidence_url", "") or "",
         ))
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries
@@ -200,15 +222,24 @@ def _with_previous(kind, records):
 
 def timeline(commitment, since=None) -> list[Entry]:
     """Every change to the commitment, its links, milestones, sources and assessments, newest first."""
+    return timeline_and_reschedules(commitment, since)[0]
+
+
+def timeline_and_reschedules(commitment, since=None) -> tuple[list[Entry], dict]:
+    """timeline(), and {milestone id: how many times its end date was moved} read from the same
+    records (the commitment page shows both: no query of its own for the counts)."""
     pairs = []
     for kind, (model, commitment_field, _names) in KINDS.items():
         records = model.history.filter(**{commitment_field: commitment.pk})
         if kind == "commitment":
             records = records.select_related("lead_institution")
         pairs += _with_previous(kind, records)
+    reschedules = Counter(record.id for kind, record, previous in pairs
+                          if previous is not None and record.history_type == "~"
+                          and is_rescheduling(kind, previous.end_date, record.end_date))
     if since is not None:
         pairs = [p for p in pairs if p[1].history_date > since]
-    return _entries(pairs, {commitment.pk: (commitment.identifier, commitment.title, "")})
+    return _entries(pairs, {commitment.pk: (commitment.identifier, commitment.title, "")}), reschedules
 
 
 def changes_since_version(commitment, version: int) -> list[Entry]:

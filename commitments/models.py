@@ -27,7 +27,7 @@ DESCRIPTION_SECTION_FIELDS = ("problem", "main_objective", "brief_description", 
 
 
 # How far the commitment page follows a lineage each way, and the longest chain the admin accepts.
-LINEAGE_LIMIT = 20
+LINEAGE_LIMIT = 10
 
 
 def _stored_rating(verbose_name, scale):
@@ -287,7 +287,8 @@ class Commitment(models.Model):
             # Every column the fixed-choice facets count (commitments/facets.py _fixed_counts), so
             # counting them reads this index (11 MB at 100,000 commitments), not the table (236 MB).
             models.Index(fields=["status", "starred", *STORED_RATING_FIELDS, "milestones_counted",
-                                 "milestones_complete", *OGP_VALUE_FIELDS, "action_plan", "lead_institution"],
+                                 "milestones_complete", *OGP_VALUE_FIELDS, "action_plan", "lead_institution",
+                                 "carried_forward"],
                          name="commitment_fixed_facets"),
         ]
 

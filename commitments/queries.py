@@ -10,13 +10,15 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from django.db.models import Count, Min, Prefetch
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from reviews import ratings
 from reviews.models import Assessment, IRMReport
 from reviews.scales import MISSING_CODES
 
 from . import history, past, progress
-from .models import ActionPlan, Commitment, Member, PolicyArea
+from .models import LINEAGE_LIMIT, ActionPlan, Commitment, Member, Milestone, PolicyArea
 
 RECENTLY_UPDATED_COUNT = 10
 
@@ -91,16 +93,18 @@ def commitment_rows_by_plan(plans) -> dict:
     return by_plan
 
 
-def commitment_detail_queryset():
-    """The commitment page's queryset: each related list in one query, whatever its length.
+def commitment_detail_queryset(today: datetime.date | None = None):
+    """The commitment page's queryset: each related list in one query, whatever its length; each
+    milestone flagged `overdue` on `today` (the site's today by default).
 
     The page shows neither the search text nor the export's unmodelled columns: not read.
     """
+    today = today or timezone.localdate()
     return Commitment.objects.defer("search_text", "ogp_extra").select_related(
         "action_plan__member", "lead_institution").prefetch_related(
         "supporting_institutions",
         POLICY_AREAS_BY_NAME,
-        "milestones",
+        Prefetch("milestones", queryset=Milestone.objects.with_overdue(today)),
         "sources",
         Prefetch("assessments", queryset=Assessment.objects.select_related("report")
                  .order_by("report__publication_year", "pk")),
@@ -129,7 +133,11 @@ def commitment_detail_context(commitment, as_of: datetime.date | None = None) ->
         shown, milestones = commitment, list(commitment.milestones.all())
         assessments = list(commitment.assessments.all())
         reports = list(commitment.action_plan.irm_reports.all())
-        timeline = history.timeline(commitment)
+        timeline, reschedules = history.timeline_and_reschedules(commitment)
+    if snapshot:
+        reschedules = {}  # a past day's page shows the moves up to then in its timeline only
+    for milestone in milestones:
+        milestone.reschedule_count = reschedules.get(milestone.pk, 0)
     mid_term = ratings.latest_assessment(assessments, ratings.MID_TERM)
     end_of_term = ratings.latest_assessment(assessments, ratings.END_OF_TERM)
     # The earliest report holds the design reading (later reports restate it).
@@ -155,6 +163,7 @@ def commitment_detail_context(commitment, as_of: datetime.date | None = None) ->
         "carried_forward_narrative": next(
             (a.carried_forward_narrative for a in latest_first if a.carried_forward_narrative), ""),
         "other_commitments_by_plan": other_commitments_by_plan(commitment),
+        "lineage": lineage(commitment),
         "timeline": timeline,
         "as_of": as_of,
         "as_of_missing": False,
@@ -162,6 +171,59 @@ def commitment_detail_context(commitment, as_of: datetime.date | None = None) ->
         "progress": progress.for_commitment(shown, milestones),
         "progress_rule": progress.RULE,
     }
+
+
+class LineageStep(NamedTuple):
+    identifier: str
+    title: str
+    url: str  # "" when the identifier cannot be a URL
+
+
+class Lineage(NamedTuple):
+    """A commitment's place in its chain across plans, each side as far as LINEAGE_LIMIT steps."""
+
+    continues: list  # LineageStep of its predecessors, the nearest first
+    continued_in: list  # LineageStep of the commitments that carry it on, the nearest first
+
+
+def _lineage_side(commitment, direction) -> list:
+    """The commitments reached from this one, nearest first: its predecessors
+    (direction "continues") or those carrying it on ("continued_in"), level by level.
+
+    One indexed query per step of the chain, at most LINEAGE_LIMIT (OGP's plans run two to four
+    years: a chain longer than that predates OGP). Each commitment shown once, even if the data hold
+    a cycle (a bulk write does not pass the admin's check).
+    """
+    ordered, level, seen = [], {commitment.pk}, {commitment.pk}
+    for _step in range(LINEAGE_LIMIT):
+        if direction == "continues":
+            rows = Commitment.objects.filter(continued_in__in=level)
+        else:
+            rows = Commitment.objects.filter(continues__in=level)
+        found = [(pk, identifier, title) for pk, identifier, title
+                 in rows.order_by("identifier").distinct().values_list("pk", "identifier", "title")
+                 if pk not in seen]
+        if not found:
+            break
+        level = {pk for pk, _identifier, _title in found}
+        seen |= level
+        ordered += [LineageStep(identifier, title, _page(identifier)) for _pk, identifier, title in found]
+    return ordered
+
+
+def _page(identifier) -> str:
+    """The commitment page's URL, or "" for an identifier stored before they were validated
+    (`UA 0001` cannot be reversed): shown unlinked rather than breaking the page."""
+    try:
+        return reverse("commitments:commitment-detail", args=[identifier])
+    except NoReverseMatch:
+        return ""
+
+
+def lineage(commitment) -> Lineage:
+    """Both directions of the commitment's lineage: one query for a commitment without one."""
+    return Lineage(continues=_lineage_side(commitment, "continues") if commitment.continues_id else [],
+                   continued_in=_lineage_side(commitment, "continued_in"))
 
 
 def uses_potential_for_results(design) -> bool:

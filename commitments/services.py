@@ -143,6 +143,17 @@ def with_completion(milestone: Milestone, data: dict, today) -> dict:
     return data
 
 
+def milestone_completion_from_admin(milestone: Milestone) -> None:
+    """The admin's inline saves a milestone itself: its date met by with_completion, against the
+    status saved before this edit."""
+    before = Milestone.objects.filter(pk=milestone.pk).values("status", "completed_on").first() if (
+        milestone.pk) else None
+    saved = Milestone(**before) if before else Milestone(status=Completion.NOT_STARTED)
+    data = with_completion(saved, {"status": milestone.status, "completed_on": milestone.completed_on},
+                           timezone.localdate())
+    milestone.completed_on = data["completed_on"]
+
+
 @transaction.atomic
 def commitment_save(*, commitment: Commitment, user, note: str, expected_version: int,
                     evidence_url: str = "") -> None:

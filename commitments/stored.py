@@ -225,7 +225,7 @@ def _data_changed(**kwargs):
 # none of them (a title, a description) leaves the counts of every state without a search exact,
 # so they stay cached (bench/RESULTS.md, "Issue 13.7: counts right after a write").
 _COUNTED_FIELDS = ("status", "starred", "action_plan_id", "lead_institution_id", *STORED_RATING_FIELDS,
-                   "milestones_counted", "milestones_complete", *OGP_VALUE_FIELDS)
+                   "milestones_counted", "milestones_complete", *OGP_VALUE_FIELDS, "carried_forward")
 
 
 def _remember_counted(sender, instance, raw, **kwargs):

@@ -49,6 +49,7 @@ def commitment_edit(request, identifier):
                 saved = services.commitment_update(
                     commitment=commitment, user=request.user,
                     data=edit.commitment_form.changes(), note=edit.commitment_form.cleaned_data["note"],
+                    evidence_url=edit.commitment_form.cleaned_data["change_evidence_url"],
                     expected_version=edit.commitment_form.cleaned_data["version"],
                     milestones=[form.change() for form in edit.milestone_forms],
                 )
