@@ -144,7 +144,10 @@ def test_the_round_trip_previews_exactly_the_changes_then_saves_them_with_notes_
     record = Milestone.history.filter(id=Milestone.objects.get(commitment=data.current, order=1).pk).latest()
     assert (record.history_change_reason, record.history_evidence_url) == ("Data published", EVIDENCE)
     assert record.history_user == aland_staff
-    assert "Data published" in staff.get("/commitments/AL0001/").content.decode()
+    page = staff.get("/commitments/AL0001/").content.decode()
+    assert "Data published" in page and EVIDENCE in page
+    # The date met follows the status, as on the edit page (services.with_completion).
+    assert Milestone.objects.get(commitment=data.current, order=1).completed_on == days(0)
     # The preview cannot be confirmed twice.
     assert staff.post(CONFIRM, {"token": preview.context["token"]}).status_code == 302
     assert versions() == after
