@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils.text import capfirst
+from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
@@ -42,6 +42,7 @@ MILESTONE_FIELDS = ("status", "start_date", "end_date", "evidence_url")
 # A milestone still to do: not complete and not withdrawn.
 CLOSED_MILESTONE_STATUSES = (Completion.COMPLETE, Completion.WITHDRAWN)
 
+QUOTE_LENGTH = 60
 NOTE_EVIDENCE_LABEL = gettext_lazy("Evidence link of the note")
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -138,34 +139,46 @@ def _cell_text(value) -> str:
     return unneutralise(str(value)).strip()
 
 
-def _xlsx_rows(data: bytes):
+# What openpyxl raises on a damaged or forged workbook, when opening it or, read-only, while reading
+# its rows (SyntaxError: the XML parsers' errors, lxml's too): the uploader's file, never a 500.
+_UNREADABLE_XLSX = (InvalidFileException, zipfile.BadZipFile, SyntaxError, KeyError, ValueError, TypeError,
+                    IndexError, AttributeError, OSError, EOFError)
+
+
+def _xlsx_rows(data: bytes) -> list[list[str]]:
+    unreadable = FileRefused(_("This file cannot be read as an XLSX workbook."))
     try:
         # Formulas are never evaluated: a cell holding one is read as its text.
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise FileRefused(_("This file cannot be read as an XLSX workbook.")) from error
+    except _UNREADABLE_XLSX as error:
+        raise unreadable from error
+    rows = []
     try:
-        sheet = workbook.worksheets[0] if workbook.worksheets else None
-        if sheet is None:
+        if not workbook.worksheets:
             raise FileRefused(_("The workbook has no sheet."))
-        for count, row in enumerate(sheet.iter_rows(values_only=True)):
-            if count > MAX_ROWS:
+        for row in workbook.worksheets[0].iter_rows(values_only=True):
+            if len(rows) > MAX_ROWS:
                 raise FileRefused(_("The file has more than %(rows)s rows.") % {"rows": MAX_ROWS})
-            yield [_cell_text(value) for value in row]
+            rows.append([_cell_text(value) for value in row])
+    except _UNREADABLE_XLSX as error:
+        raise unreadable from error
     finally:
         workbook.close()
+    return rows
 
 
-def _csv_rows(data: bytes):
+def _csv_rows(data: bytes) -> list[list[str]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise FileRefused(_("This CSV file is not UTF-8 text.")) from error
+    rows = []
     try:
-        for count, row in enumerate(csv.reader(io.StringIO(text, newline=""))):
-            if count > MAX_ROWS:
+        for row in csv.reader(io.StringIO(text, newline="")):
+            if len(rows) > MAX_ROWS:
                 raise FileRefused(_("The file has more than %(rows)s rows.") % {"rows": MAX_ROWS})
-            yield [_cell_text(value) for value in row]
+            rows.append([_cell_text(value) for value in row])
+        return rows
     except csv.Error as error:
         raise FileRefused(_("This CSV file cannot be read: %(error)s") % {"error": error}) from error
 
@@ -175,7 +188,7 @@ def read_upload(data: bytes) -> list[dict]:
 
     XLSX is told from CSV by its content (a zip archive), not by its name.
     """
-    rows = list(_xlsx_rows(data) if data[:4] == b"PK\x03\x04" else _csv_rows(data))
+    rows = _xlsx_rows(data) if data[:4] == b"PK\x03\x04" else _csv_rows(data)
     if not rows:
         raise FileRefused(_("The file is empty."))
     header = [name.strip().lower() for name in rows[0]]
@@ -257,6 +270,11 @@ def _form_reasons(form, exclude=()) -> list[str]:
     return reasons
 
 
+def _quoted(text: str) -> str:
+    """A cell's text as a message quotes it: short, whatever the cell holds."""
+    return Truncator(text).chars(QUOTE_LENGTH) or "—"
+
+
 def _status_value(text: str, choices) -> str:
     """The stored value a cell names: the value itself, or its label in the page's language."""
     by_label = {str(label).casefold(): value for value, label in choices}
@@ -301,7 +319,7 @@ def check_rows(member, rows: list[dict]) -> Check:
         commitment = commitments.get(row["identifier"])
         if commitment is None:
             result.refusals.append(Refusal(line, _("No commitment has the identifier “%(identifier)s”.")
-                                           % {"identifier": row["identifier"] or "—"}))
+                                           % {"identifier": _quoted(row["identifier"])}))
             continue
         if commitment.action_plan.member_id != member.pk:
             result.refusals.append(Refusal(line, _("%(identifier)s is a commitment of %(other)s, not of "
@@ -316,7 +334,7 @@ def check_rows(member, rows: list[dict]) -> Check:
             if milestone is None:
                 result.refusals.append(Refusal(line, _("%(identifier)s has no milestone “%(milestone)s”.")
                                                % {"identifier": commitment.identifier,
-                                                  "milestone": row["milestone"]}))
+                                                  "milestone": _quoted(row["milestone"])}))
                 continue
         key = (commitment.pk, milestone.pk if milestone else None)
         if key in seen:
@@ -335,7 +353,7 @@ def _check_row(result, updates, row, commitment, milestone) -> None:
     status = _status_value(row["status"], choices)
     if status not in dict(choices):
         result.refusals.append(Refusal(line, _("Unknown status “%(status)s”: use one of %(values)s.") % {
-            "status": row["status"], "values": ", ".join(value for value, _label in choices)}))
+            "status": _quoted(row["status"]), "values": ", ".join(value for value, _label in choices)}))
         return
     if milestone is None:
         values = {"status": status}
