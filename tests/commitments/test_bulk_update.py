@@ -416,3 +416,13 @@ def test_any_cells_are_each_a_change_a_refusal_or_unchanged(data, rows):
     lines = {change.line for change in check.changes} | {refusal.line for refusal in check.refusals}
     assert len(lines) + check.unchanged == len(rows)
     assert not {change.line for change in check.changes} & {refusal.line for refusal in check.refusals}
+
+
+def test_stored_hostile_texts_are_neutralised_in_both_downloads(staff, data):
+    # Stored past the validators (an old row, a bulk write): the downloads must still open safely.
+    Commitment.objects.filter(identifier="AL0002").update(title="=cmd|' /C calc'!A0\x01")
+    sheet = download(staff)
+    assert sheet.get(sheet.row("AL0002"), "title") == "'=cmd|' /C calc'!A0"
+    rows = list(csv.reader(io.StringIO(staff.get(CSV).content.decode())))
+    titles = {row[0]: row[COLUMNS.index("title")] for row in rows[1:] if not row[1]}
+    assert titles["AL0002"].startswith("'=cmd")

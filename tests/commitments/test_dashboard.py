@@ -155,3 +155,15 @@ def test_the_query_count_does_not_grow_with_the_rows(client, data, aland_staff, 
 # Measured on SQLite and PostgreSQL: 15 with 2 rows, 18 with 40 (the overdue, due-soon and quiet
 # lists then count their rows in a query each, past LIST_LIMIT); never more, however many rows.
 QUERIES = 18
+
+
+def test_odd_stored_identifiers_and_markup_never_break_the_dashboard(client, data, aland_staff):
+    # A row stored before the validators: its edit link is still built, its markup shown as text.
+    Commitment.objects.filter(pk=data.current.pk).update(identifier="AL 0001/x", title="<b>bold</b>")
+    Milestone.objects.filter(commitment=data.current, order=1).update(text="<script>alert(1)</script>")
+    client.force_login(aland_staff)
+    response = client.get(URL)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'href="/commitments/AL%200001%252Fx/edit/"' in page
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
