@@ -285,6 +285,10 @@ def _record_author(sender, instance, history_instance, history_user, **kwargs):
     else:
         name = _author_name(history_user, member__action_plans__commitments=instance.commitment_id)
     history_instance.history_author = name
+    # The editor's evidence for this change (services.set_history), used once: a later save
+    # of the same instance carries its own, or none.
+    history_instance.history_evidence_url = getattr(instance, "_history_evidence_url", "") or ""
+    instance._history_evidence_url = ""
 
 
 def _record_links(sender, instance, history_instance, **kwargs):

@@ -1,8 +1,11 @@
 """OGP members, their action plans, commitments, milestones, institutions and policy areas."""
 
+import datetime
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +24,10 @@ OGP_VALUE_FIELDS = ("access_to_information", "civic_participation", "public_acco
                     "technology_innovation")
 DESCRIPTION_SECTION_FIELDS = ("problem", "main_objective", "brief_description", "ogp_challenge",
                               "relevance", "ambition")
+
+
+# How far the commitment page follows a lineage each way, and the longest chain the admin accepts.
+LINEAGE_LIMIT = 20
 
 
 def _stored_rating(verbose_name, scale):
@@ -127,6 +134,10 @@ class PolicyArea(models.Model):
         return self.name
 
 
+# Longer than any real document link; a 2,000-character "link" is refused, not stored.
+EVIDENCE_MAX_LENGTH = 1000
+
+
 class RecordedAuthor(models.Model):
     """Added to a historical record: the public author of the change as it stood when it was made, so
     a membership revoked or moved later does not rewrite it (filled by commitments.history)."""
@@ -134,6 +145,10 @@ class RecordedAuthor(models.Model):
     history_author = models.CharField(_("author shown"), max_length=1000, blank=True, default="",
                                       help_text=_("The institution shown as the author; empty: "
                                                   "\"Secretariat\"."))
+    # The link its editor gave as evidence for the change, beside the note (services.set_history):
+    # kept on the record, so it stays with that change whatever the row holds later.
+    history_evidence_url = models.URLField(_("evidence for the change"), max_length=EVIDENCE_MAX_LENGTH,
+                                           blank=True, default="", validators=[validate_link])
 
     class Meta:
         abstract = True
@@ -157,6 +172,10 @@ class CommitmentQuerySet(models.QuerySet):
 
     def active(self):
         return self.filter(status=Commitment.Status.ACTIVE)
+
+    def with_overdue_milestone(self, today: datetime.date):
+        """Commitments with at least one milestone overdue on `today` (MilestoneQuerySet.overdue)."""
+        return self.filter(Exists(Milestone.objects.overdue(today).filter(commitment=OuterRef("pk"))))
 
     def with_progress(self):
         """Each commitment with its IRM's latest completion and progress_disagrees.
@@ -220,6 +239,11 @@ class Commitment(models.Model):
     carried_forward = models.CharField(_("carried forward"), max_length=3, choices=YesNo.choices,
                                        default=YesNo.ND)
     ogp_url = models.URLField(_("OGP page"), max_length=500, blank=True, validators=[validate_link])
+    # The commitment of an earlier plan this one carries on (lineage across plans); SET_NULL: a
+    # deleted predecessor ends the chain, it does not take its successors with it.
+    continues = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="continued_in", verbose_name=_("continues"),
+                                  help_text=_("The commitment of an earlier action plan this one continues."))
     # The IRM's ratings by the rules of reviews/ratings.py, stored by commitments/stored.py when
     # assessments or reports change, so lists filter, sort and count by them without subqueries.
     # NULL: no report of the stage assessed the commitment (or none rated it).
@@ -273,6 +297,30 @@ class Commitment(models.Model):
     def get_absolute_url(self):
         return reverse("commitments:commitment-detail", args=[self.identifier])
 
+    def clean(self):
+        super().clean()
+        self._clean_continues()
+
+    def _clean_continues(self):
+        """A commitment continues another, never itself nor one that (through others) continues it."""
+        if self.continues_id is None:
+            return
+        if self.pk is not None and self.continues_id == self.pk:
+            raise ValidationError({"continues": _("A commitment cannot continue itself.")})
+        seen, current = {self.pk}, self.continues_id
+        # Walking the predecessors: one query per step, bounded by LINEAGE_LIMIT.
+        for _step in range(LINEAGE_LIMIT):
+            if current is None:
+                return
+            if current in seen:
+                raise ValidationError({"continues": _(
+                    "This would make a cycle: the commitment chosen continues, directly or through "
+                    "others, this one.")})
+            seen.add(current)
+            current = Commitment.objects.filter(pk=current).values_list("continues_id", flat=True).first()
+        raise ValidationError({"continues": _("This lineage is longer than %(limit)s commitments.")
+                               % {"limit": LINEAGE_LIMIT}})
+
     @property
     def member(self):
         return self.action_plan.member
@@ -296,6 +344,30 @@ def ogp_value_choices() -> list[tuple[str, str]]:
             for name in OGP_VALUE_FIELDS]
 
 
+class MilestoneQuerySet(models.QuerySet):
+    """The due-date rules, in one place: the commitment page, the list's `overdue` filter and facet,
+    and the staff dashboard all read them from here, with the day passed in (no hidden clock)."""
+
+    @staticmethod
+    def overdue_condition(today: datetime.date) -> Q:
+        """End date passed on `today`, not complete: the one statement of "overdue"."""
+        return Q(end_date__lt=today) & ~Q(status=Completion.COMPLETE)
+
+    def overdue(self, today: datetime.date):
+        """Milestones whose end date has passed on `today` and that are not complete."""
+        return self.filter(self.overdue_condition(today))
+
+    def due_within(self, today: datetime.date, days: int):
+        """Milestones not complete whose end date falls from `today` to `days` days after it."""
+        return self.exclude(status=Completion.COMPLETE).filter(
+            end_date__gte=today, end_date__lte=today + datetime.timedelta(days=days))
+
+    def with_overdue(self, today: datetime.date):
+        """Each milestone with `overdue` (bool), for pages that show all of them and flag the late ones."""
+        return self.annotate(overdue=models.ExpressionWrapper(
+            self.overdue_condition(today), output_field=models.BooleanField()))
+
+
 class Milestone(models.Model):
     """An ordered step of a commitment, with its own status and dates."""
 
@@ -308,7 +380,11 @@ class Milestone(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Completion.choices,
                               default=Completion.NOT_STARTED)
     evidence_url = models.URLField(_("evidence link"), max_length=500, blank=True, validators=[validate_link])
+    # The day it was met: set by services.milestone_completion when the status becomes complete,
+    # cleared when it leaves complete (OCDS's dateMet).
+    completed_on = models.DateField(_("date met"), null=True, blank=True)
 
+    objects = MilestoneQuerySet.as_manager()
     history = HistoricalRecords(bases=[RecordedAuthor])
 
     class Meta:

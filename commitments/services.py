@@ -13,10 +13,12 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from reviews.models import Assessment
+from reviews.scales import Completion
 
 from . import extra, history, permissions
 from .models import Commitment, Institution, Member, Milestone, Source, StaffMembership
@@ -25,6 +27,10 @@ STALE_EDIT_MESSAGE = _("Someone saved this commitment after you opened it; nothi
                        "Their changes are listed below: review them, then make your edit again.")
 NOTE_REQUIRED_MESSAGE = _("Write a short public note saying why this changed.")
 NOTHING_CHANGED_MESSAGE = _("Nothing was changed, so nothing was saved.")
+COMPLETED_IN_FUTURE_MESSAGE = _("The date met cannot be later than today.")
+# The key of a change's evidence in a ValidationError: prefixed "milestone-<pk>-" for a milestone's
+# (a milestone has an evidence_url field of its own, its means of verification).
+EVIDENCE_ERROR_KEY = "change_evidence_url"
 
 
 class StaleEdit(Exception):
@@ -41,6 +47,7 @@ class MilestoneChange:
     milestone: Milestone
     data: dict
     note: str = ""
+    evidence_url: str = ""
     changed: list[str] = field(default_factory=list)
 
 
@@ -100,23 +107,55 @@ def needs_note(changed: bool, note: str) -> bool:
     return changed and not (note or "").strip()
 
 
-def set_history(instance, user, note):
-    """The author and note the history records for the instance's next save or delete."""
+def evidence_errors(evidence_url: str) -> list:
+    """Why a change's evidence link is refused (empty: accepted), by the field that stores it:
+    http(s) only (validators.validate_link), no longer than the history holds."""
+    evidence_field = Milestone.history.model._meta.get_field("history_evidence_url")
+    try:
+        evidence_field.clean(evidence_url or "", None)
+    except ValidationError as error:
+        return error.messages
+    return []
+
+
+def set_history(instance, user, note, evidence_url=""):
+    """The author, note and evidence link the history records for the instance's next save or delete
+    (the evidence is copied onto the record by history._record_author)."""
     instance._history_user = user
     instance._change_reason = (note or "").strip()
+    instance._history_evidence_url = (evidence_url or "").strip()
+
+
+def with_completion(milestone: Milestone, data: dict, today) -> dict:
+    """The milestone's new values with its date met by the rule: set to today when the status
+    becomes complete (unless the editor gave one), kept while it stays complete, cleared when it
+    leaves complete. Every writer of a milestone's status goes through here."""
+    data = dict(data)
+    status = data.get("status", milestone.status)
+    if status != Completion.COMPLETE:
+        data["completed_on"] = None
+    elif data.get("completed_on"):
+        pass
+    elif milestone.status != Completion.COMPLETE:
+        data["completed_on"] = today
+    else:
+        data.setdefault("completed_on", milestone.completed_on)
+    return data
 
 
 @transaction.atomic
-def commitment_save(*, commitment: Commitment, user, note: str, expected_version: int) -> None:
+def commitment_save(*, commitment: Commitment, user, note: str, expected_version: int,
+                    evidence_url: str = "") -> None:
     """Save an edited commitment by the edit rule: the history's baseline, the commitment's next
     version claimed (StaleEdit when someone saved since expected_version), the note and author in
     its history.
 
-    The caller has validated the values and checked needs_note (the admin's form, commitment_update).
+    The caller has validated the values, the evidence link and checked needs_note (the admin's form,
+    commitment_update).
     """
     ensure_history_baseline(commitment)
     claim_version(commitment=commitment, expected_version=expected_version)
-    set_history(commitment, user, note)
+    set_history(commitment, user, note, evidence_url)
     commitment.save()
 
 
@@ -144,13 +183,15 @@ def apply_values(instance, values: dict) -> list[str]:
 
 @transaction.atomic
 def commitment_update(*, commitment: Commitment, user, data: dict, note: str, expected_version: int,
-                      milestones: list[MilestoneChange] = ()) -> list[str]:
-    """Save a staff edit of a commitment and its milestones; each change carries a public note.
+                      milestones: list[MilestoneChange] = (), evidence_url: str = "") -> list[str]:
+    """Save a staff edit of a commitment and its milestones; each change carries a public note and
+    may carry an evidence link (http or https), kept on its history record.
 
     Returns the labels of what changed. Raises PermissionDenied for users who may not edit the
     commitment, StaleEdit when someone saved it since expected_version, ValidationError for a
-    change without a note, for invalid values or when nothing changed. Milestone edits bump the
-    commitment's version too, so two editors of the same page always see each other's saves.
+    change without a note, for invalid values or evidence links or when nothing changed. Milestone
+    edits bump the commitment's version too, so two editors of the same page always see each
+    other's saves. A milestone's date met follows its status (with_completion).
     """
     if not permissions.can_edit_commitment(user, commitment):
         raise PermissionDenied
@@ -163,10 +204,18 @@ def commitment_update(*, commitment: Commitment, user, data: dict, note: str, ex
         commitment.ogp_extra = extra.without_written(commitment.ogp_extra, changed_fields)
     if needs_note(bool(changed_fields), note):
         errors["note"] = [NOTE_REQUIRED_MESSAGE]
+    if refused := evidence_errors(evidence_url):
+        errors[EVIDENCE_ERROR_KEY] = refused
+    today = timezone.localdate()
     for change in milestones:
-        change.changed = apply_values(change.milestone, change.data)
+        prefix = f"milestone-{change.milestone.pk}-"
+        change.changed = apply_values(change.milestone, with_completion(change.milestone, change.data, today))
         if needs_note(bool(change.changed), change.note):
-            errors[f"milestone-{change.milestone.pk}-note"] = [NOTE_REQUIRED_MESSAGE]
+            errors[f"{prefix}note"] = [NOTE_REQUIRED_MESSAGE]
+        if refused := evidence_errors(change.evidence_url):
+            errors[f"{prefix}{EVIDENCE_ERROR_KEY}"] = refused
+        if change.milestone.completed_on is not None and change.milestone.completed_on > today:
+            errors[f"{prefix}completed_on"] = [COMPLETED_IN_FUTURE_MESSAGE]
     if errors:
         raise ValidationError(errors)
     if not changed_fields and not any(change.changed for change in milestones):
@@ -175,12 +224,12 @@ def commitment_update(*, commitment: Commitment, user, data: dict, note: str, ex
     # The commitment is saved even without changes of its own: its new version is the lock.
     commitment.full_clean()
     commitment_save(commitment=commitment, user=user, note=note if changed_fields else "",
-                    expected_version=expected_version)
+                    evidence_url=evidence_url if changed_fields else "", expected_version=expected_version)
     if changed_fields:
         saved.append(str(_("Commitment")))
     for change in milestones:
         if change.changed:
-            set_history(change.milestone, user, change.note)
+            set_history(change.milestone, user, change.note, change.evidence_url)
             change.milestone.full_clean()
             change.milestone.save()
             saved.append(str(_("Milestone %(order)s") % {"order": change.milestone.order}))
