@@ -94,10 +94,16 @@ class _Write(serializers.Serializer):
         return data
 
 
+# The evidence for a change, kept on its history record beside the note; services.evidence_errors
+# says which links it takes.
+EVIDENCE_HELP = "An http(s) link to the evidence for this change, shown beside the note in the history."
+
+
 class CommitmentPatch(_Write):
     """PATCH /api/v1/commitments/<identifier>/: only the fields sent change."""
 
     status = serializers.ChoiceField(choices=Commitment.Status.choices, required=False)
+    evidence_url = StrictCharField(required=False, default="", allow_blank=True, help_text=EVIDENCE_HELP)
 
 
 class MilestonePatch(_Write):
@@ -106,8 +112,14 @@ class MilestonePatch(_Write):
     status = serializers.ChoiceField(choices=Completion.choices, required=False)
     evidence_url = StrictCharField(
         required=False, allow_blank=True, max_length=Milestone._meta.get_field("evidence_url").max_length,
-        validators=[validate_link], help_text="An http(s) link to the evidence of the milestone's progress; "
-                                              "empty to remove it.")
+        validators=[validate_link], help_text="The milestone's own link to the evidence of its progress "
+                                              "(its means of verification); empty to remove it.")
+    completed_on = StrictDateField(
+        required=False, allow_null=True,
+        help_text="The date the milestone was met; set to today when its status becomes complete and none "
+                  "is sent, cleared when it leaves complete.")
+    change_evidence_url = StrictCharField(required=False, default="", allow_blank=True,
+                                          help_text=EVIDENCE_HELP)
 
 
 class MilestoneOut(serializers.ModelSerializer):
@@ -120,7 +132,7 @@ class MilestoneOut(serializers.ModelSerializer):
     class Meta:
         model = Milestone
         fields = ["id", "commitment", "commitment_url", "version", "order", "text", "status", "start_date",
-                  "end_date", "evidence_url"]
+                  "end_date", "completed_on", "evidence_url"]
 
     def get_commitment_url(self, milestone) -> str:
         return reverse("api:commitment-detail", args=[milestone.commitment.identifier],
@@ -180,13 +192,14 @@ def _invalid(errors) -> Response:
     return _refusal(_("The request was refused: see %(fields)s.") % {"fields": names}, errors)
 
 
-def _service_errors(error: DjangoValidationError) -> dict:
+def _service_errors(error: DjangoValidationError, names: dict) -> dict:
     """A service's ValidationError by the API's field names (`milestone-12-note` is `note` here)."""
     if not hasattr(error, "error_dict"):
         return {NON_FIELD: [str(message) for message in error.messages]}
     errors = {}
     for key, messages in error.message_dict.items():
         name = key.rpartition("-")[2] if key.startswith("milestone-") else key
+        name = names.get(name, name)
         errors.setdefault(NON_FIELD if name == NON_FIELD_ERRORS else name, []).extend(messages)
     return errors
 
@@ -246,7 +259,8 @@ class WriteMixin:
             # Stale before anything else, as on the staff page: comparing the values sent with what
             # is saved now would compare them with what the client never saw.
             return self.stale(commitment, data["version"])
-        values = {name: value for name, value in data.items() if name not in ("version", "note")}
+        evidence = "evidence_url" if milestone is None else "change_evidence_url"  # the change's, not a value
+        values = {name: value for name, value in data.items() if name not in ("version", "note", evidence)}
         target = milestone or commitment
         for name in ("start_date", "end_date"):
             if hasattr(target, f"{name}_text") and name in values and values[name] != getattr(target, name):
@@ -254,10 +268,13 @@ class WriteMixin:
                 # date replaces it.
                 values[f"{name}_text"] = ""
         if milestone is None:
-            arguments = {"data": values, "note": data["note"]}
+            arguments = {"data": values, "note": data["note"], "evidence_url": data["evidence_url"]}
+            names = {services.EVIDENCE_ERROR_KEY: "evidence_url"}
         else:
-            change = services.MilestoneChange(milestone=milestone, data=values, note=data["note"])
+            change = services.MilestoneChange(milestone=milestone, data=values, note=data["note"],
+                                              evidence_url=data["change_evidence_url"])
             arguments = {"data": {}, "note": "", "milestones": [change]}
+            names = {}
         try:
             services.commitment_update(commitment=commitment, user=self.request.user,
                                        expected_version=data["version"], **arguments)
@@ -265,7 +282,7 @@ class WriteMixin:
             # Another client claimed this version between our read and our write.
             return self.stale(commitment, data["version"])
         except DjangoValidationError as error:
-            return _invalid(_service_errors(error))
+            return _invalid(_service_errors(error, names))
         return None
 
 

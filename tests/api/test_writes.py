@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from api.models import APIToken
 from commitments import services
@@ -67,7 +67,8 @@ def test_patch_commitment_status_answers_the_detail_with_the_next_version_and_re
     commitment = cl0050()
     new_status = other_status(commitment.status)
     response = patch(client, URL, {"version": commitment.version, "status": new_status,
-                                   "note": "Suspended while the law is debated"}, token)
+                                   "note": "Suspended while the law is debated",
+                                   "evidence_url": "https://www.camara.cl/proyecto/12345"}, token)
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["identifier"] == "CL0050" and body["version"] == commitment.version + 1
@@ -76,6 +77,7 @@ def test_patch_commitment_status_answers_the_detail_with_the_next_version_and_re
     record = saved.history.latest("history_date")
     assert record.history_change_reason == "Suspended while the law is debated"
     assert record.history_user == chile_staff
+    assert record.history_evidence_url == "https://www.camara.cl/proyecto/12345"
     # The same public history as a staff page save: on the commitment page and in the site's feed.
     page = client.get("/commitments/CL0050/").content.decode()
     assert "Suspended while the law is debated" in page
@@ -103,7 +105,8 @@ def test_patch_milestone_status_dates_and_evidence_link(client, chile_staff, tok
     response = patch(client, milestone_url(milestone), {
         "version": commitment.version, "status": Completion.COMPLETE, "start_date": "2017-01-15",
         "end_date": "2018-06-30", "evidence_url": "https://www.ogp.gob.cl/reportes",
-        "note": "Both follow-up reports are online"}, token)
+        "note": "Both follow-up reports are online",
+        "change_evidence_url": "https://www.ogp.gob.cl/reportes/2018"}, token)
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["id"] == milestone.pk and body["commitment"] == "CL0050"
@@ -112,10 +115,14 @@ def test_patch_milestone_status_dates_and_evidence_link(client, chile_staff, tok
     milestone.refresh_from_db()
     assert (milestone.status, str(milestone.start_date), str(milestone.end_date), milestone.evidence_url) == (
         Completion.COMPLETE, "2017-01-15", "2018-06-30", "https://www.ogp.gob.cl/reportes")
+    # The date met follows the status (services.with_completion), as on the staff page.
+    assert milestone.completed_on == timezone.localdate()
+    assert body["completed_on"] == str(milestone.completed_on)
     assert cl0050().version == commitment.version + 1
     record = milestone.history.latest("history_date")
     assert (record.history_change_reason, record.history_user) == ("Both follow-up reports are online",
                                                                    chile_staff)
+    assert record.history_evidence_url == "https://www.ogp.gob.cl/reportes/2018"
     assert "Both follow-up reports are online" in client.get("/commitments/CL0050/").content.decode()
     assert "Both follow-up reports are online" in client.get("/feed/").content.decode()
 
@@ -272,6 +279,10 @@ BAD_COMMITMENT_BODIES = [
     ({"completion": "complete", "note": "x"}, "completion"),
     ({"ogp_extra": {"Max star": "1"}, "note": "x"}, "ogp_extra"),
     ({"Max star": "1", "note": "x"}, "Max star"),
+    ({"continues": "CL0001", "note": "x"}, "continues"),
+    ({"status": OTHER, "note": "x", "evidence_url": "javascript:alert(1)"}, "evidence_url"),
+    ({"status": OTHER, "note": "x", "evidence_url": "https://example.org/" + "a" * 2000}, "evidence_url"),
+    ({"status": OTHER, "note": "x", "evidence_url": 5}, "evidence_url"),
 ]
 
 
@@ -314,6 +325,9 @@ BAD_MILESTONE_BODIES = [
     ({"text": "New text", "note": "x"}, "text"),
     ({"order": 1, "note": "x"}, "order"),
     ({"commitment": "CL0001", "note": "x"}, "commitment"),
+    ({"status": "limited", "note": "x", "change_evidence_url": "javascript:alert(1)"}, "change_evidence_url"),
+    ({"status": "complete", "completed_on": "2999-01-01", "note": "x"}, "completed_on"),
+    ({"completed_on": "yesterday", "note": "x"}, "completed_on"),
 ]
 
 
