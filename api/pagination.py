@@ -6,6 +6,9 @@ is not thrown off by rows added or removed meanwhile: `?cursor=` (empty) starts 
 follow `next`. A walk is in identifier order (the one unique, unchanging order).
 """
 
+import base64
+from urllib.parse import parse_qs
+
 from django.core.paginator import EmptyPage, Paginator
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
@@ -71,11 +74,27 @@ class IdentifierCursor(CursorPagination):
     page_size_query_param = None
 
     def decode_cursor(self, request):
+        encoded = request.query_params.get(self.cursor_query_param, "")
+        # DRF reads any text as some cursor (an unreadable one as the first page): a cursor this
+        # API gave holds its position, offset or direction, and nothing else.
+        if encoded and not _well_formed(encoded):
+            raise ValidationError({"cursor": [BAD_CURSOR]})
         try:
             return super().decode_cursor(request)
         except NotFound:
-            raise ValidationError({"cursor": ["Not a cursor this API gave: start a walk with "
-                                              "?cursor= (empty) and follow `next`."]}) from None
+            raise ValidationError({"cursor": [BAD_CURSOR]}) from None
+
+
+BAD_CURSOR = "Not a cursor this API gave: start a walk with ?cursor= (empty) and follow `next`."
+
+
+def _well_formed(encoded: str) -> bool:
+    try:
+        text = base64.b64decode(encoded.encode("ascii"), validate=True).decode("ascii")
+    except (ValueError, UnicodeError):
+        return False
+    tokens = parse_qs(text, keep_blank_values=True)
+    return bool(tokens) and set(tokens) <= {"o", "r", "p"}
 
 
 def _walk(request, queryset, size, count) -> PagedResults:
