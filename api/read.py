@@ -11,6 +11,7 @@ from django.urls import reverse
 from commitments import progress
 from commitments.converters import identifier_segment
 from commitments.models import OGP_VALUE_FIELDS, STORED_RATING_FIELDS, Commitment, ogp_value_choices
+from commitments.validators import is_link
 from reviews.models import Assessment
 from reviews.scales import (
     ChangeInCompletion,
@@ -49,6 +50,11 @@ ROW_COLUMNS = ("pk", "identifier", "title", "short_title", "status", "starred", 
                "action_plan__end_year", "action_plan__member__slug", "action_plan__member__name",
                "lead_institution__name", "milestones_counted", "milestones_complete",
                *STORED_RATING_FIELDS, *OGP_VALUE_FIELDS)
+
+
+def link(url) -> str:
+    """A stored link as a client may follow it: http(s) only, as the pages render them; else empty."""
+    return url if is_link(url) else ""
 
 
 def rating(scale, value) -> dict:
@@ -156,7 +162,7 @@ def _choice(model, name, value) -> dict:
 def report_ref(report) -> dict:
     return {"id": report.pk, "kind": _choice(type(report), "kind", report.kind), "title": report.title,
             "publication_year": report.publication_year, "researcher": report.researcher,
-            "url": report.url}
+            "url": link(report.url)}
 
 
 def assessment(item) -> dict:
@@ -204,7 +210,7 @@ def commitment_detail(request, context) -> dict:
         "supporting_institutions": [i.name for i in shown.supporting_institutions.all()],
         "policy_areas": [{"slug": area.slug, "name": area.name} for area in shown.policy_areas.all()],
         "ogp_values": [slug for field, slug in labels.values if getattr(shown, field)],
-        "ogp_url": shown.ogp_url,
+        "ogp_url": link(shown.ogp_url),
         "ratings": {field: labels.rating(field, getattr(shown, field)) for field in STORED_RATING_FIELDS},
         "ratings_from": {"mid_term": _assessed(context["mid_term"]),
                          "end_of_term": _assessed(context["end_of_term"]),
@@ -220,11 +226,12 @@ def commitment_detail(request, context) -> dict:
                      "level": rating(Completion, progress_now.level) if progress_now.level else None,
                      "disagrees_with_irm": progress_now.disagrees, "rule": str(context["progress_rule"])},
         "milestones": [{"id": m.pk, "order": m.order, "text": m.text, "status": rating(Completion, m.status),
-                        "start_date": m.start_date, "end_date": m.end_date, "evidence_url": m.evidence_url}
-                       for m in context["milestones"]],
+                        "start_date": m.start_date, "end_date": m.end_date,
+                        "evidence_url": link(m.evidence_url)} for m in context["milestones"]],
         "assessments": [assessment(item) for item in context["assessments"]],
         "reports": [report_ref(report) for report in context["reports"]],
-        "sources": [{"footnote": s.footnote, "text": s.text, "url": s.url} for s in shown.sources.all()],
+        "sources": [{"footnote": s.footnote, "text": s.text, "url": link(s.url)}
+                    for s in shown.sources.all()],
         "other_commitments": [
             {"action_plan_title": group.title, "cycle": group.cycle,
              "commitments": [{"identifier": item.identifier, "title": item.title, "starred": item.starred,

@@ -35,5 +35,5 @@ urlpatterns = [
     path("reports/<int:pk>/", read(views.ReportDetail), name="report-detail"),
     path("changes/", read(views.ChangeList), name="change-list"),
     # Anything else under /api/v1/ answers a JSON 404, as a client expects, not the site's page.
-    re_path(r"^.*$", errors.not_found),
+    re_path(r"^", errors.not_found),
 ]

@@ -39,11 +39,11 @@ def _dated(response, moment):
     return response
 
 
-@extend_schema(operation_id="commitments_list", parameters=params.COMMITMENT_LIST_PARAMETERS,
-               responses={200: serializers.CommitmentPage, **ERRORS})
 class CommitmentList(APIView):
     """Commitments, filtered as the list page filters them (the same FilterSet and parameters)."""
 
+    @extend_schema(operation_id="commitments_list", parameters=params.COMMITMENT_LIST_PARAMETERS,
+                   responses={200: serializers.CommitmentPage, **ERRORS})
     def get(self, request):
         data = params.filter_data(request)
         filterset = CommitmentFilter(data, queryset=Commitment.objects.all(), request=request)
@@ -96,10 +96,11 @@ def _canonical(identifier, name, request):
     return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
 
 
-@extend_schema(operation_id="commitments_history", responses={200: serializers.Entries, 301: None, **ERRORS})
 class CommitmentHistory(APIView):
     """Every recorded change of one commitment, newest first (its page's timeline)."""
 
+    @extend_schema(operation_id="commitments_history",
+                   responses={200: serializers.Entries, 301: None, **ERRORS})
     def get(self, request, identifier):
         params.only(request)
         commitment = Commitment.objects.filter(identifier=identifier).first()
@@ -109,14 +110,14 @@ class CommitmentHistory(APIView):
         return _dated(Response({"count": len(entries), "results": entries}), commitment.updated_at)
 
 
-@extend_schema(parameters=[
-    OpenApiParameter("since", OpenApiTypes.DATETIME, description="Only changes after this moment "
-                     "(ISO 8601: 2024-05-01 or 2024-05-01T12:00:00Z)."),
-    OpenApiParameter("member", OpenApiTypes.STR, description="One member's changes (its slug)."),
-], operation_id="changes_list", responses={200: serializers.Entries, **ERRORS})
 class ChangeList(APIView):
     """The latest changes across the record, newest first: the site's feed as JSON."""
 
+    @extend_schema(parameters=[
+        OpenApiParameter("since", OpenApiTypes.DATETIME, description="Only changes after this moment "
+                         "(ISO 8601: 2024-05-01 or 2024-05-01T12:00:00Z)."),
+        OpenApiParameter("member", OpenApiTypes.STR, description="One member's changes (its slug)."),
+    ], operation_id="changes_list", responses={200: serializers.Entries, **ERRORS})
     def get(self, request):
         params.only(request, "since", "member")
         since = params.moment(request, "since")
@@ -132,20 +133,20 @@ class ChangeList(APIView):
         return Response({"count": len(body), "results": body})
 
 
-@extend_schema(operation_id="members_list", responses={200: serializers.Members, **ERRORS})
 class MemberList(APIView):
     """Every OGP member with its number of plans and commitments."""
 
+    @extend_schema(operation_id="members_list", responses={200: serializers.Members, **ERRORS})
     def get(self, request):
         params.only(request)
         members = [read.member_item(request, member) for member in queries.members_with_counts()]
         return _dated(Response({"count": len(members), "results": members}), read.last_modified())
 
 
-@extend_schema(responses={200: serializers.MemberDetail, **ERRORS})
 class MemberDetail(APIView):
     """One member: its action plans, with the IRM's summary counts of each and of all of them."""
 
+    @extend_schema(responses={200: serializers.MemberDetail, **ERRORS})
     def get(self, request, slug):
         params.only(request)
         member = get_object_or_404(Member, slug=slug)
@@ -158,10 +159,10 @@ class MemberDetail(APIView):
                                           for plan in plans]})
 
 
-@extend_schema(responses={200: serializers.ActionPlanDetail, **ERRORS})
 class ActionPlanDetail(APIView):
     """One action plan: the IRM's summary counts, its reports and its commitments."""
 
+    @extend_schema(responses={200: serializers.ActionPlanDetail, **ERRORS})
     def get(self, request, ogp_id):
         params.only(request)
         plan = get_object_or_404(ActionPlan.objects.select_related("member").prefetch_related("irm_reports"),
@@ -174,15 +175,15 @@ class ActionPlanDetail(APIView):
         })
 
 
-@extend_schema(parameters=[
-    *params.PAGE_PARAMETERS,
-    OpenApiParameter("member", OpenApiTypes.STR, description="One member's reports (its slug)."),
-    OpenApiParameter("action_plan", OpenApiTypes.STR, description="One plan's reports (its OGP id)."),
-    OpenApiParameter("kind", OpenApiTypes.STR, enum=IRMReport.Kind.values),
-], operation_id="reports_list", responses={200: serializers.ReportPage, **ERRORS})
 class ReportList(APIView):
     """The IRM's reports, each with its number of assessments."""
 
+    @extend_schema(parameters=[
+        *params.PAGE_PARAMETERS,
+        OpenApiParameter("member", OpenApiTypes.STR, description="One member's reports (its slug)."),
+        OpenApiParameter("action_plan", OpenApiTypes.STR, description="One plan's reports (its OGP id)."),
+        OpenApiParameter("kind", OpenApiTypes.STR, enum=IRMReport.Kind.values),
+    ], operation_id="reports_list", responses={200: serializers.ReportPage, **ERRORS})
     def get(self, request):
         params.only(request, "page", "page_size", "member", "action_plan", "kind")
         reports = (IRMReport.objects.select_related("action_plan__member")
@@ -199,10 +200,10 @@ class ReportList(APIView):
         return Response(page.response_data([read.report_item(request, report) for report in page.rows]))
 
 
-@extend_schema(responses={200: serializers.ReportDetail, **ERRORS})
 class ReportDetail(APIView):
     """One IRM report with its assessment of each commitment."""
 
+    @extend_schema(responses={200: serializers.ReportDetail, **ERRORS})
     def get(self, request, pk):
         params.only(request)
         report = get_object_or_404(IRMReport.objects.select_related("action_plan__member")
