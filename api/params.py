@@ -28,11 +28,16 @@ LIST_EXTRA = (*PAGING, "ordering", "facets")
 
 
 def only(request, *names):
-    """Refuse (400) any parameter but these."""
+    """Refuse (400) any parameter but these, and any value holding NUL: no stored text holds one,
+    and PostgreSQL refuses it even in a query's parameter."""
     unknown = sorted(set(request.query_params) - set(names) - set(COMMON))
     if unknown:
         raise ValidationError({name: ["Not a parameter of this endpoint (see /api/v1/docs/)."]
                                for name in unknown})
+    with_nul = sorted(name for name, values in request.query_params.lists()
+                      if any("\x00" in value for value in values))
+    if with_nul:
+        raise ValidationError({name: ["A value holds a NUL character."] for name in with_nul})
 
 
 def filter_data(request):

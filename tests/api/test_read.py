@@ -310,6 +310,9 @@ BAD = [
     ("changes/?member=nobody", "member"),
     ("reports/?kind=blog", "kind"),
     ("members/?page=2", "page"),
+    ("commitments/?member=al%00pha", "member"),
+    ("commitments/?q=%00", "q"),
+    ("changes/?since=2024-01-01%00", "since"),
 ]
 
 
