@@ -305,8 +305,9 @@ class CommitmentWrites(WriteMixin):
         refusal = refusal or self.write(commitment, data)
         if refusal is not None:
             return refusal
-        # The body is the detail as a GET gives it, read again after the write.
-        return self.retrieve(request, *args, **kwargs)
+        # The body is the detail as a GET of the view answers it (api/views.py), read again after the
+        # write: the view's get, which serialises the whole record (its retrieve would not).
+        return self.get(request, *args, **kwargs)
 
 
 class MilestoneWrite(WriteMixin, generics.GenericAPIView):

@@ -7,8 +7,20 @@ import threading
 from xml.etree import ElementTree
 
 import pytest
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.urls import reverse
 from django.utils import timezone, translation
+from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.openapi import from_wsgi
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from api.models import APIToken
 from commitments import services
@@ -17,6 +29,8 @@ from reviews.scales import Completion
 from tests import test_concurrency
 from tests.test_concurrency import server_log
 
+CONTRACT_CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
+                   response_schema_conformance]
 URL = "/api/v1/commitments/CL0050/"
 JSON = "application/json"
 # The running app of the concurrency test (gunicorn on the test data, on a free port).
@@ -479,3 +493,45 @@ def test_concurrent_writes_of_one_version_give_one_200_and_the_rest_409(chile_st
     assert [f"Concurrent client {number}" in feed for number in range(CLIENTS)] == [
         number == winner for number in range(CLIENTS)]
     assert "Traceback" not in server_log(tmp_path)
+
+
+# --- The schema's contract, property-based ---------------------------------------------------------
+
+
+@pytest.fixture
+def application():
+    """The WSGI application, its requests inside the test's transaction (as Django's test client)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield WSGIHandler()
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def test_generated_patch_bodies_keep_the_schema(superuser, chile, application):
+    """Bodies generated from /api/v1/schema/, valid and invalid, with a token that may write: no 500,
+    a documented status, a body that fits the schema for it, and never a write without its note."""
+    schema = from_wsgi("/api/v1/schema/", application)
+    writes = {result.ok().path: result.ok() for result in schema.get_all_operations()
+              if result.ok().method.upper() == "PATCH"}
+    assert set(writes) == {"/api/v1/commitments/{identifier}/", "/api/v1/milestones/{id}/"}
+    headers = {"Authorization": f"Bearer {token_for(superuser)}"}
+    commitment = cl0050()
+    targets = {"/api/v1/commitments/{identifier}/": {"identifier": "CL0050"},
+               "/api/v1/milestones/{id}/": {"id": commitment.milestones.get(order=1).pk}}
+    seen = set()
+    for path, operation in writes.items():
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            @given(case=operation.as_strategy(mode, path_parameters=targets[path], headers=headers))
+            @settings(max_examples=15, deadline=None, database=None, derandomize=True,
+                      suppress_health_check=list(HealthCheck))
+            def check(case):
+                response = case.call()
+                seen.add(response.status_code)
+                case.validate_response(response, checks=CONTRACT_CHECKS)
+
+            check()
+    assert 400 in seen
+    # Whatever was accepted was recorded with its note: no history record of CL0050 without one.
+    records = Commitment.history.filter(id=commitment.pk).exclude(version=commitment.version)
+    assert all(record.history_change_reason for record in records if record.history_type == "~")
