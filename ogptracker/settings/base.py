@@ -219,4 +219,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Open Government Partnership commitments, their milestones and the IRM's findings.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Two scales meet as `status` (a commitment's, a milestone's): each enum named for what it is.
+    "ENUM_NAME_OVERRIDES": {"CommitmentStatusEnum": "commitments.models.Commitment.Status",
+                            "CompletionEnum": "reviews.scales.Completion"},
 }

@@ -32,6 +32,10 @@ from tests.test_concurrency import server_log
 CONTRACT_CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
                    response_schema_conformance]
 URL = "/api/v1/commitments/CL0050/"
+# As measured: the token, its last use, the milestone, the memberships, its answer; the rest is
+# services.commitment_update's (the first edit of a commitment also writes its history baseline).
+QUERIES_MILESTONE_WRITE = 50
+QUERIES_REFUSED = 4
 JSON = "application/json"
 # The running app of the concurrency test (gunicorn on the test data, on a free port).
 app_server = test_concurrency.app_server
@@ -535,3 +539,17 @@ def test_generated_patch_bodies_keep_the_schema(superuser, chile, application):
     # Whatever was accepted was recorded with its note: no history record of CL0050 without one.
     records = Commitment.history.filter(id=commitment.pk).exclude(version=commitment.version)
     assert all(record.history_change_reason for record in records if record.history_type == "~")
+
+
+def test_writes_cost_a_bounded_number_of_queries(client, token, django_assert_max_num_queries):
+    """A write's queries do not grow with the commitment's milestones or history (the PATCH of a
+    commitment adds the GET's own, pinned with the read API)."""
+    commitment = cl0050()
+    milestone = commitment.milestones.get(order=1)
+    for number, status in enumerate(["limited", "substantial", "complete"]):
+        with django_assert_max_num_queries(QUERIES_MILESTONE_WRITE):
+            response = patch(client, milestone_url(milestone), {
+                "version": commitment.version + number, "status": status, "note": f"Step {number}"}, token)
+        assert response.status_code == 200
+    with django_assert_max_num_queries(QUERIES_REFUSED):
+        assert patch(client, URL, {"version": 1, "bogus": 1}, token).status_code == 400
