@@ -155,6 +155,7 @@ def test_the_page_in_spanish(staff):
     staff.post(PAGE, {"name": "Script"}, headers={"Accept-Language": "es"})
     html = staff.post(PAGE, {"name": "Otro"}, headers={"Accept-Language": "es"}).content.decode()
     assert "solo se muestra una vez" in html
+    assert "Creado " in html and "nunca usado" in html
 
 
 def test_the_page_fits_a_phone_without_javascript(staff):
