@@ -1,16 +1,331 @@
-"""The API's writes (token-authenticated staff), through commitments/services.py like the staff pages."""
+"""The API's writes (token-authenticated staff), through commitments/services.py like the staff pages.
 
-from rest_framework import generics
+PATCH /api/v1/commitments/<identifier>/ and /api/v1/milestones/<id>/ take JSON: the fields to
+change, the public `note` the change needs, and the `version` of the commitment the client read.
+services.commitment_update applies the edit rule (permissions, note, version claim, history), so a
+write here is one like any other in the timeline and the feeds. Refusals answer JSON in the shape of
+the API's other errors, {"detail": ..., "errors": {field: [reasons]}}:
+400 (bad body), 401 (no or bad token), 403 (not the caller's member), 404, 409 (stale version).
+"""
 
-from commitments.models import Milestone
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.openapi import AutoSchema
+from rest_framework import exceptions, generics, serializers, status
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.settings import api_settings
+
+from api.authentication import BearerTokenAuthentication
+from commitments import extra, history, permissions, services
+from commitments.forms import NOTE_MAX_LENGTH
+from commitments.models import STORED_RATING_FIELDS, Commitment, Milestone
+from commitments.validators import validate_link, validate_text
+from reviews.models import Assessment
+from reviews.scales import Completion
+
+NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
+BODY = "body"
+# What only the IRM writes (reviews/, commitments/extra.py): never through these endpoints, whoever
+# asks; named in the refusal so a client knows it is not a typo.
+IRM_FIELDS = frozenset({
+    *STORED_RATING_FIELDS, "starred", "carried_forward", "ogp_extra", "assessments",
+    *(f.name for f in Assessment._meta.get_fields() if f.concrete and f.name not in ("id", "commitment")),
+    *extra.IRM_COLUMNS, *(extra.field_name(column) for column in extra.IRM_COLUMNS),
+})
+END_BEFORE_START = gettext_lazy("The end date must not be before the start date.")
 
 
-class CommitmentWrites:
+class StrictCharField(serializers.CharField):
+    """A JSON string: DRF's CharField would also take 12 or 1.5 and store their text. JSON may also
+    escape half a character ("\\ud800"), which no database stores: refused too."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            data.encode("utf-8")
+        except UnicodeEncodeError:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer: not "3", 3.0 or true."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictDateField(serializers.DateField):
+    """A JSON string YYYY-MM-DD, or null to clear the date."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid", format="YYYY-MM-DD")
+        return super().to_internal_value(data)
+
+
+class _Write(serializers.Serializer):
+    """What every write carries: the version read and the public note."""
+
+    version = StrictIntegerField(
+        min_value=1, help_text="The commitment's `version` as the client read it (a milestone: its "
+                               "commitment's). A commitment saved since answers 409 with what changed.")
+    note = StrictCharField(
+        required=False, default="", allow_blank=True, max_length=NOTE_MAX_LENGTH, validators=[validate_text],
+        help_text="Required when anything changes. Public: shown in the commitment's history and feeds.")
+    start_date = StrictDateField(required=False, allow_null=True)
+    end_date = StrictDateField(required=False, allow_null=True)
+
+    def validate(self, data):
+        # Checked against the saved dates when only one is sent; the database holds the same rule.
+        start = data.get("start_date", self.instance.start_date)
+        end = data.get("end_date", self.instance.end_date)
+        if start and end and end < start:
+            raise serializers.ValidationError({"end_date": [END_BEFORE_START]})
+        return data
+
+
+# The evidence for a change, kept on its history record beside the note; services.evidence_errors
+# says which links it takes.
+EVIDENCE_HELP = "An http(s) link to the evidence for this change, shown beside the note in the history."
+
+
+class CommitmentPatch(_Write):
+    """PATCH /api/v1/commitments/<identifier>/: only the fields sent change."""
+
+    status = serializers.ChoiceField(choices=Commitment.Status.choices, required=False)
+    evidence_url = StrictCharField(required=False, default="", allow_blank=True, help_text=EVIDENCE_HELP)
+
+
+class MilestonePatch(_Write):
+    """PATCH /api/v1/milestones/<id>/: only the fields sent change."""
+
+    status = serializers.ChoiceField(choices=Completion.choices, required=False)
+    evidence_url = StrictCharField(
+        required=False, allow_blank=True, max_length=Milestone._meta.get_field("evidence_url").max_length,
+        validators=[validate_link], help_text="The milestone's own link to the evidence of its progress "
+                                              "(its means of verification); empty to remove it.")
+    completed_on = StrictDateField(
+        required=False, allow_null=True,
+        help_text="The date the milestone was met; set to today when its status becomes complete and none "
+                  "is sent, cleared when it leaves complete.")
+    change_evidence_url = StrictCharField(required=False, default="", allow_blank=True,
+                                          help_text=EVIDENCE_HELP)
+
+
+class MilestoneOut(serializers.ModelSerializer):
+    """A milestone as the write answers it, with its commitment's new version."""
+
+    commitment = serializers.SlugRelatedField(slug_field="identifier", read_only=True)
+    version = serializers.IntegerField(source="commitment.version", read_only=True)
+    commitment_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Milestone
+        fields = ["id", "commitment", "commitment_url", "version", "order", "text", "status", "start_date",
+                  "end_date", "completed_on", "evidence_url"]
+
+    def get_commitment_url(self, milestone) -> str:
+        return reverse("api:commitment-detail", args=[milestone.commitment.identifier],
+                       request=self.context.get("request"))
+
+
+class ErrorBody(serializers.Serializer):
+    detail = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class ChangeOut(serializers.Serializer):
+    label = serializers.CharField()
+    old = serializers.CharField()
+    new = serializers.CharField()
+
+
+class EntryOut(serializers.Serializer):
+    """One entry of the public history (commitments/history.py Entry)."""
+
+    when = serializers.DateTimeField()
+    author = serializers.CharField()
+    subject = serializers.CharField()
+    note = serializers.CharField()
+    kind = serializers.CharField()
+    removed = serializers.BooleanField()
+    url = serializers.CharField()
+    changes = ChangeOut(many=True)
+
+
+class ConflictBody(ErrorBody):
+    version = serializers.IntegerField(help_text="The version saved now: read again, then retry.")
+    changes = EntryOut(many=True, help_text="What was saved since the version sent, newest first.")
+
+
+class WriteSchema(AutoSchema):
+    """The PATCH operations' bodies in the OpenAPI schema: the request, the answer, every refusal."""
+
+    def get_request_serializer(self):
+        if self.method == "PATCH":
+            return self.view.patch_serializer_class
+        return super().get_request_serializer()
+
+    def get_response_serializers(self):
+        if self.method != "PATCH":
+            return super().get_response_serializers()
+        return {"200": super().get_response_serializers(), "400": ErrorBody, "401": ErrorBody,
+                "403": ErrorBody, "404": ErrorBody, "409": ConflictBody}
+
+
+def _refusal(detail, errors, code=status.HTTP_400_BAD_REQUEST, **more) -> Response:
+    return Response({"detail": str(detail), "errors": errors, **more}, status=code)
+
+
+def _invalid(errors) -> Response:
+    names = ", ".join(sorted(errors))
+    return _refusal(_("The request was refused: see %(fields)s.") % {"fields": names}, errors)
+
+
+def _service_errors(error: DjangoValidationError, names: dict) -> dict:
+    """A service's ValidationError by the API's field names (`milestone-12-note` is `note` here)."""
+    if not hasattr(error, "error_dict"):
+        return {NON_FIELD: [str(message) for message in error.messages]}
+    errors = {}
+    for key, messages in error.message_dict.items():
+        name = key.rpartition("-")[2] if key.startswith("milestone-") else key
+        name = names.get(name, name)
+        errors.setdefault(NON_FIELD if name == NON_FIELD_ERRORS else name, []).extend(messages)
+    return errors
+
+
+class WriteMixin:
+    """Bearer-token authentication and JSON bodies for PATCH; the other methods stay as they are."""
+
+    authentication_classes = [BearerTokenAuthentication]
+    parser_classes = [JSONParser]
+    schema = WriteSchema()
+
+    def get_permissions(self):
+        if self.request.method == "PATCH":
+            return [IsAuthenticated()]
+        return super().get_permissions()
+
+    def validated_body(self, serializer_class, instance):
+        """(validated data, None), or (None, the 400 response) for a body that is not one."""
+        try:
+            body = self.request.data
+        except exceptions.ParseError as error:
+            return None, _refusal(error.detail, {BODY: [str(error.detail)]})
+        if not isinstance(body, dict):
+            return None, _invalid({BODY: [_("The body must be a JSON object.")]})
+        serializer = serializer_class(instance, data=body)
+        fields = set(serializer.fields)
+        unknown = {}
+        for name in sorted(set(body) - fields, key=str):
+            if name in IRM_FIELDS:
+                unknown[name] = [_("This is the IRM's: only IRM reviewers record it, in the IRM's reports "
+                                   "and assessments, never through this endpoint.")]
+            else:
+                unknown[name] = [_("Unknown field: this endpoint writes %(fields)s.")
+                                 % {"fields": ", ".join(sorted(fields))}]
+        valid = serializer.is_valid()
+        errors = {**(serializer.errors if not valid else {}), **unknown}
+        if errors:
+            return None, _invalid(errors)
+        return serializer.validated_data, None
+
+    def stale(self, commitment, version_seen: int) -> Response:
+        """409: the commitment moved on since the client read it; what changed meanwhile."""
+        changes = history.changes_since_version(commitment, version_seen)
+        current = Commitment.objects.values_list("version", flat=True).get(pk=commitment.pk)
+        return _refusal(services.STALE_EDIT_MESSAGE,
+                        {"version": [_("You sent version %(sent)s; the commitment is at version %(now)s.")
+                                     % {"sent": version_seen, "now": current}]},
+                        code=status.HTTP_409_CONFLICT, version=current,
+                        changes=EntryOut(changes, many=True).data)
+
+    def write(self, commitment, data, milestone=None):
+        """The edit through services.commitment_update; None when saved, else the refusal."""
+        if data["version"] > commitment.version:
+            return _invalid({"version": [_("No such version: the commitment is at version %(now)s.")
+                                         % {"now": commitment.version}]})
+        if data["version"] != commitment.version:
+            # Stale before anything else, as on the staff page: comparing the values sent with what
+            # is saved now would compare them with what the client never saw.
+            return self.stale(commitment, data["version"])
+        evidence = "evidence_url" if milestone is None else "change_evidence_url"  # the change's, not a value
+        values = {name: value for name, value in data.items() if name not in ("version", "note", evidence)}
+        target = milestone or commitment
+        for name in ("start_date", "end_date"):
+            if hasattr(target, f"{name}_text") and name in values and values[name] != getattr(target, name):
+                # The export writes a date as the import spelled it while that text is kept: a new
+                # date replaces it.
+                values[f"{name}_text"] = ""
+        if milestone is None:
+            arguments = {"data": values, "note": data["note"], "evidence_url": data["evidence_url"]}
+            names = {services.EVIDENCE_ERROR_KEY: "evidence_url"}
+        else:
+            change = services.MilestoneChange(milestone=milestone, data=values, note=data["note"],
+                                              evidence_url=data["change_evidence_url"])
+            arguments = {"data": {}, "note": "", "milestones": [change]}
+            names = {}
+        try:
+            services.commitment_update(commitment=commitment, user=self.request.user,
+                                       expected_version=data["version"], **arguments)
+        except services.StaleEdit:
+            # Another client claimed this version between our read and our write.
+            return self.stale(commitment, data["version"])
+        except DjangoValidationError as error:
+            return _invalid(_service_errors(error, names))
+        return None
+
+
+def _may_edit(user, commitment) -> None:
+    """403 before the body is read: a client learns nothing of a commitment it may not edit."""
+    if not permissions.can_edit_commitment(user, commitment):
+        raise exceptions.PermissionDenied(permissions.refusal_reason(user, commitment.action_plan.member))
+
+
+class CommitmentWrites(WriteMixin):
     """Mixed into api.views.CommitmentDetail: its PATCH."""
 
+    patch_serializer_class = CommitmentPatch
 
-class MilestoneWrite(generics.GenericAPIView):
-    """PATCH /api/v1/milestones/<id>/."""
+    def patch(self, request, *args, **kwargs):
+        commitment = get_object_or_404(Commitment.objects.select_related("action_plan__member"),
+                                       identifier=kwargs["identifier"])
+        _may_edit(request.user, commitment)
+        data, refusal = self.validated_body(CommitmentPatch, commitment)
+        refusal = refusal or self.write(commitment, data)
+        if refusal is not None:
+            return refusal
+        # The body is the detail as a GET of the view answers it (api/views.py), read again after the
+        # write: the view's get, which serialises the whole record (its retrieve would not).
+        return self.get(request, *args, **kwargs)
 
-    queryset = Milestone.objects.all()
+
+class MilestoneWrite(WriteMixin, generics.GenericAPIView):
+    """PATCH /api/v1/milestones/<id>/: a milestone's status, dates and evidence link, with a note."""
+
+    queryset = Milestone.objects.select_related("commitment__action_plan__member")
+    serializer_class = MilestoneOut
+    patch_serializer_class = MilestonePatch
     http_method_names = ["patch", "options"]
+
+    def patch(self, request, pk):
+        milestone = get_object_or_404(self.get_queryset(), pk=pk)
+        commitment = milestone.commitment
+        _may_edit(request.user, commitment)
+        data, refusal = self.validated_body(MilestonePatch, milestone)
+        refusal = refusal or self.write(commitment, data, milestone=milestone)
+        if refusal is not None:
+            return refusal
+        milestone = get_object_or_404(self.get_queryset(), pk=pk)
+        return Response(self.get_serializer(milestone).data)
+

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from api.tokens import api_tokens
 from ogptracker.errors import permission_denied
 from ogptracker.health import healthz
 
@@ -17,6 +18,7 @@ urlpatterns = [
     # Staff sign in here in the site's style; logout is a POST (a CSRF-protected form).
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/api-tokens/", api_tokens, name="api-tokens"),
     path("api/v1/", include("api.urls")),
     path("", include("commitments.urls")),
 ]

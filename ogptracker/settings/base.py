@@ -199,16 +199,28 @@ LOGGING = {
 # bearer tokens), so a browser page elsewhere may fetch the record.
 CORS_URLS_REGEX = r"^/api/"
 CORS_ALLOW_ALL_ORIGINS = True
+# Browsers may read the validators and the throttle's wait from a response.
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After"]
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # No session or basic auth on the API: a write carries its bearer token (api/writes.py).
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # JSON only: DRF's browsable pages load scripts the site's CSP refuses; /api/v1/docs/ explains.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Every refusal as {"detail": ..., "errors": {parameter: [reasons]}}, never a traceback.
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    # Anonymous clients, per address (the documented limits, /api/v1/docs/); 429 with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.AnonymousThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": "60/minute"},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ogptracker API",
     "DESCRIPTION": "Open Government Partnership commitments, their milestones and the IRM's findings.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Two scales meet as `status` (a commitment's, a milestone's): each enum named for what it is.
+    "ENUM_NAME_OVERRIDES": {"CommitmentStatusEnum": "commitments.models.Commitment.Status",
+                            "CompletionEnum": "reviews.scales.Completion"},
 }
