@@ -9,9 +9,14 @@ change them) and the language (labels are translated), plus a data version kept 
 (FacetDataVersion, one row) that every save or delete of what the counts read moves on in its own
 transaction (commitments/stored.py connects the receivers). Bulk writes send no signals: their
 callers call stored.refresh(), which moves it too. Being in the database, the version is the same
-for every app server and process whatever their caches, and a restore brings back its own. A save
-that changes only what text search reads moves only its second token (text_token), which keys
-only the states with a search: the others stay cached, and exact.
+for every app server and process whatever their caches, and a restore brings back its own.
+
+A save of a commitment moves only the versions of what it changed: the text's (text_token) and
+one per group of counted columns (column_tokens, COLUMN_GROUPS). Each facet and the total is kept
+with the versions of what it reads (FILTER_INPUTS: its own filter's columns and those of every
+filter in use), so a status saved recounts the status facet of each state and nothing else; the
+others are served as counted, and exact, since none of their inputs changed (issue 13.7; bench
+case "after a status save", bench/RESULTS.md "Issue 13.7, session 6").
 """
 
 import hashlib
