@@ -23,7 +23,7 @@ import hashlib
 import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 from django.core.cache import cache
 from django.db import transaction
@@ -210,7 +210,7 @@ def _cached(kind, filterset, parts, compute) -> dict:
     state = sorted((key, value) for key, value in filterset.url_params() if key not in NOT_COUNTED)
     digest = hashlib.sha256(repr((kind, get_language(), state)).encode()).hexdigest()
     current = versions()
-    key = f"commitments:facets:v7:{current.token}:{digest}"
+    key = f"commitments:facets:v8:{current.token}:{digest}"
     entry = cache.get(key) or {}
     active = {name for name, _value in state}
     changed = False
@@ -258,9 +258,12 @@ def facets(filterset) -> Facets:
 
 
 def facet_choices(filterset, name) -> list:
-    """Every choice of one filter with its count, the most frequent first (the facet page)."""
-    return _cached(f"facet:{name}", filterset, {name: {name}},
-                   lambda stale: FacetCounter(filterset).count([name]))[name]
+    """Every choice of one filter with its count, the most frequent first (the facet page), as
+    (value, label, count, selected) tuples: FacetChoice's fields, which the page makes of the 50 it
+    shows. Unpickling 7,000 institutions as FacetChoice objects took half the warm page (43 ms
+    against 11 as tuples, pickle.loads timed alone; bench case "facet page, lead institution")."""
+    return _cached(f"facet:{name}", filterset, {name: {name}}, lambda stale: {
+        name: [astuple(choice) for choice in FacetCounter(filterset).count([name])[name]]})[name]
 
 
 def _compute(filterset, stale) -> dict:
