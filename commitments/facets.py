@@ -9,27 +9,35 @@ change them) and the language (labels are translated), plus a data version kept 
 (FacetDataVersion, one row) that every save or delete of what the counts read moves on in its own
 transaction (commitments/stored.py connects the receivers). Bulk writes send no signals: their
 callers call stored.refresh(), which moves it too. Being in the database, the version is the same
-for every app server and process whatever their caches, and a restore brings back its own. A save
-that changes only what text search reads moves only its second token (text_token), which keys
-only the states with a search: the others stay cached, and exact.
+for every app server and process whatever their caches, and a restore brings back its own.
+
+A save of a commitment moves only the versions of what it changed: the text's (text_token) and
+one per group of counted columns (column_tokens, COLUMN_GROUPS). Each facet and the total is kept
+with the versions of what it reads (FILTER_INPUTS: its own filter's columns and those of every
+filter in use), so a status saved recounts the status facet of each state and nothing else; the
+others are served as counted, and exact, since none of their inputs changed (issue 13.7; bench
+case "after a status save", list, unfiltered: 3,008 -> 321 ms median on an overloaded machine,
+bench/RESULTS.md "Issue 13.7, session 6").
 """
 
 import hashlib
 import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from reviews.scales import ND
 
-from . import progress
+from . import progress, search
 from .models import (
     OGP_VALUE_FIELDS,
+    STORED_RATING_FIELDS,
     ActionPlan,
     Commitment,
     FacetDataVersion,
@@ -92,79 +100,191 @@ class Facets:
     count_is_slow: bool
 
 
-def data_versions() -> tuple[str, str]:
-    """(the counted data's version, the searched text's version), read from the database (one
-    query): every app server and process, whatever its cache, reads the same, so none serves counts
-    of older data."""
-    row = FacetDataVersion.objects.filter(pk=1).values_list("token", "text_token").first()
+# The groups of a commitment's columns the filters read, each with its own version token
+# (FacetDataVersion.column_tokens) that a save changing only those columns moves (stored.py).
+COLUMN_GROUPS = {
+    "status": ("status",),
+    "starred": ("starred",),
+    "action_plan": ("action_plan_id",),
+    "lead_institution": ("lead_institution_id",),
+    **{field: (field,) for field in STORED_RATING_FIELDS},
+    "milestones": ("milestones_counted", "milestones_complete"),
+    "value": OGP_VALUE_FIELDS,
+    "carried_forward": ("carried_forward",),
+}
+# What each filter reads of the commitment, as COLUMN_GROUPS; every other row it reads (plans,
+# members, institutions, policy areas, milestones, assessments) moves the main token when written,
+# and the search reads the searched text (the text token, see _match_version). A facet's counts
+# depend on its own filter's columns and on those of every filter in use, nothing else of the
+# commitment. A filter missing here is taken to read every column: exact by default.
+FILTER_INPUTS = {
+    "q": (),
+    "member": ("action_plan",),
+    "action_plan": ("action_plan",),
+    "year_min": ("action_plan",),
+    "year_max": ("action_plan",),
+    "lead_institution": ("lead_institution",),
+    "policy_area": (),
+    "value": ("value",),
+    "status": ("status",),
+    "starred": ("starred",),
+    "carried_forward": ("carried_forward",),
+    "midterm_completion": ("mid_term_completion",),
+    "completion": ("end_of_term_completion",),
+    "potential_impact": ("potential_impact",),
+    "potential_for_results": ("potential_for_results",),
+    "open_government": ("did_it_open_government",),
+    # progress.annotate(): the IRM's latest completion against the milestones counted.
+    "progress_disagrees": ("mid_term_completion", "end_of_term_completion", "milestones"),
+}
+
+
+@dataclass(frozen=True)
+class Versions:
+    token: str  # moved by every write but those below
+    text_token: str  # moved by a save that changes what text search reads
+    column_tokens: dict  # COLUMN_GROUPS name -> token, moved by a save that changes those columns
+
+
+def versions() -> Versions:
+    """The versions of the counted data, read from the database (one query): every app server and
+    process, whatever its cache, reads the same, so none serves counts of older data."""
+    row = FacetDataVersion.objects.filter(pk=1).values_list("token", "text_token", "column_tokens").first()
     if row is None:  # a flushed database (tests, a restore without the row): start a version
         version = FacetDataVersion.objects.get_or_create(pk=1, defaults={"token": uuid.uuid4().hex})[0]
-        row = (version.token, version.text_token)
-    return row
+        row = (version.token, version.text_token, version.column_tokens)
+    return Versions(row[0], row[1], row[2] or {})
+
+
+def data_versions() -> tuple[str, str]:
+    """(the counted data's version, the searched text's version)."""
+    current = versions()
+    return current.token, current.text_token
 
 
 def data_version() -> str:
-    """The version of all the data the facets may count: every write moves it."""
-    return ".".join(data_versions())
+    """The version of all the data the facets may count: every write that changes it moves it."""
+    current = versions()
+    return ".".join((current.token, current.text_token,
+                     *(f"{name}={token}" for name, token in sorted(current.column_tokens.items()))))
 
 
-def invalidate(*, text_only=False) -> None:
+def invalidate(*, text_only=False, columns=None, text=True) -> None:
     """Every cached facet becomes stale: the next list page counts afresh. With text_only (a write
-    that changed only what text search reads), only the states with a search do.
+    that changed only what text search reads), only the states with a search may; with `columns`
+    (COLUMN_GROUPS names; a commitment's save that changed only those), only the facets that read
+    them, and, unless `text` is False, the states with a search.
 
     Called inside the write's transaction (stored.py's receivers and refresh()), so the new version
     is seen exactly when the new data is, by every process.
     """
-    tokens = {"text_token": uuid.uuid4().hex} if text_only else {
-        "token": uuid.uuid4().hex, "text_token": uuid.uuid4().hex}
-    if not FacetDataVersion.objects.filter(pk=1).update(**tokens):
-        FacetDataVersion.objects.get_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
+    if columns is None and not text_only:
+        tokens = {"token": uuid.uuid4().hex, "text_token": uuid.uuid4().hex}
+    else:
+        tokens = {"text_token": uuid.uuid4().hex} if text or text_only else {}
+    with transaction.atomic(savepoint=False):
+        if columns:
+            # Locked: two saves of different columns at once must not each write back the other's
+            # old token (a lost update would leave a count stale).
+            current = (FacetDataVersion.objects.select_for_update().filter(pk=1)
+                       .values_list("column_tokens", flat=True).first()) or {}
+            tokens["column_tokens"] = {**current, **{name: uuid.uuid4().hex for name in columns}}
+        if tokens and not FacetDataVersion.objects.filter(pk=1).update(**tokens):
+            FacetDataVersion.objects.get_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
 
 
-def _cached(kind, filterset, compute):
-    """compute(), kept per filter state (page and sort aside), language and data version (only
-    the counted data's, for a state without a text search)."""
+def _inputs(filters) -> list:
+    """The column groups these filters read, in a fixed order."""
+    groups = set()
+    for name in filters:
+        groups.update(FILTER_INPUTS.get(name, COLUMN_GROUPS))
+    return sorted(groups)
+
+
+def _cached(kind, filterset, parts, compute) -> dict:
+    """{part: value}, each part counted by compute(stale parts) and kept in one cache entry per filter
+    state (page and sort aside), language and main token, tagged with the versions of what it reads:
+    `parts` gives, per part, the filters whose columns it reads. A part whose tag still matches is
+    served; the others only are counted again (after a status save, the status facet alone).
+
+    A part is tagged with the versions read before it was counted: a write committed meanwhile
+    leaves it tagged older than its data, so it is counted again, never served stale.
+    """
     state = sorted((key, value) for key, value in filterset.url_params() if key not in NOT_COUNTED)
     # The day too: `overdue` counts change at midnight without any write.
     digest = hashlib.sha256(repr((kind, get_language(), filterset.today.isoformat(), state))
                             .encode()).hexdigest()
-    searches = any(key == "q" for key, _value in state)
+    current = versions()
+    key = f"commitments:facets:v8:{current.token}:{digest}"
+    entry = cache.get(key) or {}
+    active = {name for name, _value in state}
+    changed = False
+    match = None
+    if "q" in active:
+        match = entry.get("match")
+        if match is None or match[0] != current.text_token:
+            match = (current.text_token, _match_version(filterset))
+            changed = entry.get("match") != match
+            entry = {**entry, "match": match}
+    tokens = current.column_tokens
+    tags = {part: (tuple((group, tokens.get(group, "")) for group in _inputs(active | filters)),
+                   match and match[1])
+            for part, filters in parts.items()}
+    stale = [part for part, tag in tags.items() if part not in entry or entry[part][0] != tag]
+    if stale:
+        counted = compute(stale)
+        entry = {**entry, **{part: (tags[part], counted[part]) for part in stale}}
+        changed = True
+    if changed:
+        cache.set(key, entry, timeout=FACET_TIMEOUT)
+    return {part: entry[part][1] for part in parts}
 
-    def current():
-        token, text_token = data_versions()
-        return f"{token}.{text_token}" if searches else token
 
-    version = current()
-    key = f"commitments:facets:v6:{version}:{digest}"
-    entry = cache.get(key)
-    if entry is None:
-        entry = compute()
-        # A write committed while counting would leave counts of either data under the old
-        # version: kept only if the version did not move meanwhile.
-        if current() == version:
-            cache.set(key, entry, timeout=FACET_TIMEOUT)
-    return entry
+def _match_version(filterset) -> str:
+    """A digest of the ids the search alone matches. The text token moves on any save of a searched
+    text, but most such saves (a title corrected) leave every search's matches as they were: with
+    the same matches and the same columns, a search's counts are the same, so they are kept, where
+    counting them again re-evaluates the full-text match in each counting query (bench case
+    "list, text search" after a title save: 2,457 -> 111 ms median, bench/RESULTS.md "Issue 13.7,
+    session 6")."""
+    query = filterset.active_values()["q"]
+    ids = search.search(Commitment.objects.order_by("pk"), query).values_list("pk", flat=True)
+    return hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()
 
 
 def facets(filterset) -> Facets:
-    """The list's facets and total: counted once per filter state, language and data version."""
-    return _cached("list", filterset, lambda: _compute(filterset))
+    """The list's facets and total: each counted once per filter state, language and version of what
+    it reads."""
+    parts = {"total": set(), **{name: {name} for name in FACET_FILTERS}}
+    counted = _cached("list", filterset, parts, lambda stale: _compute(filterset, stale))
+    total, slow = counted["total"]
+    groups = [(legend, [name if name in YEAR_FILTERS else counted[name] for name in names])
+              for legend, names in FILTER_GROUPS]
+    return Facets(groups=groups, total=total, count_is_slow=slow)
 
 
 def facet_choices(filterset, name) -> list:
-    """Every choice of one filter with its count, the most frequent first (the facet page)."""
-    return _cached(f"facet:{name}", filterset, lambda: FacetCounter(filterset).count([name])[name])
+    """Every choice of one filter with its count, the most frequent first (the facet page), as
+    (value, label, count, selected) tuples: FacetChoice's fields, which the page makes of the 50 it
+    shows. Unpickling 7,000 institutions as FacetChoice objects took half the warm page (43 ms
+    against 11 as tuples, pickle.loads timed alone; bench case "facet page, lead institution")."""
+    return _cached(f"facet:{name}", filterset, {name: {name}}, lambda stale: {
+        name: [astuple(choice) for choice in FacetCounter(filterset).count([name])[name]]})[name]
 
 
-def _compute(filterset) -> Facets:
-    started = time.perf_counter()
-    total = filterset.qs.count()
-    slow = (time.perf_counter() - started) * 1000 > SLOW_COUNT_MS
-    counted = FacetCounter(filterset).count()
-    groups = [(legend, [name if name in YEAR_FILTERS else _shown(filterset, name, counted[name])
-                        for name in names])
-              for legend, names in FILTER_GROUPS]
-    return Facets(groups=groups, total=total, count_is_slow=slow)
+def _compute(filterset, stale) -> dict:
+    """The stale parts of the list's facets: "total" (how many match, and whether counting them was
+    slow) and the Facet of each filter named."""
+    counted = {}
+    if "total" in stale:
+        started = time.perf_counter()
+        total = filterset.qs.count()
+        counted["total"] = (total, (time.perf_counter() - started) * 1000 > SLOW_COUNT_MS)
+    names = [name for name in stale if name != "total"]
+    if names:
+        choices = FacetCounter(filterset).count(names)
+        counted |= {name: _shown(filterset, name, choices[name]) for name in names}
+    return counted
 
 
 def _shown(filterset, name, choices) -> Facet:

@@ -467,6 +467,9 @@ class FacetDataVersion(models.Model):
     # Moved by every write, also one that changes only what text search reads (a title, say),
     # which leaves `token` and so the counts of every state without a search as they are.
     text_token = models.CharField(max_length=32, default="")
+    # A token per group of the commitment's counted columns (facets.COLUMN_GROUPS), moved by a save
+    # that changes those columns only: the cached counts that do not read them stay (issue 13.7).
+    column_tokens = models.JSONField(default=dict)
 
     def __str__(self):
         return f"{self.token}.{self.text_token}"

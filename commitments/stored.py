@@ -21,8 +21,6 @@ from reviews.ratings import expressions as rating_expressions
 
 from . import facets, progress, search
 from .models import (
-    OGP_VALUE_FIELDS,
-    STORED_RATING_FIELDS,
     ActionPlan,
     Commitment,
     Institution,
@@ -221,24 +219,36 @@ def _data_changed(**kwargs):
     facets.invalidate()
 
 
-# The columns of a commitment the facets and the filters but text search read: a save that changes
-# none of them (a title, a description) leaves the counts of every state without a search exact,
-# so they stay cached (bench/RESULTS.md, "Issue 13.7: counts right after a write").
-_COUNTED_FIELDS = ("status", "starred", "action_plan_id", "lead_institution_id", *STORED_RATING_FIELDS,
-                   "milestones_counted", "milestones_complete", *OGP_VALUE_FIELDS, "carried_forward")
+# The columns of a commitment the facets and the filters read, but text search (its search text):
+# a save compares them before and after and moves only the versions of the groups that changed
+# (facets.COLUMN_GROUPS), so the cached counts that read none of them stay, exact. A title saved
+# moves only the text's version; a status saved, only the status's: the next list page counts the
+# status facet again, not the others (bench/RESULTS.md, "Issue 13.7, session 6").
+_COUNTED_FIELDS = tuple(field for fields in facets.COLUMN_GROUPS.values() for field in fields)
 
 
 def _remember_counted(sender, instance, raw, **kwargs):
-    """pre_save of a commitment: its counted columns as the database holds them before the save."""
+    """pre_save of a commitment: its counted columns and search text as the database holds them
+    before the save (None for a new one, or a raw save)."""
     instance._counted_before = None
     if instance.pk and not raw:
         instance._counted_before = (Commitment.objects.filter(pk=instance.pk)
-                                    .values_list(*_COUNTED_FIELDS).first())
+                                    .values(*_COUNTED_FIELDS, "search_text").first())
 
 
-def _commitment_changed(sender, instance, **kwargs):
-    after = tuple(getattr(instance, field) for field in _COUNTED_FIELDS)
-    facets.invalidate(text_only=getattr(instance, "_counted_before", None) == after)
+def _commitment_changed(sender, instance, update_fields, **kwargs):
+    before = getattr(instance, "_counted_before", None)
+    if before is None:  # a new commitment, or one whose row was not there: every count may move
+        facets.invalidate()
+        return
+    changed = [group for group, fields in facets.COLUMN_GROUPS.items()
+               if any(before[field] != getattr(instance, field) for field in fields)]
+    if update_fields is None:  # _fill_search_text computed the text the save wrote
+        text = before["search_text"] != instance.search_text
+    else:  # written by _commitment_saved_in_part, after this instance's attributes were read
+        text = bool((_SEARCH_SOURCES | {"search_text"}) & set(update_fields))
+    if changed or text:
+        facets.invalidate(columns=changed, text=text)
 
 
 # Rows the facets count (milestones: the "progress disagrees" facet counts them).

@@ -62,14 +62,15 @@ def facet_page(request, name):
     filterset = CommitmentFilter(request.GET, queryset=Commitment.objects.all(), request=request)
     notices = filterset.notices()
     facet_query = clean_query(request.GET.get("facet_q", ""))[0].strip()
-    choices = facet_counts.facet_choices(filterset, name)
+    choices = facet_counts.facet_choices(filterset, name)  # (value, label, count, selected)
     if facet_query:
         wanted = normalize(facet_query)
-        choices = [choice for choice in choices if wanted in normalize(choice.label)]
+        choices = [choice for choice in choices if wanted in normalize(choice[1])]
     page = _page(Paginator(choices, FACET_PAGE_SIZE), request.GET.get("facet_page"), notices)
     state = [(key, value) for key, value in filterset.url_params() if key != "page"]
     several = name in filterset.MULTIPLE
-    items = [{"choice": choice, "url": _chosen_url(state, name, choice, several)} for choice in page]
+    shown = [facet_counts.FacetChoice(*choice) for choice in page]
+    items = [{"choice": choice, "url": _chosen_url(state, name, choice, several)} for choice in shown]
     return render(request, "commitments/facet_page.html", {
         "name": name, "label": filterset.filters[name].label, "several": several,
         "items": items, "page_obj": page, "facet_query": facet_query, "notices": notices,

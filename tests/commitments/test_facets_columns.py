@@ -1,0 +1,162 @@
+"""Issue 13.7, session 6: a save recounts only the facets whose inputs it changed, and every count
+served stays exact: after each kind of write, each list and facet page served (from its cache where
+its inputs did not change) is the very page a fresh count gives."""
+
+import re
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from commitments import facets
+from commitments.filters import CommitmentFilter
+from commitments.models import Commitment, Institution, Milestone, PolicyArea
+from commitments.services import commitment_save
+
+WORD = "transparencia"
+STATES = ["/commitments/", "/commitments/?status=active&completion=ND",
+          f"/commitments/?q={WORD}&starred=false", "/commitments/facets/lead_institution/?status=inactive",
+          f"/commitments/facets/member/?q={WORD}"]
+
+
+def pages(client):
+    """Each state's page, its facets served as the cache holds them."""
+    served = {}
+    for url in STATES:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        # The language form's CSRF token differs on every page; the rest must not.
+        served[url] = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
+    return served
+
+
+def save(commitment, **changes):
+    """A save through the services, as the staff page and the admin make it."""
+    commitment.refresh_from_db()
+    for field, value in changes.items():
+        setattr(commitment, field, value)
+    commitment_save(commitment=commitment, user=None, note="A test of the facets' inputs",
+                    expected_version=commitment.version)
+
+
+def a_commitment():
+    return Commitment.objects.get(identifier="CL0050")
+
+
+def flip_status():
+    commitment = a_commitment()
+    save(commitment, status="inactive" if commitment.status == "active" else "active")
+
+
+def flip_starred():
+    commitment = a_commitment()
+    save(commitment, starred=not commitment.starred)
+
+
+def rate_complete():
+    # A stored rating written by a save (a stale copy writes its value back): the column moves.
+    save(a_commitment(), end_of_term_completion="complete")
+
+
+def retitle_keeping_the_matches():
+    commitment = a_commitment()
+    save(commitment, title=commitment.title + " (corrected)")
+
+
+def retitle_changing_the_matches():
+    commitment = Commitment.objects.exclude(search_text__contains=WORD).order_by("identifier").first()
+    save(commitment, title=f"{commitment.title} {WORD}")
+
+
+def change_lead_institution():
+    commitment = a_commitment()
+    other = Institution.objects.exclude(pk=commitment.lead_institution_id).order_by("pk").first()
+    save(commitment, lead_institution=other)
+
+
+def complete_a_milestone():
+    milestone = Milestone.objects.filter(commitment=a_commitment()).order_by("pk").first()
+    milestone.status = "complete" if milestone.status != "complete" else "not-started"
+    milestone.save()
+
+
+def add_a_policy_area():
+    area = PolicyArea.objects.exclude(commitments=a_commitment()).order_by("pk").first()
+    a_commitment().policy_areas.add(area)
+
+
+def delete_a_commitment():
+    Commitment.objects.filter(search_text__contains=WORD).order_by("identifier").first().delete()
+
+
+def save_without_changes():
+    save(a_commitment())
+
+
+WRITES = [flip_status, flip_starred, rate_complete, retitle_keeping_the_matches, retitle_changing_the_matches,
+          change_lead_institution, complete_a_milestone, add_a_policy_area, delete_a_commitment,
+          save_without_changes]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("write", WRITES, ids=[write.__name__ for write in WRITES])
+def test_every_page_served_after_a_write_is_the_page_a_fresh_count_gives(client, chile, write):
+    before = pages(client)
+    assert f"({Commitment.objects.filter(status='active').count()})" in before["/commitments/"]
+    version = facets.data_version()
+    write()
+    assert (facets.data_version() == version) == (write is save_without_changes)
+    served = pages(client)
+    cache.clear()
+    fresh = pages(client)
+    for url in STATES:
+        assert served[url] == fresh[url], url
+
+
+def queries(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return [query["sql"] for query in captured.captured_queries]
+
+
+@pytest.mark.django_db
+def test_a_status_save_recounts_the_status_facet_alone(client, chile, django_assert_max_num_queries):
+    cold = queries(client, "/commitments/")
+    warm = queries(client, "/commitments/")
+    flip_status()
+    with django_assert_max_num_queries(len(warm) + 1):
+        after = queries(client, "/commitments/")
+    recounted = [sql for sql in after if sql not in warm]
+    assert len(recounted) == 1 and "status" in recounted[0] and len(cold) > len(after)
+
+
+@pytest.mark.django_db
+def test_a_title_save_keeps_a_search_whose_matches_stay(client, chile, django_assert_max_num_queries):
+    url = f"/commitments/?q={WORD}"
+    queries(client, url)
+    warm = queries(client, url)
+    retitle_keeping_the_matches()
+    # One query reads the search's matches again: the same ids, so no facet is counted again.
+    with django_assert_max_num_queries(len(warm) + 1):
+        queries(client, url)
+    retitle_changing_the_matches()
+    assert len(queries(client, url)) > len(warm) + 5  # other matches: every facet counted again
+
+
+@pytest.mark.django_db
+def test_a_save_of_nothing_counted_moves_no_version(chile):
+    version = facets.data_version()
+    save_without_changes()
+    assert facets.data_version() == version
+    flip_status()
+    moved = facets.data_version()
+    assert moved != version and moved.split(".")[:2] == version.split(".")[:2]  # the status's token only
+
+
+def test_every_filter_says_what_it_reads():
+    filters = set(CommitmentFilter.base_filters) - {"sort"}
+    assert set(facets.FILTER_INPUTS) <= filters
+    assert all(set(groups) <= set(facets.COLUMN_GROUPS) for groups in facets.FILTER_INPUTS.values())
+    # A filter not listed reads every column, as far as the cache knows: exact by default.
+    assert facets._inputs(["not-listed"]) == sorted(facets.COLUMN_GROUPS)
