@@ -8,7 +8,7 @@ the same shapes for the OpenAPI schema (tests/api/test_contract.py checks they a
 from django.db.models import Max
 from django.urls import reverse
 
-from commitments import progress
+from commitments import facets, progress
 from commitments.converters import identifier_segment
 from commitments.models import OGP_VALUE_FIELDS, STORED_RATING_FIELDS, Commitment, ogp_value_choices
 from commitments.validators import is_link
@@ -98,6 +98,13 @@ def row_values(commitments):
     """The list's columns of these commitments as plain values, with whether their progress
     disagrees with the IRM (the rule: commitments/progress.py); paginated by api/pagination.py."""
     return progress.annotate(commitments).values(*ROW_COLUMNS, "progress_disagrees")
+
+
+def total(filterset) -> int:
+    """How many commitments the filter state matches, counted once per state and data version and
+    kept in the cache beside the list's facet counts (facets.py's cache, so exact after any write):
+    a COUNT over 100,000 rows costs more than the page itself (bench/RESULTS.md, issue 14)."""
+    return facets._cached("api:count", filterset, lambda: filterset.qs.order_by().count())
 
 
 def commitment_rows(request, rows) -> list[dict]:

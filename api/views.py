@@ -51,7 +51,7 @@ class CommitmentList(APIView):
         wanted = params.facet_names(request)
         if walks(request) and "sort" in data:
             raise ValidationError({"ordering": ["A cursor walks in identifier order: leave out ordering."]})
-        page = paginate(request, read.row_values(filterset.qs))
+        page = paginate(request, read.row_values(filterset.qs), count=read.total(filterset))
         body = page.response_data(read.commitment_rows(request, page.rows))
         if wanted:
             # As the list and its facet pages count them (cached per state and data version).
