@@ -8,7 +8,7 @@ the same shapes for the OpenAPI schema (tests/api/test_contract.py checks they a
 from django.db.models import Max
 from django.urls import reverse
 
-from commitments import progress
+from commitments import facets, progress
 from commitments.converters import identifier_segment
 from commitments.models import OGP_VALUE_FIELDS, STORED_RATING_FIELDS, Commitment, ogp_value_choices
 from commitments.validators import is_link
@@ -95,9 +95,25 @@ def commitment_urls(request, identifier) -> dict:
 
 
 def row_values(commitments):
-    """The list's columns of these commitments as plain values, with whether their progress
-    disagrees with the IRM (the rule: commitments/progress.py); paginated by api/pagination.py."""
-    return progress.annotate(commitments).values(*ROW_COLUMNS, "progress_disagrees")
+    """The list's columns of these commitments as plain values; paginated by api/pagination.py."""
+    return commitments.values(*ROW_COLUMNS)
+
+
+def _disagrees(row) -> bool:
+    """progress.py's rule in Python, from the stored counts: whether milestones under way (the
+    only count not stored) make the level Limited or Not started, neither is high completion,
+    so the comparison with the IRM is exact. (The SQL form, progress.annotate(), costs more to
+    build than the page's whole query.)"""
+    counted, complete = row["milestones_counted"], row["milestones_complete"]
+    return progress.Progress(counted, complete, progress.level(counted, complete, 0),
+                             row["mid_term_completion"], row["end_of_term_completion"]).disagrees
+
+
+def total(filterset) -> int:
+    """How many commitments the filter state matches, counted once per state and data version and
+    kept in the cache beside the list's facet counts (facets.py's cache, so exact after any write):
+    a COUNT over 100,000 rows costs more than the page itself (bench/RESULTS.md, issue 14)."""
+    return facets._cached("api:count", filterset, lambda: filterset.qs.order_by().count())
 
 
 def commitment_rows(request, rows) -> list[dict]:
@@ -139,10 +155,16 @@ def _row(request, labels, row, supporting, areas) -> dict:
         "ratings": {field: labels.rating(field, row[field]) for field in STORED_RATING_FIELDS},
         "progress": {"milestones_counted": counted, "milestones_complete": complete,
                      "percent_complete": round(100 * complete / counted) if counted else None,
-                     "disagrees_with_irm": bool(row["progress_disagrees"])},
+                     "disagrees_with_irm": _disagrees(row)},
         "updated_at": row["updated_at"],
         **commitment_urls(request, row["identifier"]),
     }
+
+
+def facet_choices(choices) -> list[dict]:
+    """A facet's choices (facets.FacetChoice) as values: dataclasses.asdict() deep-copies each one,
+    several ms for a member facet's 600 choices."""
+    return [{"value": c.value, "label": c.label, "count": c.count, "selected": c.selected} for c in choices]
 
 
 def last_modified(queryset=None):

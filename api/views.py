@@ -6,8 +6,6 @@ it), reads through the functions the pages use, and lets api/read.py build the v
 where the data has a date.
 """
 
-from dataclasses import asdict
-
 from django.db.models import Count
 from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
@@ -51,11 +49,11 @@ class CommitmentList(APIView):
         wanted = params.facet_names(request)
         if walks(request) and "sort" in data:
             raise ValidationError({"ordering": ["A cursor walks in identifier order: leave out ordering."]})
-        page = paginate(request, read.row_values(filterset.qs))
+        page = paginate(request, read.row_values(filterset.qs), count=read.total(filterset))
         body = page.response_data(read.commitment_rows(request, page.rows))
         if wanted:
             # As the list and its facet pages count them (cached per state and data version).
-            body["facets"] = {name: [asdict(choice) for choice in facets.facet_choices(filterset, name)]
+            body["facets"] = {name: read.facet_choices(facets.facet_choices(filterset, name))
                               for name in wanted}
         return _dated(Response(body), read.last_modified())
 

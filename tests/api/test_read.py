@@ -4,11 +4,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 
-from commitments import history, queries
+from commitments import history, progress, queries
 from commitments.models import Commitment
 from reviews.models import IRMReport
 from reviews.summaries import summaries_by_action_plan
-from tests.commitments.factories import ActionPlanFactory, CommitmentFactory, MemberFactory
+from tests.commitments.factories import ActionPlanFactory, CommitmentFactory, MemberFactory, MilestoneFactory
 from tests.commitments.test_history import on, staff_edit
 
 pytestmark = pytest.mark.django_db
@@ -100,6 +100,17 @@ def _compare_with_the_list(client, query):
         api_counts = {choice["value"]: choice["count"] for choice in body["facets"][name]}
         # The list shows the most frequent database choices; the API gives every one.
         assert {value: api_counts[value] for value in counts} == counts, (query, name)
+
+
+def test_progress_disagreement_is_the_lists_rule(client, catalogue):
+    """The API reads it in Python from the stored counts; the list filters by its SQL form."""
+    MilestoneFactory(commitment=catalogue["AL0002"], order=1, status="limited")  # IRM: substantial
+    flags = {item["identifier"]: item["progress"]["disagrees_with_irm"]
+             for item in get(client, "commitments/").json()["results"]}
+    disagreeing = set(identifiers(get(client, "commitments/?progress_disagrees=true").json()))
+    assert disagreeing == {identifier for identifier, flag in flags.items() if flag} == {"AL0002"}
+    in_sql = progress.annotate(Commitment.objects.all()).values_list("identifier", "progress_disagrees")
+    assert dict(in_sql) == flags
 
 
 def test_repeated_values_of_one_filter_are_any_of_them(client, catalogue):
@@ -340,10 +351,10 @@ def _queries(client, path) -> int:
 
 # Each read with its most queries (on SQLite and PostgreSQL alike).
 COUNTED = {
-    "commitments/?page_size=100": 6,
-    "commitments/?cursor=&page_size=100": 6,
+    "commitments/?page_size=100": 7,
+    "commitments/?cursor=&page_size=100": 7,
     # The facets counted afresh: FacetCounter's queries, then cached.
-    "commitments/?facets=member,completion,policy_area,value&member=alpha&member=beta": 20,
+    "commitments/?facets=member,completion,policy_area,value&member=alpha&member=beta": 24,
     "members/": 4,
     "members/alpha/": 5,
     "action-plans/AP_ALP01/": 8,
