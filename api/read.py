@@ -110,10 +110,9 @@ def _disagrees(row) -> bool:
 
 
 def total(filterset) -> int:
-    """How many commitments the filter state matches, counted once per state and data version and
-    kept in the cache beside the list's facet counts (facets.py's cache, so exact after any write):
-    a COUNT over 100,000 rows costs more than the page itself (bench/RESULTS.md, issue 14)."""
-    return facets._cached("api:count", filterset, lambda: filterset.qs.order_by().count())
+    """How many commitments the filter state matches: the list's own cached total (facets.total),
+    since a COUNT over 100,000 rows costs more than the page itself (bench/RESULTS.md, issue 14)."""
+    return facets.total(filterset)
 
 
 def commitment_rows(request, rows) -> list[dict]:
@@ -162,9 +161,9 @@ def _row(request, labels, row, supporting, areas) -> dict:
 
 
 def facet_choices(choices) -> list[dict]:
-    """A facet's choices (facets.FacetChoice) as values: dataclasses.asdict() deep-copies each one,
-    several ms for a member facet's 600 choices."""
-    return [{"value": c.value, "label": c.label, "count": c.count, "selected": c.selected} for c in choices]
+    """A facet's choices (facets.facet_choices(): FacetChoice's fields as tuples) as JSON objects."""
+    return [{"value": value, "label": label, "count": count, "selected": selected}
+            for value, label, count, selected in choices]
 
 
 def last_modified(queryset=None):

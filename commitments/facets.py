@@ -263,6 +263,12 @@ def facets(filterset) -> Facets:
     return Facets(groups=groups, total=total, count_is_slow=slow)
 
 
+def total(filterset) -> int:
+    """How many commitments the filter state matches: the list's total, from the same cache entry
+    (the API's count of a page)."""
+    return _cached("list", filterset, {"total": set()}, lambda stale: _compute(filterset, stale))["total"][0]
+
+
 def facet_choices(filterset, name) -> list:
     """Every choice of one filter with its count, the most frequent first (the facet page), as
     (value, label, count, selected) tuples: FacetChoice's fields, which the page makes of the 50 it
