@@ -129,6 +129,8 @@ FILTER_INPUTS = {
     "status": ("status",),
     "starred": ("starred",),
     "carried_forward": ("carried_forward",),
+    # Milestones only (their writes move the main token); the day is in the cache key.
+    "overdue": (),
     "midterm_completion": ("mid_term_completion",),
     "completion": ("end_of_term_completion",),
     "potential_impact": ("potential_impact",),
