@@ -18,5 +18,6 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", include("api.urls")),
+    path("follow/", include("follow.urls")),
     path("", include("commitments.urls")),
 ]
