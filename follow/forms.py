@@ -20,10 +20,9 @@ class FollowForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if "target" in data:
-            found, data["member"], data["commitment"] = resolve(data["target"], data.get("key") or "")
-            if not found:
-                raise forms.ValidationError(UNKNOWN_TARGET, code="unknown_target")
+        found, data["member"], data["commitment"] = resolve(data.get("target"), data.get("key") or "")
+        if not found:  # a hidden field's error would not be seen: it is the form's
+            raise forms.ValidationError(UNKNOWN_TARGET, code="unknown_target")
         return data
 
 

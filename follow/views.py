@@ -1,7 +1,7 @@
 """The follow pages: the request (same answer whatever the address's state), confirm, unsubscribe."""
 
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import urlencode
@@ -31,7 +31,10 @@ def follow(request):
                 services.follow_request(email=data["email"], target=data["target"], member=data["member"],
                                         commitment=data["commitment"], language=translation.get_language())
             query = {"target": data["target"], "key": data["key"]} if data["target"] != "site" else {}
-            return redirect(f"{reverse('follow:sent')}?{urlencode(query)}".rstrip("?"), status=303)
+            # 303: the browser fetches the answer with GET, so reloading it sends nothing again.
+            response = HttpResponseRedirect(f"{reverse('follow:sent')}?{urlencode(query)}".rstrip("?"))
+            response.status_code = 303
+            return response
         status = 400
     else:
         target, key = request.GET.get("target", "site"), request.GET.get("key", "")
