@@ -13,8 +13,8 @@ class SubscriptionAdmin(admin.ModelAdmin):
     list_filter = ("target", "language", ("confirmed_at", admin.EmptyFieldListFilter))
     search_fields = ("email",)
     list_select_related = ("member", "commitment")
-    readonly_fields = [field.name for field in Subscription._meta.fields]
-    exclude = ("key",)
+    # Every field but the key of its signed links, which would let whoever reads the page use them.
+    fields = readonly_fields = [field.name for field in Subscription._meta.fields if field.name != "key"]
 
     def has_add_permission(self, request):
         return False
