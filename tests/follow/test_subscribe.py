@@ -5,7 +5,11 @@ import datetime
 import re
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from follow import limits
 from follow.models import Subscription
@@ -270,3 +274,15 @@ def test_a_mail_server_that_refuses_leaves_nothing_behind(chile, client, inbox, 
     settings.EMAIL_PORT = inbox.port
     follow(client, PAGES["site"], "ana@example.org")
     assert len(inbox.messages) == 1 and Subscription.objects.count() == 1
+
+
+@hypothesis_settings(max_examples=25, deadline=None,
+                     suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(email=st.text(max_size=300), key=st.text(max_size=250),
+       target=st.sampled_from(["site", "member", "commitment", ""]) | st.text(max_size=20))
+def test_any_form_input_gets_an_answer_never_an_error(chile, inbox, email, target, key):
+    cache.clear()  # the examples share one test's cache: the client limit is tested on its own
+    response = Client().post("/follow/", {"email": email, "target": target, "key": key})
+    assert response.status_code in (303, 400)
+    assert Client().get("/follow/sent/", {"target": target, "key": key}).status_code == 200
+    assert Client().get("/follow/", {"target": target, "key": key}).status_code in (200, 404)
