@@ -286,3 +286,13 @@ def test_any_form_input_gets_an_answer_never_an_error(chile, inbox, email, targe
     assert response.status_code in (303, 400)
     assert Client().get("/follow/sent/", {"target": target, "key": key}).status_code == 200
     assert Client().get("/follow/", {"target": target, "key": key}).status_code in (200, 404)
+
+
+def test_a_follow_request_costs_a_few_queries(chile, client, inbox, django_assert_max_num_queries):
+    data = {"email": "ana@example.org", "target": "commitment", "key": "CL0050"}
+    with django_assert_max_num_queries(6):  # the commitment, the address's row, its insert in a savepoint
+        client.post("/follow/", data)
+    with django_assert_max_num_queries(4):
+        client.post("/follow/", data)
+    with django_assert_max_num_queries(4):
+        client.get("/follow/sent/", {"target": "commitment", "key": "CL0050"})
