@@ -36,6 +36,11 @@ class Run:
     unchanged: int = 0
     failed: int = 0
     expired: int = 0
+    unreachable: bool = False  # the mail server could not be reached: the run stopped there
+
+
+class _Unreachable(Exception):
+    pass
 
 
 def _followed(subscription):
@@ -63,6 +68,10 @@ def send_digests(*, now: datetime.datetime | None = None) -> Run:
                            if entry.when <= until]
                 for subscription in group:
                     _deliver(subscription, entries, until, connection, run)
+    except _Unreachable:
+        # Every further digest would wait for the same timeout; the next run sends them all.
+        logger.exception("The mail server could not be reached; the digests left are sent next time.")
+        run.unreachable = True
     finally:
         connection.close()
     return run
@@ -82,7 +91,10 @@ def _deliver(subscription, entries, until, connection, run) -> None:
             if not claimed or not mine:
                 run.unchanged += 1
                 return
-            connection.open()  # once: an open connection is kept
+            try:
+                connection.open()  # once: an open connection is kept
+            except (smtplib.SMTPException, OSError) as error:
+                raise _Unreachable from error
             mails.digest_message(subscription, mine, more=more, connection=connection).send()
     except (smtplib.SMTPException, OSError):
         # Not recorded: the next run sends these changes with the later ones.

@@ -195,6 +195,21 @@ def test_a_digest_the_mail_server_refused_is_sent_next_time_and_the_others_not_a
     assert "First change" not in by_address["c@example.org"]
 
 
+def test_an_unreachable_mail_server_stops_the_run_and_the_next_run_sends_everything(inbox, commitments,
+                                                                                   superuser, settings):
+    for address in ("a@example.org", "b@example.org"):
+        subscribe(inbox, address)
+    edit(commitments[0], superuser, "Sent next time")
+    settings.EMAIL_PORT = 1  # nothing listens there
+    with pytest.raises(CommandError, match="could not be reached"):
+        send()
+    assert Subscription.objects.filter(digests_sent=0).count() == 2
+    settings.EMAIL_PORT = inbox.port
+    send()
+    assert sorted(m["To"] for m in inbox.messages) == ["a@example.org", "b@example.org"]
+    assert all("Sent next time" in body(m) for m in inbox.messages)
+
+
 def test_changes_recorded_within_the_delay_wait_for_the_next_run(inbox, commitments, superuser, settings):
     subscribe(inbox, "ana@example.org")
     settings.FOLLOW_DIGEST_DELAY_MINUTES = 30

@@ -13,6 +13,8 @@ class Command(BaseCommand):
         run = send_digests()
         self.stdout.write(f"{run.sent} digest(s) sent, {run.unchanged} subscriber(s) with no change, "
                           f"{run.expired} unconfirmed request(s) expired.")
+        if run.unreachable:
+            raise CommandError("The mail server could not be reached; the next run sends the digests left.")
         if run.failed:
             # A non-zero exit, so cron reports it; the next run sends what failed.
             raise CommandError(f"{run.failed} digest(s) could not be sent; the next run will send them.")
