@@ -20,5 +20,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/api-tokens/", api_tokens, name="api-tokens"),
     path("api/v1/", include("api.urls")),
+    path("follow/", include("follow.urls")),
     path("", include("commitments.urls")),
 ]

@@ -10,7 +10,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("commitments", "reviews", "ogptracker", "api")
+PACKAGES = ("commitments", "reviews", "ogptracker", "api", "follow")
 
 
 def project_modules() -> dict[str, Path]:

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "commitments",
     "reviews",
     "api",
+    "follow",
 ]
 
 MIDDLEWARE = [
@@ -224,3 +225,13 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"CommitmentStatusEnum": "commitments.models.Commitment.Status",
                             "CompletionEnum": "reviews.scales.Completion"},
 }
+
+# Follow by e-mail (follow/). Mail goes through Django's e-mail framework: SMTP in production
+# (production.py reads the server from the environment), the console in development. SITE_URL
+# makes the mails' links absolute: a mail has no request to take the host from.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ogptracker <noreply@localhost>")
+# A digest covers the changes recorded up to this long before it runs: a long transaction (an
+# import) commits history rows dated when it began, and a digest that had already read past them
+# would never send them.
+FOLLOW_DIGEST_DELAY_MINUTES = int(os.environ.get("FOLLOW_DIGEST_DELAY_MINUTES", "30"))

@@ -17,3 +17,6 @@ CACHES = {
         "LOCATION": BASE_DIR / ".cache",  # noqa: F405
     }
 }
+
+# Mails (follow/) are printed where runserver or the management command runs, never sent.
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
