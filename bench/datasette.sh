@@ -23,5 +23,7 @@ export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:55432/postgres
 export STATIC_ROOT=$STATIC_TMP CACHE_LOCATION=$CACHE_TMP DJANGO_SETTINGS_MODULE=ogptracker.settings.production
 export SECRET_KEY=${SECRET_KEY:-bench-only-$(head -c 24 /dev/urandom | base64)}
 export ALLOWED_HOSTS=testserver,127.0.0.1
+# A full CSV export streams for minutes on a loaded machine: no worker timeout cuts it short.
+export GUNICORN_TIMEOUT=${GUNICORN_TIMEOUT:-900}
 $PY manage.py collectstatic --noinput -v0
 $PY bench/datasette.py --venv "$BENCH_VENV" --json bench/last-peer.json "$@"
