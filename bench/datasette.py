@@ -81,9 +81,19 @@ class Server:
         self.port, self.headers = port, headers or {}
         self.connection = http.client.HTTPConnection(HOST, port, timeout=300)
 
+    def _response(self, path):
+        try:
+            self.connection.request("GET", path, headers=self.headers)
+            return self.connection.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionError):
+            # A connection left idle while the other side streamed a whole export was closed
+            # by its server (uvicorn keeps one alive 5 s): open another, as a browser would.
+            self.connection.close()
+            self.connection.request("GET", path, headers=self.headers)
+            return self.connection.getresponse()
+
     def get(self, path):
-        self.connection.request("GET", path, headers=self.headers)
-        response = self.connection.getresponse()
+        response = self._response(path)
         size = 0
         while piece := response.read(1 << 16):
             size += len(piece)
@@ -92,8 +102,7 @@ class Server:
         return size
 
     def download(self, path, target):
-        self.connection.request("GET", path, headers=self.headers)
-        response = self.connection.getresponse()
+        response = self._response(path)
         if response.status != 200:
             raise SystemExit(f"{path} answered {response.status}")
         with open(target, "wb") as out:
@@ -312,7 +321,7 @@ def main():
                                 args.repeat)
             results.append({"label": label, "rows": rows[0], "ogp_url": json_paths[0],
                             "peer_url": json_paths[1], "warm": warm})
-            print(f"measured {label}", flush=True)
+            print(f"measured {label}: {json.dumps(results[-1])}", flush=True)
 
         label = "CSV export, all"
         if wanted(label):
