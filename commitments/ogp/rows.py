@@ -264,7 +264,7 @@ def _in_slot(assessments, kind, plan_id):
 class _AmongIds(Lookup):
     """`column IN ids` with the ids as one parameter: an array on PostgreSQL, a JSON list read by
     json_each on SQLite. Django's `__in` prepares and binds each of a chunk's 1,000 ids, which
-    cost more than running the query (bench/RESULTS.md, "Exports against the peer")."""
+    cost more CPU than running the query (bench/RESULTS.md, "Peer comparison", exports)."""
 
     lookup_name = "among_ids"
     prepare_rhs = False
