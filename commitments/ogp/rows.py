@@ -8,13 +8,15 @@ spelling once per value. Only cells with a spelling kept from an import (ogp_ext
 export_cell itself. tests/commitments/ogp/test_export_rows.py checks both give the same cells.
 """
 
+import json
 from itertools import islice
 from operator import itemgetter
 from types import SimpleNamespace
 
 from django.db import transaction
+from django.db.models import F, Lookup
 
-from ogptracker.spreadsheets import neutralise
+from ogptracker.spreadsheets import FORMULA_TRIGGERS, neutralise
 from reviews.models import Assessment
 
 from ..models import ActionPlan, Commitment
@@ -29,6 +31,10 @@ COMMITMENT_COLUMNS = tuple(column for column in oc.COLUMNS if column.target == o
 AREA_COLUMNS = oc.POLICY_AREA_COLUMNS
 SLOT_COLUMNS = {slot: tuple(column for column in oc.COLUMNS if column.target == slot) for slot in SLOTS}
 COLUMN_INDEX = {column.name: index for index, column in enumerate(oc.COLUMNS)}
+# Kinds whose model value, a non-empty str, is its own cell (Column.render gives str(value)).
+TEXT_KINDS = (oc.TEXT, oc.LEAD)
+# The first characters with which neutralise() may mark a text; any other text is left as it is.
+MARK_STARTS = frozenset(trigger[0] for trigger in FORMULA_TRIGGERS) | {"'"}
 
 
 def _plan_field(column):
@@ -82,42 +88,51 @@ class RowBuilder:
     def __init__(self, marked: bool):
         self.finish = neutralise if marked else str
         self.renderers = {column.name: self._renderer(column) for column in oc.COLUMNS}
-        self.commitment_cells = [self._commitment_cell(column) for column in COMMITMENT_COLUMNS]
-        # Per slot and IRM model: the (renderer, tuple position) of each cell; None: not its model's.
-        self.slot_cells = {(slot, new_model): [self._slot_cell(column, new_model)
-                                               for column in SLOT_COLUMNS[slot]]
-                           for slot in SLOTS for new_model in (False, True)}
+        # The commitment's cells: (spellings, position in COMMITMENT_FIELDS) of the few-valued
+        # columns, (renderer, position) of the texts, functions of (values, supporting names)
+        # for the columns reading two fields or none, then ARRANGE's way to put them in order.
+        self.commitment_cells = _grouped([self._commitment_cell(column) for column in COMMITMENT_COLUMNS])
+        # Per slot and IRM model: (renderer, position in the assessment's tuple) of each cell, or
+        # None where a column is not its model's; grouped as the commitment's cells.
+        slot_cells = {(slot, new_model): [self._slot_cell(column, new_model) for column in SLOT_COLUMNS[slot]]
+                      for slot in SLOTS for new_model in (False, True)}
         self.empty_slots = {key: tuple(cell[0](None) if cell else "" for cell in cells)
-                            for key, cells in self.slot_cells.items()}
+                            for key, cells in slot_cells.items()}
+        self.slot_cells = {key: _grouped(cells) for key, cells in slot_cells.items()}
         self.plans = {}  # plan id -> (whether of the new IRM model, plan cells, plan as attributes)
         self.area_flags = {}  # (slug, name) of a policy area -> the positions it sets to "1"
 
     def _renderer(self, column):
         """A function from a model value to the column's finished cell."""
         finish, render = self.finish, column.render
+        if column.kind in TEXT_KINDS:
+            return self._text_renderer(column)
         if column.kind not in FEW_VALUES:
             return lambda value: finish(render(value))
-        spellings = {}
+        return _Spellings(lambda value: finish(render(value)))
 
-        def spelling(value):
-            try:
-                return spellings[value]
-            except KeyError:
-                spellings[value] = cell = finish(render(value))
-                return cell
-        return spelling
+    def _text_renderer(self, column):
+        """As _renderer, for a text: most cells of the export are texts, each its own cell; only
+        a text a spreadsheet could run, or an empty or unusual value, goes the long way."""
+        finish, render = self.finish, column.render
+        marked = finish is neutralise
+
+        def text(value):
+            if value.__class__ is str and value:
+                return neutralise(value) if marked and value[0] in MARK_STARTS else value
+            return finish(render(value))
+        return text
 
     def _commitment_cell(self, column):
-        """A function from a commitment's values tuple and supporting names to the column's cell."""
+        """(renderer, position) of a one-field column; (function(values, supporting names), -1)."""
         render = self.renderers[column.name]
         if column.kind == oc.SUPPORTING:
-            return lambda values, supporting: render(supporting)
+            return (lambda values, supporting: render(supporting)), None
         positions = [COMMITMENT_FIELDS.index(field) for field in _commitment_fields(column)]
         if column.kind == oc.DATE:
             day, text = positions
-            return lambda values, supporting: render((values[day], values[text]))
-        at = positions[0]
-        return lambda values, supporting: render(values[at])
+            return (lambda values, supporting: render((values[day], values[text]))), None
+        return render, positions[0]
 
     def _slot_cell(self, column, new_model):
         if column.era is not None and column.era != new_model:
@@ -158,24 +173,31 @@ class RowBuilder:
 
     def row(self, values, supporting, area_links, assessments):
         new_model, plan_cells, plan = self.plans[values[1]]
-        commitment_cells = tuple([cell(values, supporting) for cell in self.commitment_cells])
-        flags = ["0"] * len(AREA_COLUMNS)
-        for slug, name in area_links:
-            for position in self._flag_positions(slug, name):
-                flags[position] = "1"
+        spelled, texts, others, arrange = self.commitment_cells
+        commitment_cells = arrange((*[spellings[values[at]] for spellings, at in spelled],
+                                    *[render(values[at]) for render, at in texts],
+                                    *[render(values, supporting) for render, _none in others], ""))
         slots = {slot: _in_slot(assessments, oc.SLOT_KINDS[(slot, new_model)], plan.id) for slot in SLOTS}
-        row = list(ARRANGE(plan_cells + commitment_cells + tuple(flags)
+        row = list(ARRANGE(plan_cells + commitment_cells + self._flags(area_links)
                            + self._assessment_cells(oc.MID, new_model, slots[oc.MID])
                            + self._assessment_cells(oc.FINAL, new_model, slots[oc.FINAL]) + ("",)))
         if values[2]:  # ogp_extra
             self._keep_written(row, values, supporting, plan, area_links, slots)
         return row
 
+    def _flags(self, area_links):
+        flags = ["0"] * len(AREA_COLUMNS)
+        for slug, name in area_links:
+            for position in self._flag_positions(slug, name):
+                flags[position] = "1"
+        return tuple(flags)
+
     def _assessment_cells(self, slot, new_model, assessment):
         if assessment is None:
             return self.empty_slots[(slot, new_model)]
-        return tuple([cell[0](assessment[cell[1]]) if cell else ""
-                      for cell in self.slot_cells[(slot, new_model)]])
+        spelled, texts, _none, arrange = self.slot_cells[(slot, new_model)]
+        return arrange((*[spellings[assessment[at]] for spellings, at in spelled],
+                        *[render(assessment[at]) for render, at in texts], ""))
 
     def _keep_written(self, row, values, supporting, plan, area_links, slots):
         """Put back the cells an import kept as written, by columns.py's own rule (export_cell)."""
@@ -197,6 +219,40 @@ class RowBuilder:
                 row[index] = self.finish(oc.export_cell(oc.COLUMNS[index], sources, commitment.ogp_extra))
 
 
+class _Spellings(dict):
+    """A few-valued column's cells by model value, each worked out once, when first met: a
+    lookup (spellings[value]) costs no Python call once the value has been seen."""
+
+    def __init__(self, spell):
+        super().__init__()
+        self.spell = spell
+
+    def __missing__(self, value):
+        self[value] = cell = self.spell(value)
+        return cell
+
+    def __call__(self, value):
+        return self[value]
+
+
+def _grouped(cells):
+    """Cells given as (renderer, position), None (an empty cell) or (function, None), grouped so
+    that a row's cells are made by kind (spellings looked up, texts rendered, the rest called):
+    (spelled, texts, others, arrange), arrange putting the three groups back in column order
+    (an empty cell where a cell was None)."""
+    def group(cell):
+        if cell is None:
+            return None
+        return 0 if isinstance(cell[0], _Spellings) else 1 if cell[1] is not None else 2
+    order = sorted((index for index, cell in enumerate(cells) if cell is not None),
+                   key=lambda index: group(cells[index]))
+    place = {index: at for at, index in enumerate(order)}
+    arrange = itemgetter(*(place.get(index, len(order)) for index in range(len(cells))))
+    spelled, texts, others = ([cells[index] for index in order if group(cells[index]) == kind]
+                              for kind in range(3))
+    return spelled, texts, others, arrange
+
+
 def _in_slot(assessments, kind, plan_id):
     """The commitment's assessment from its own plan's report of that kind, or None."""
     for assessment in assessments:
@@ -205,18 +261,40 @@ def _in_slot(assessments, kind, plan_id):
     return None
 
 
+class _AmongIds(Lookup):
+    """`column IN ids` with the ids as one parameter: an array on PostgreSQL, a JSON list read by
+    json_each on SQLite. Django's `__in` prepares and binds each of a chunk's 1,000 ids, which
+    cost more CPU than running the query (bench/RESULTS.md, "Peer comparison", exports)."""
+
+    lookup_name = "among_ids"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", [*params, [int(value) for value in self.rhs]]
+
+    def as_sqlite(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        ids = json.dumps([int(value) for value in self.rhs])
+        return f"{lhs} IN (SELECT value FROM json_each(%s))", [*params, ids]
+
+
 def _related(ids):
     """Per commitment of a chunk: its supporting institutions' names, its policy areas'
     (slug, name) and its assessments' ASSESSMENT_VALUES tuples."""
     supporting, areas, assessments = {}, {}, {}
-    links = Commitment.supporting_institutions.through.objects.filter(commitment_id__in=ids)
+    of_chunk = _AmongIds(F("commitment_id"), ids)
+    links = Commitment.supporting_institutions.through.objects.filter(of_chunk)
     for commitment_id, name in links.values_list("commitment_id", "institution__name"):
         supporting.setdefault(commitment_id, []).append(name)
-    links = Commitment.policy_areas.through.objects.filter(commitment_id__in=ids)
+    links = Commitment.policy_areas.through.objects.filter(of_chunk)
     for commitment_id, slug, name in links.values_list("commitment_id", "policyarea__slug",
                                                        "policyarea__name"):
         areas.setdefault(commitment_id, []).append((slug, name))
-    for values in Assessment.objects.filter(commitment_id__in=ids).values_list(*ASSESSMENT_VALUES):
+    # No ORDER BY: Assessment's default one sorts by the commitment's identifier through a join
+    # (the costliest of the export's queries), and a commitment has at most one assessment per
+    # plan and report kind (both unique constraints), which is all _in_slot looks for.
+    for values in Assessment.objects.filter(of_chunk).order_by().values_list(*ASSESSMENT_VALUES):
         assessments.setdefault(values[0], []).append(values)
     return supporting, areas, assessments
 
