@@ -2,8 +2,9 @@
 
 At 100,000 commitments the facets (how many commitments each choice of each filter would give)
 cost one GROUP BY per filter over every matching row: seconds, where the page itself needs
-milliseconds. With them is kept the number of matches, which the page reuses when counting them
-again would be slow (see Facets.count_is_slow). The counts change only when the data does,
+milliseconds. With them is kept the number of matches, which the page and the API use instead of
+counting again (a text search's COUNT alone reads every row's search vector: 400 ms at 100,000
+commitments, q=de). The counts change only when the data does,
 so they are kept in Django's cache under the filter state (page and sort aside, which do not
 change them) and the language (labels are translated), plus a data version kept in the database
 (FacetDataVersion, one row) that every save or delete of what the counts read moves on in its own
@@ -21,7 +22,6 @@ bench/RESULTS.md "Issue 13.7, session 6").
 """
 
 import hashlib
-import time
 import uuid
 from collections import Counter
 from dataclasses import astuple, dataclass
@@ -52,7 +52,6 @@ FACET_TIMEOUT = 6 * 3600
 # Query parameters that do not change the counts.
 NOT_COUNTED = {"page", "sort"}
 # A state whose COUNT took longer than this (ms) when its facets were computed reuses that count.
-SLOW_COUNT_MS = 20
 # Choices each filter shows on the list, the most frequent first (selected ones always shown);
 # the facet page (/commitments/facets/<filter>/) lists them all.
 SHOWN_CHOICES = 10
@@ -92,12 +91,7 @@ class Facets:
     """What the list page shows of one filter state beyond its 25 rows."""
 
     groups: list  # (legend, [Facet or a year filter's name])
-    total: int  # how many commitments the state matches
-    # Counting them took longer than SLOW_COUNT_MS: a word found in most commitments (q=de) makes
-    # PostgreSQL read every row's search vector, 400 ms at 100,000 commitments. The page then
-    # shows `total` instead of counting again: as exact as a new count, since any write moves the
-    # data version on. Other states count on every page (a few ms).
-    count_is_slow: bool
+    total: int  # how many commitments the state matches (the paginator's count)
 
 
 # The groups of a commitment's columns the filters read, each with its own version token
@@ -217,7 +211,7 @@ def _cached(kind, filterset, parts, compute) -> dict:
     digest = hashlib.sha256(repr((kind, get_language(), filterset.today.isoformat(), state))
                             .encode()).hexdigest()
     current = versions()
-    key = f"commitments:facets:v8:{current.token}:{digest}"
+    key = f"commitments:facets:v9:{current.token}:{digest}"
     entry = cache.get(key) or {}
     active = {name for name, _value in state}
     changed = False
@@ -259,16 +253,15 @@ def facets(filterset) -> Facets:
     it reads."""
     parts = {"total": set(), **{name: {name} for name in FACET_FILTERS}}
     counted = _cached("list", filterset, parts, lambda stale: _compute(filterset, stale))
-    total, slow = counted["total"]
     groups = [(legend, [name if name in YEAR_FILTERS else counted[name] for name in names])
               for legend, names in FILTER_GROUPS]
-    return Facets(groups=groups, total=total, count_is_slow=slow)
+    return Facets(groups=groups, total=counted["total"])
 
 
 def total(filterset) -> int:
     """How many commitments the filter state matches: the list's total, from the same cache entry
     (the API's count of a page)."""
-    return _cached("list", filterset, {"total": set()}, lambda stale: _compute(filterset, stale))["total"][0]
+    return _cached("list", filterset, {"total": set()}, lambda stale: _compute(filterset, stale))["total"]
 
 
 def facet_choices(filterset, name) -> list:
@@ -281,13 +274,11 @@ def facet_choices(filterset, name) -> list:
 
 
 def _compute(filterset, stale) -> dict:
-    """The stale parts of the list's facets: "total" (how many match, and whether counting them was
-    slow) and the Facet of each filter named."""
+    """The stale parts of the list's facets: "total" (how many match) and the Facet of each filter
+    named."""
     counted = {}
     if "total" in stale:
-        started = time.perf_counter()
-        total = filterset.qs.count()
-        counted["total"] = (total, (time.perf_counter() - started) * 1000 > SLOW_COUNT_MS)
+        counted["total"] = filterset.qs.count()
     names = [name for name in stale if name != "total"]
     if names:
         choices = FacetCounter(filterset).count(names)

@@ -27,8 +27,7 @@ def commitment_list(request):
     notices = filterset.notices()
     # Counting every choice of every filter takes seconds at 100,000 commitments: cached per state.
     facets = facet_counts.facets(filterset)
-    paginator = ListPaginator(filterset.qs, PAGE_SIZE,
-                              known_count=facets.total if facets.count_is_slow else None)
+    paginator = ListPaginator(filterset.qs, PAGE_SIZE, known_count=facets.total)
     page = _page(paginator, request.GET.get("page"), notices)
     state = filterset.url_params()
     query = dict(state).get("q", "")

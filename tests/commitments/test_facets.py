@@ -6,7 +6,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from commitments import facets
 from commitments.models import Commitment
 from commitments.search import search
 from commitments.services import commitment_save
@@ -64,9 +63,9 @@ def count_queries(queries):
 
 
 @pytest.mark.django_db
-def test_a_slow_count_is_taken_once_and_stays_exact(client, chile, monkeypatch):
-    """A state whose COUNT was slow when its facets were computed shows that cached total after."""
-    monkeypatch.setattr(facets, "SLOW_COUNT_MS", -1)  # every count counts as slow
+def test_the_total_is_counted_once_per_state_and_stays_exact(client, chile):
+    """The page's number of matches is the facets' cached total: the next pages of the same state
+    count nothing, and a write that changes the matches gives the new number at once."""
     get(client, "q=a")
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/commitments/?q=a&sort=title&page=2")
@@ -75,23 +74,13 @@ def test_a_slow_count_is_taken_once_and_stays_exact(client, chile, monkeypatch):
     assert before > 25
     assert f"{before} commitments match." in response.content.decode()
     assert count_queries(queries) == 0
-    # Any write moves the data version on: the next page counts again, exactly.
+    # The write moves the searched text's version: the next page counts again, exactly.
     commitment = matching.order_by("identifier").first()
     commitment.title, commitment.description = "Registro", "Registro"
     commitment.save()
     assert matching.count() == before - 1
     response, _ = get(client, "q=a")
     assert f"{before - 1} commitments match." in response.content.decode()
-
-
-@pytest.mark.django_db
-def test_a_fast_count_is_counted_on_every_page(client, chile, monkeypatch):
-    monkeypatch.setattr(facets, "SLOW_COUNT_MS", 10_000)
-    get(client, "q=a")
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get("/commitments/?q=a&page=2")
-    assert count_queries(queries) == 1
-    assert f"{search(Commitment.objects.all(), 'a').count()} commitments match." in response.content.decode()
 
 
 def save(commitment, **changes):
