@@ -235,7 +235,7 @@ def timeline_and_reschedules(commitment, since=None) -> tuple[list[Entry], dict]
             records = records.select_related("lead_institution")
         pairs += _with_previous(kind, records)
     reschedules = Counter(record.id for kind, record, previous in pairs
-                          if previous is not None and record.history_type == "~"
+                          if kind == "milestone" and previous is not None and record.history_type == "~"
                           and is_rescheduling(kind, previous.end_date, record.end_date))
     if since is not None:
         pairs = [p for p in pairs if p[1].history_date > since]

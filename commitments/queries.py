@@ -9,7 +9,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import NamedTuple
 
-from django.db.models import Count, Min, Prefetch
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -77,16 +77,19 @@ def recently_updated():
             .order_by("-updated_at", "identifier")[:RECENTLY_UPDATED_COUNT])
 
 
-def commitment_rows_by_plan(plans) -> dict:
-    """Each plan's commitment table rows (dicts of PLAN_COLUMNS and first_area) by plan id, in one query.
+def commitment_rows_by_plan(plans, today: datetime.date | None = None) -> dict:
+    """Each plan's commitment table rows (dicts of PLAN_COLUMNS, first_area and overdue) by plan id,
+    in one query.
 
-    Each commitment with its IRM completion and its first policy area (by name, as OGP's pages
-    show it), read as plain values: a large member has hundreds of commitments.
+    Each commitment with its IRM completion, its first policy area (by name, as OGP's pages
+    show it) and whether a milestone is overdue on `today` (an indexed EXISTS per row), read as
+    plain values: a large member has hundreds of commitments.
     """
+    overdue = Milestone.objects.overdue(today or timezone.localdate()).filter(commitment=OuterRef("pk"))
     values = (Commitment.objects.filter(action_plan__in=[plan.pk for plan in plans])
-              .annotate(first_area=FIRST_POLICY_AREA)
+              .annotate(first_area=FIRST_POLICY_AREA, overdue=Exists(overdue))
               .order_by("action_plan_id", "identifier")
-              .values("action_plan_id", "first_area", *PLAN_COLUMNS))
+              .values("action_plan_id", "first_area", "overdue", *PLAN_COLUMNS))
     by_plan = {plan.pk: [] for plan in plans}
     for plan_id, plan_values in groupby(values, key=itemgetter("action_plan_id")):
         by_plan[plan_id] = list(plan_values)

@@ -228,11 +228,11 @@ def test_as_of_query_count_does_not_grow_with_the_history(client, superuser, dja
         return commitment
 
     small, large = edited(1, 1), edited(25, 12)
-    # The page's thirteen, and three for the day's state: the commitment's record, its milestones'
+    # The page's fourteen, and three for the day's state: the commitment's record, its milestones'
     # and its assessments' histories.
-    with django_assert_max_num_queries(16) as small_queries:
+    with django_assert_max_num_queries(17) as small_queries:
         assert client.get(small.get_absolute_url(), {"as_of": "2025-02-05"}).status_code == 200
-    with django_assert_max_num_queries(16) as large_queries:
+    with django_assert_max_num_queries(17) as large_queries:
         response = client.get(large.get_absolute_url(), {"as_of": "2025-02-05"})
     assert response.status_code == 200
     assert len(small_queries.captured_queries) == len(large_queries.captured_queries)

@@ -126,6 +126,20 @@ def test_commitment_page_flags_overdue_milestones_with_the_date(client, chile):
     assert "Atrasado: vencía el 1 de marzo de 2026" in spanish
 
 
+def test_plan_and_member_pages_flag_the_rows_with_an_overdue_milestone(client, dated):
+    plan = dated["late"].commitment.action_plan
+    on_time = CommitmentFactory(action_plan=plan)
+    MilestoneFactory(commitment=on_time, end_date=DAY + datetime.timedelta(days=3))
+    with on(DAY):
+        plan_page = client.get(plan.get_absolute_url()).content.decode()
+        member_page = client.get(plan.member.get_absolute_url()).content.decode()
+    for page in (plan_page, member_page):
+        assert page.count('<strong class="overdue-flag">Overdue milestone</strong>') == 1
+        flagged = page.index("overdue-flag")
+        assert page.rfind(dated["late"].commitment.identifier, 0, flagged) > page.rfind(on_time.identifier, 0,
+                                                                                          flagged)
+
+
 def _edit(client, changes, note_for=None):
     data = form_data(client.get(EDIT_URL).content.decode(), "commitment-edit-form")
     for (order, name), value in changes.items():
