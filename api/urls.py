@@ -5,14 +5,12 @@ Every read answers a conditional GET: Django's ConditionalGetMiddleware, applied
 If-None-Match (or, with no ETag sent, to an If-Modified-Since not older than Last-Modified).
 """
 
-from django.urls import path, re_path, register_converter
+from django.urls import path, re_path
 from django.views.decorators.http import conditional_page
 from drf_spectacular.views import SpectacularAPIView
 
 from api import errors, views, writes
-from commitments.converters import OGPIdentifierConverter
-
-register_converter(OGPIdentifierConverter, "ogpid")
+from commitments import converters  # noqa: F401  (registers <ogpid:>)
 
 app_name = "api"
 

@@ -11,6 +11,8 @@ opens. Well-formed identifiers are unchanged in URLs.
 import re
 from urllib.parse import quote, unquote
 
+from django.urls import register_converter
+
 # What reverse() leaves unencoded in a path (django.urls.resolvers): identifier_segment() must
 # give what reverse() gives.
 _PATH_SAFE = "!$&'()*+,;=/~:@"
@@ -45,3 +47,8 @@ def identifier_segment(value) -> str:
     if _PLAIN(value):  # every well-formed identifier: a page lists hundreds of them
         return value
     return quote(_encoded(value), safe=_PATH_SAFE)
+
+
+# Registered here, once, for every URLconf that uses <ogpid:...> (commitments/urls.py, api/urls.py):
+# Django warns of a converter registered twice, and will refuse it.
+register_converter(OGPIdentifierConverter, "ogpid")

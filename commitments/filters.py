@@ -15,6 +15,7 @@ from reviews.scales import ND, Completion, OpenGovernment, PotentialForResults, 
 
 from . import progress, search
 from .models import ActionPlan, Commitment, Institution, Member, PolicyArea, ogp_value_choices
+from .validators import has_control_characters
 
 SORT_CHOICES = [
     ("identifier", _("Identifier (A to Z)")),
@@ -57,7 +58,10 @@ class ModelValuesField(forms.Field):
         return str(getattr(row, self.to_field_name))
 
     def clean(self, value):
-        names = {str(item).strip() for item in value or []} - {""}
+        # A name with a control character names no row (validators.py refuses them in stored
+        # values), and PostgreSQL refuses a NUL in a query: dropped, reported like any unknown name.
+        names = {name for name in (str(item).strip() for item in value or [])
+                 if name and not has_control_characters(name)}
         if self.to_field_name == "pk":  # an id: digits that fit a bigint, else no row has it
             names = {name for name in names if name.isdigit() and len(name) < 19}
         if not names:

@@ -1,13 +1,13 @@
 """Public URLs: home, commitments, members, action plans."""
 
-from django.urls import include, path, register_converter
+from django.urls import include, path
 
-from commitments import feeds
-from commitments.converters import OGPIdentifierConverter
+from commitments import (
+    converters,  # noqa: F401  (registers <ogpid:>)
+    feeds,
+)
 from commitments.views import downloads, listing, pages, staff
 from reviews import views as reports
-
-register_converter(OGPIdentifierConverter, "ogpid")
 
 app_name = "commitments"
 

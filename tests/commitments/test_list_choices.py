@@ -82,6 +82,16 @@ def test_an_unknown_value_among_others_is_reported_and_the_rest_kept(client, cat
     assert "atlantis" not in response.content.decode().split('id="commitment-filters"', 1)[1]
 
 
+@pytest.mark.parametrize("name", ["member", "action_plan", "policy_area", "lead_institution"])
+def test_a_control_character_in_a_name_is_an_unknown_value_not_a_500(client, catalogue, name):
+    # PostgreSQL refuses a NUL in a query string literal: it must never reach the database.
+    for url in (f"{URL}?{name}=a%00b&member=alpha", f"/commitments/export.csv?{name}=a%00b",
+                f"/commitments/facets/member/?{name}=a%1Bb"):
+        response = client.get(url, follow=True)
+        assert response.status_code == 200, url
+    assert "is not a valid value" in text_of(client.get(f"{URL}?{name}=a%00b", follow=True))
+
+
 def test_a_single_value_filter_given_twice_keeps_the_first_and_says_so(client, catalogue):
     response = client.get(URL + "?status=inactive&status=active", follow=True)
     assert response.redirect_chain == [("/commitments/?status=inactive", 302)]
