@@ -247,7 +247,9 @@ def commitment_detail(request, context) -> dict:
                      "level": rating(Completion, progress_now.level) if progress_now.level else None,
                      "disagrees_with_irm": progress_now.disagrees, "rule": str(context["progress_rule"])},
         "milestones": [{"id": m.pk, "order": m.order, "text": m.text, "status": rating(Completion, m.status),
-                        "start_date": m.start_date, "end_date": m.end_date,
+                        "start_date": m.start_date, "end_date": m.end_date, "completed_on": m.completed_on,
+                        # A past day's milestones are not flagged (the page flags today's only).
+                        "overdue": bool(getattr(m, "overdue", False)), "reschedule_count": m.reschedule_count,
                         "evidence_url": link(m.evidence_url)} for m in context["milestones"]],
         "assessments": [assessment(item) for item in context["assessments"]],
         "reports": [report_ref(report) for report in context["reports"]],
@@ -258,6 +260,10 @@ def commitment_detail(request, context) -> dict:
              "commitments": [{"identifier": item.identifier, "title": item.title, "starred": item.starred,
                               "policy_area": item.area} for item in group.commitments]}
             for group in context["other_commitments_by_plan"]],
+        "lineage": {side: [{"identifier": step.identifier, "title": step.title,
+                            "url": request.build_absolute_uri(step.url) if step.url else ""}
+                           for step in getattr(context["lineage"], side)]
+                    for side in ("continues", "continued_in")},
         "updated_at": shown.updated_at,
         "history_url": request.build_absolute_uri(
             reverse("api:commitment-history", args=[shown.identifier])),
@@ -270,6 +276,7 @@ def entry(request, item) -> dict:
     return {"id": str(item.history_id), "when": item.when, "author": str(item.author),
             "subject": str(item.subject), "note": item.note, "kind": item.kind, "removed": item.removed,
             "commitment": item.commitment_identifier, "commitment_title": item.commitment_title,
+            "evidence_url": link(item.evidence_url),
             "changes": [{"label": str(c.label), "old": str(c.old), "new": str(c.new)} for c in item.changes],
             "url": request.build_absolute_uri(item.url)}
 

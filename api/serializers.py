@@ -118,7 +118,21 @@ class Milestone(serializers.Serializer):
     status = Rating()
     start_date = serializers.DateField(allow_null=True)
     end_date = serializers.DateField(allow_null=True)
+    completed_on = serializers.DateField(allow_null=True)
+    overdue = serializers.BooleanField()
+    reschedule_count = serializers.IntegerField()
     evidence_url = serializers.CharField(allow_blank=True)
+
+
+class LineageStep(serializers.Serializer):
+    identifier = serializers.CharField()
+    title = serializers.CharField()
+    url = serializers.CharField(allow_blank=True)
+
+
+class Lineage(serializers.Serializer):
+    continues = LineageStep(many=True)
+    continued_in = LineageStep(many=True)
 
 
 class Source(serializers.Serializer):
@@ -203,6 +217,7 @@ class CommitmentDetail(serializers.Serializer):
     reports = ReportRef(many=True)
     sources = Source(many=True)
     other_commitments = OtherCommitments(many=True)
+    lineage = Lineage()
     updated_at = serializers.DateTimeField()
     history_url = serializers.URLField()
     url = serializers.URLField()
@@ -225,6 +240,7 @@ class Entry(serializers.Serializer):
     removed = serializers.BooleanField()
     commitment = serializers.CharField()
     commitment_title = serializers.CharField(allow_blank=True)
+    evidence_url = serializers.CharField(allow_blank=True)
     changes = Change(many=True)
     url = serializers.URLField()
 
