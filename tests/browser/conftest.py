@@ -4,7 +4,6 @@ import os
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 # Playwright runs an event loop in this thread; Django refuses sync ORM calls inside one unless told.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -43,9 +42,8 @@ def page(browser):
 
 
 @pytest.fixture
-def site(live_server, transactional_db):
+def site(live_server, transactional_db, chile):
     """The live server's base URL, with the Chile seed loaded as `manage.py loaddata chile` does."""
-    call_command("loaddata", "chile", verbosity=0)
     return live_server.url
 
 
