@@ -1,6 +1,7 @@
 """Fixtures shared by every test module."""
 
 import copy
+import importlib
 
 import pytest
 from django.core.cache import cache
@@ -11,6 +12,28 @@ from django.core.management import call_command
 def _empty_cache():
     """Each test starts with an empty cache: cached facet counts must not outlive a test's data."""
     cache.clear()
+
+
+# Rows the migrations write (the IRM reviewers' group and its permissions). A transactional test
+# (a live server, gunicorn) ends by flushing every table, those rows too; serially pytest-django runs
+# such tests last, but an xdist worker runs the files it is given in turn, so later tests of the
+# same worker would find no group (CI: Group.DoesNotExist in tests/reviews/test_history.py).
+_REVIEWERS_MIGRATION = importlib.import_module("reviews.migrations.0003_irm_reviewers_group")
+
+
+@pytest.fixture(autouse=True)
+def _migration_rows_after_a_flush(request, django_db_blocker):
+    """Set up first, torn down last: after a transactional test's flush, the migrations' rows again."""
+    yield
+    if {"transactional_db", "live_server"} & set(request.fixturenames):
+        from django.contrib.auth.models import Group, Permission
+
+        # The flush re-creates permissions and content types (post_migrate), not the group.
+        with django_db_blocker.unblock():
+            group, _ = Group.objects.get_or_create(name=_REVIEWERS_MIGRATION.GROUP_NAME)
+            for app_label, codenames in _REVIEWERS_MIGRATION.PERMISSIONS.items():
+                group.permissions.add(*Permission.objects.filter(content_type__app_label=app_label,
+                                                                 codename__in=codenames))
 
 
 # What `manage.py loaddata chile` wrote the first time this process ran it: {model: [rows as
