@@ -7,6 +7,7 @@ import uuid
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from pytest_django.plugin import blocking_manager_key
 
 
 @pytest.fixture(autouse=True)
@@ -23,24 +24,33 @@ def _empty_cache():
 _REVIEWERS_MIGRATION = importlib.import_module("reviews.migrations.0003_irm_reviewers_group")
 
 
-@pytest.fixture(autouse=True)
-def _migration_rows_after_a_flush(request, django_db_blocker):
-    """Set up first, torn down last: after a transactional test's flush, the migrations' rows again."""
+def _transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)):
+        return True
+    return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test's teardown (its flush is the last of its fixtures' finalizers,
+    hence a hook, not a fixture), the migrations' rows again."""
     yield
-    if {"transactional_db", "live_server"} & set(request.fixturenames):
-        from django.contrib.auth.models import Group, Permission
+    if not _transactional(item):
+        return
+    from django.contrib.auth.models import Group, Permission
 
-        from commitments.models import FacetDataVersion
+    from commitments.models import FacetDataVersion
 
-        # The flush re-creates permissions and content types (post_migrate), not the group.
-        with django_db_blocker.unblock():
-            group, _ = Group.objects.get_or_create(name=_REVIEWERS_MIGRATION.GROUP_NAME)
-            for app_label, codenames in _REVIEWERS_MIGRATION.PERMISSIONS.items():
-                group.permissions.add(*Permission.objects.filter(content_type__app_label=app_label,
-                                                                 codename__in=codenames))
-            # Migration 0011's row: without it a page's first read of the facets' version writes
-            # it (two queries more than a query-count test pins).
-            FacetDataVersion.objects.get_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
+    # The flush re-creates permissions and content types (post_migrate), not the group.
+    with item.config.stash[blocking_manager_key].unblock():
+        group, _ = Group.objects.get_or_create(name=_REVIEWERS_MIGRATION.GROUP_NAME)
+        for app_label, codenames in _REVIEWERS_MIGRATION.PERMISSIONS.items():
+            group.permissions.add(*Permission.objects.filter(content_type__app_label=app_label,
+                                                             codename__in=codenames))
+        # Migration 0011's row: without it a page's first read of the facets' version writes it
+        # (two queries more than a query-count test pins).
+        FacetDataVersion.objects.get_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
 
 
 # What `manage.py loaddata chile` wrote the first time this process ran it: {model: [rows as

@@ -37,7 +37,7 @@ def hostile(db):
                                       publication_year=2020)
     for number, text in enumerate(HOSTILE, start=1):
         commitment = CommitmentFactory(
-            identifier=f"{plan.member.code}{number:04d}", action_plan=plan, title=text[:500],
+            identifier=f"HX{number:04d}", action_plan=plan, title=text[:500],
             short_title=text[:100], theme=text[:200], description=text,
             # Institutions are matched by name, which the importer takes with its spaces collapsed.
             lead_institution=InstitutionFactory(name=" ".join(f"{text[:80]} {number}".split())),
