@@ -36,7 +36,8 @@ def pytest_runtest_teardown(item, nextitem):
     """After a transactional test's teardown (its flush is the last of its fixtures' finalizers,
     hence a hook, not a fixture), the migrations' rows again."""
     yield
-    if not _transactional(item):
+    # The last test's teardown also ends the session (its test database is gone by now).
+    if nextitem is None or not _transactional(item):
         return
     from django.contrib.auth.models import Group, Permission
 
