@@ -30,6 +30,7 @@ from reviews.scales import Completion
 from . import services
 from .forms import CommitmentEditForm, MilestoneEditForm
 from .models import Commitment, Milestone
+from .validators import validate_upload_size
 
 # The header as written and read: machine names, so a file downloaded in one language is read in
 # any other. "title" is there for the reader and never read back.
@@ -58,9 +59,7 @@ class BulkUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is larger than %(size)s MB.")
-                                        % {"size": MAX_UPLOAD_BYTES // (1024 * 1024)})
+        validate_upload_size(upload, MAX_UPLOAD_BYTES)
         return upload
 
 

@@ -91,3 +91,10 @@ def validate_link(url: str) -> None:
     """Model and form validator: empty, or an http(s) URL."""
     if url and not is_link(url):
         raise ValidationError(LINK_MESSAGE, code="link")
+
+
+def validate_upload_size(upload, limit_bytes: int) -> None:
+    """An uploaded file (the admin's import, the staff's bulk update) no larger than its form allows."""
+    if upload.size > limit_bytes:
+        raise ValidationError(_("The file is larger than %(size)s MB.")
+                              % {"size": limit_bytes // (1024 * 1024)})

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .. import permissions
+from ..validators import validate_upload_size
 from .writing import import_ogp
 
 TOKEN_SALT = "commitments.admin_import"
@@ -49,9 +50,7 @@ class ImportUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is larger than %(size)s MB.")
-                                        % {"size": MAX_UPLOAD_BYTES // (1024 * 1024)})
+        validate_upload_size(upload, MAX_UPLOAD_BYTES)
         return upload
 
 
