@@ -102,12 +102,15 @@ COLUMN_GROUPS = {
     "action_plan": ("action_plan_id",),
     "lead_institution": ("lead_institution_id",),
     **{field: (field,) for field in STORED_RATING_FIELDS},
+    # The stored counts, and the milestones' own rows (their dates and status: `overdue`), whose
+    # saves and deletes move this token alone (stored._milestones_changed).
     "milestones": ("milestones_counted", "milestones_complete"),
     "value": OGP_VALUE_FIELDS,
     "carried_forward": ("carried_forward",),
 }
 # What each filter reads of the commitment, as COLUMN_GROUPS; every other row it reads (plans,
-# members, institutions, policy areas, milestones, assessments) moves the main token when written,
+# members, institutions, policy areas, assessments) moves the main token when written (milestones
+# move the "milestones" group's),
 # and the search reads the searched text (the text token, see _match_version). A facet's counts
 # depend on its own filter's columns and on those of every filter in use, nothing else of the
 # commitment. A filter missing here is taken to read every column: exact by default.
@@ -123,8 +126,8 @@ FILTER_INPUTS = {
     "status": ("status",),
     "starred": ("starred",),
     "carried_forward": ("carried_forward",),
-    # Milestones only (their writes move the main token); the day is in the cache key.
-    "overdue": (),
+    # The milestones' rows only; the day is in the cache key.
+    "overdue": ("milestones",),
     "midterm_completion": ("mid_term_completion",),
     "completion": ("end_of_term_completion",),
     "potential_impact": ("potential_impact",),

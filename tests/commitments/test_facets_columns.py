@@ -2,6 +2,7 @@
 served stays exact: after each kind of write, each list and facet page served (from its cache where
 its inputs did not change) is the very page a fresh count gives."""
 
+import datetime
 import re
 
 import pytest
@@ -17,7 +18,8 @@ from commitments.services import commitment_save
 WORD = "transparencia"
 STATES = ["/commitments/", "/commitments/?status=active&completion=ND",
           f"/commitments/?q={WORD}&starred=false", "/commitments/facets/lead_institution/?status=inactive",
-          f"/commitments/facets/member/?q={WORD}"]
+          f"/commitments/facets/member/?q={WORD}", "/commitments/?overdue=true",
+          "/commitments/?status=active&progress_disagrees=true", "/commitments/facets/overdue/"]
 
 
 def pages(client):
@@ -81,6 +83,17 @@ def complete_a_milestone():
     milestone.save()
 
 
+def make_a_milestone_overdue():
+    milestones = Milestone.objects.filter(commitment=a_commitment()).exclude(status="complete")
+    milestone = milestones.order_by("pk").first()
+    milestone.end_date = datetime.date(2000, 1, 1)
+    milestone.save()
+
+
+def delete_a_milestone():
+    Milestone.objects.filter(commitment=a_commitment()).order_by("pk").last().delete()
+
+
 def add_a_policy_area():
     area = PolicyArea.objects.exclude(commitments=a_commitment()).order_by("pk").first()
     a_commitment().policy_areas.add(area)
@@ -95,7 +108,8 @@ def save_without_changes():
 
 
 WRITES = [flip_status, flip_starred, rate_complete, retitle_keeping_the_matches, retitle_changing_the_matches,
-          change_lead_institution, complete_a_milestone, add_a_policy_area, delete_a_commitment,
+          change_lead_institution, complete_a_milestone, make_a_milestone_overdue, delete_a_milestone,
+          add_a_policy_area, delete_a_commitment,
           save_without_changes]
 
 
@@ -129,6 +143,19 @@ def test_a_status_save_recounts_the_status_facet_alone(client, chile, django_ass
         after = queries(client, "/commitments/")
     recounted = [sql for sql in after if sql not in warm]
     assert len(recounted) == 1 and "status" in recounted[0] and len(cold) > len(after)
+
+
+@pytest.mark.django_db
+def test_a_milestone_save_recounts_only_the_facets_reading_milestones(client, chile,
+                                                                       django_assert_max_num_queries):
+    queries(client, "/commitments/")
+    warm = queries(client, "/commitments/")
+    complete_a_milestone()
+    # Every facet of the unfiltered list but "overdue" and "progress disagrees" is served as counted.
+    with django_assert_max_num_queries(len(warm) + 2):
+        after = queries(client, "/commitments/")
+    recounted = [sql for sql in after if sql not in warm]
+    assert 1 <= len(recounted) <= 2 and all("milestone" in sql for sql in recounted), recounted
 
 
 @pytest.mark.django_db
