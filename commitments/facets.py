@@ -104,7 +104,7 @@ COLUMN_GROUPS = {
     **{field: (field,) for field in STORED_RATING_FIELDS},
     # The stored counts, and the milestones' own rows (their dates and status: `overdue`), whose
     # saves and deletes move this token alone (stored._milestones_changed).
-    "milestones": ("milestones_counted", "milestones_complete"),
+    "milestones": ("milestones_counted", "milestones_complete", "first_open_end_date"),
     "value": OGP_VALUE_FIELDS,
     "carried_forward": ("carried_forward",),
 }

@@ -27,6 +27,7 @@ from .models import (
     Member,
     Milestone,
     PolicyArea,
+    first_open_end_date_expression,
 )
 
 # Commitments per statement, so a long list of ids stays within SQLite's limit on parameters.
@@ -67,8 +68,11 @@ def refresh_ratings(commitments=None, *, commitment_model=Commitment, assessment
 
 def refresh_milestone_counts(commitments=None, *, commitment_model=Commitment,
                              milestone_model=Milestone) -> None:
-    """Recompute the stored milestone counts (None: of every commitment; a migration passes its models)."""
-    _update(commitment_model, commitments, progress.milestone_count_expressions(milestone_model))
+    """Recompute the stored milestone counts and the first open end date (None: of every commitment;
+    a migration passes its models)."""
+    _update(commitment_model, commitments, {
+        **progress.milestone_count_expressions(milestone_model),
+        "first_open_end_date": first_open_end_date_expression(milestone_model)})
 
 
 def refresh_search_text(commitments) -> int:

@@ -2,13 +2,14 @@
 
 from django.db import migrations, models
 
-from commitments.stored import refresh_milestone_counts
+from commitments.progress import milestone_count_expressions
 
 
 def count_milestones(apps, schema_editor):
-    # The counts of every commitment already there, by the rule progress.py applies on writes.
-    refresh_milestone_counts(commitment_model=apps.get_model("commitments", "Commitment"),
-                             milestone_model=apps.get_model("commitments", "Milestone"))
+    # The counts of every commitment already there, by the rule progress.py applies on writes (the
+    # counts only: stored.refresh_milestone_counts also writes a later migration's column, 0016).
+    apps.get_model("commitments", "Commitment").objects.update(
+        **milestone_count_expressions(apps.get_model("commitments", "Milestone")))
 
 
 class Migration(migrations.Migration):

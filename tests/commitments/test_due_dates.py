@@ -61,6 +61,34 @@ def test_commitments_with_an_overdue_milestone(dated):
     assert list(Commitment.objects.with_overdue_milestone(DAY)) == [dated["late"].commitment]
 
 
+@pytest.mark.parametrize("write", ["create", "move the date", "complete", "reopen", "delete", "move away"])
+def test_the_stored_first_open_end_date_follows_every_milestone_write(dated, write):
+    """with_overdue_milestone reads a stored date: after each kind of milestone write it gives, on every
+    day around DAY, the commitments that have a milestone overdue by the rule itself."""
+    commitment = dated["soon"].commitment
+    milestone = dated["soon"]
+    if write == "create":
+        MilestoneFactory(commitment=commitment, end_date=DAY - datetime.timedelta(days=5))
+    elif write == "move the date":
+        milestone.end_date = DAY - datetime.timedelta(days=3)
+        milestone.save()
+    elif write == "complete":
+        dated["late"].status = Completion.COMPLETE
+        dated["late"].save()
+    elif write == "reopen":
+        dated["done"].status = Completion.LIMITED
+        dated["done"].save()
+    elif write == "delete":
+        dated["late"].delete()
+    else:  # a milestone moved to another commitment (the admin may): both are refreshed
+        dated["late"].commitment = commitment
+        dated["late"].save()
+    for offset in (-300, -200, -2, -1, 0, 1, 31, 91):
+        day = DAY + datetime.timedelta(days=offset)
+        by_rule = set(Milestone.objects.overdue(day).values_list("commitment", flat=True))
+        assert set(Commitment.objects.with_overdue_milestone(day).values_list("pk", flat=True)) == by_rule, day
+
+
 def _facet(filterset, name):
     return next(facet for _legend, group in facets.facets(filterset).groups for facet in group
                 if getattr(facet, "name", None) == name)
