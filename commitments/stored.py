@@ -21,6 +21,7 @@ from reviews.ratings import expressions as rating_expressions
 
 from . import facets, progress, search
 from .models import (
+    STORED_RATING_FIELDS,
     ActionPlan,
     Commitment,
     Institution,
@@ -226,6 +227,13 @@ def _milestones_changed(**kwargs):
     facets.invalidate(columns=["milestones"], text=False)
 
 
+def _ratings_changed(**kwargs):
+    # No filter reads an assessment or a report itself, only the ratings stored on the commitment
+    # (refresh_ratings has just written them): their groups' tokens move, not the main one, so an
+    # IRM reviewer's save recounts the rating facets alone.
+    facets.invalidate(columns=list(STORED_RATING_FIELDS), text=False)
+
+
 def _data_changed(**kwargs):
     # post_save and post_delete run inside the write's transaction (the services, the admin and
     # Collector.delete are atomic): the version moves, or rolls back, with the data.
@@ -264,8 +272,8 @@ def _commitment_changed(sender, instance, update_fields, **kwargs):
         facets.invalidate(columns=changed, text=text)
 
 
-# Rows the facets count (milestones apart: _milestones_changed).
-_COUNTED_MODELS = (Commitment, Assessment, IRMReport, ActionPlan, Member, Institution, PolicyArea)
+# Rows the facets count (milestones, assessments and reports apart: _milestones_changed, _ratings_changed).
+_COUNTED_MODELS = (Commitment, ActionPlan, Member, Institution, PolicyArea)
 
 
 def connect() -> None:
@@ -296,6 +304,10 @@ def connect() -> None:
             continue
         post_save.connect(_data_changed, sender=model, dispatch_uid=f"stored_facets_save_{name}")
         post_delete.connect(_data_changed, sender=model, dispatch_uid=f"stored_facets_delete_{name}")
+    for model in (Assessment, IRMReport):
+        name = model.__name__
+        post_save.connect(_ratings_changed, sender=model, dispatch_uid=f"stored_facets_save_{name}")
+        post_delete.connect(_ratings_changed, sender=model, dispatch_uid=f"stored_facets_delete_{name}")
     post_save.connect(_milestones_changed, sender=Milestone, dispatch_uid="stored_facets_save_Milestone")
     post_delete.connect(_milestones_changed, sender=Milestone, dispatch_uid="stored_facets_delete_Milestone")
     for through in (Commitment.policy_areas.through, Commitment.supporting_institutions.through):

@@ -14,9 +14,11 @@ from commitments import facets
 from commitments.filters import CommitmentFilter
 from commitments.models import Commitment, Institution, Milestone, PolicyArea
 from commitments.services import commitment_save
+from reviews.models import Assessment, IRMReport
 
 WORD = "transparencia"
-STATES = ["/commitments/", "/commitments/?status=active&completion=ND",
+STATES = ["/commitments/", "/commitments/?completion=limited&completion=complete",
+          "/commitments/?status=active&completion=ND",
           f"/commitments/?q={WORD}&starred=false", "/commitments/facets/lead_institution/?status=inactive",
           f"/commitments/facets/member/?q={WORD}", "/commitments/?overdue=true",
           "/commitments/?status=active&progress_disagrees=true", "/commitments/facets/overdue/"]
@@ -94,6 +96,26 @@ def delete_a_milestone():
     Milestone.objects.filter(commitment=a_commitment()).order_by("pk").last().delete()
 
 
+def rate_an_assessment():
+    # As an IRM reviewer saves one in the admin: the stored rating follows (stored.refresh_ratings).
+    assessment = Assessment.objects.filter(commitment=a_commitment()).order_by("pk").first()
+    assessment.completion = "limited" if assessment.completion != "limited" else "complete"
+    assessment.save()
+
+
+def move_a_report():
+    # A report's kind decides whether its completion is the mid-term or the final one.
+    report = IRMReport.objects.filter(assessments__commitment=a_commitment()).order_by("pk").first()
+    kinds = [kind for kind in IRMReport.MID_TERM_KINDS + IRMReport.END_OF_TERM_KINDS
+             if not IRMReport.objects.filter(action_plan=report.action_plan, kind=kind).exists()]
+    report.kind = kinds[0]
+    report.save()
+
+
+def delete_an_assessment():
+    Assessment.objects.filter(commitment=a_commitment()).order_by("pk").first().delete()
+
+
 def add_a_policy_area():
     area = PolicyArea.objects.exclude(commitments=a_commitment()).order_by("pk").first()
     a_commitment().policy_areas.add(area)
@@ -109,7 +131,7 @@ def save_without_changes():
 
 WRITES = [flip_status, flip_starred, rate_complete, retitle_keeping_the_matches, retitle_changing_the_matches,
           change_lead_institution, complete_a_milestone, make_a_milestone_overdue, delete_a_milestone,
-          add_a_policy_area, delete_a_commitment,
+          rate_an_assessment, move_a_report, delete_an_assessment, add_a_policy_area, delete_a_commitment,
           save_without_changes]
 
 
