@@ -90,11 +90,7 @@ def _kept_as_sent(folder, version, name, chunks):
             data = chunk.encode()
             if output is not None:
                 written += len(data)
-                try:
-                    if written > limit:
-                        raise OSError("larger than EXPORT_CACHE_MAX_BYTES")
-                    output.write(data)
-                except OSError:  # too large to keep, or the disk is full: sent, not kept
+                if written > limit or not _written(output, data):  # sent, not kept
                     output.close()
                     output = None
                     _remove(temporary)
@@ -111,6 +107,15 @@ def _kept_as_sent(folder, version, name, chunks):
         if output is not None:
             output.close()
             _remove(temporary)
+
+
+def _written(output, data) -> bool:
+    """Whether the data could be written (False: the disk is full, say; the export goes on)."""
+    try:
+        output.write(data)
+    except OSError:
+        return False
+    return True
 
 
 def _remove(path) -> None:
