@@ -155,6 +155,13 @@ def test_a_new_version_removes_the_files_of_the_others(client, sample, kept):
     assert len(kept_files(kept)) == 1
 
 
+@pytest.mark.django_db
+def test_a_directory_that_cannot_be_written_still_gives_the_export(client, settings, sample, tmp_path):
+    (tmp_path / "a-file").write_text("not a directory")
+    settings.EXPORT_CACHE_DIR = str(tmp_path / "a-file" / "exports")
+    assert body(client.get("/commitments/export.csv")) == fresh(client, settings, "/commitments/export.csv")
+
+
 # After each kind of write, the next export is the one made afresh ---------------------------------
 
 def _service_save(identifier, **values):
