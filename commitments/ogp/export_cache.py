@@ -67,7 +67,7 @@ def response(kind, filterset, chunks, content_type):
     version, name = file_name(kind, filterset)  # read before the export is made: see the docstring
     try:
         kept = open(folder / name, "rb")  # noqa: SIM115 (FileResponse closes it)
-    except FileNotFoundError:
+    except OSError:  # none kept (or unreadable): made now
         return StreamingHttpResponse(_kept_as_sent(folder, version, name, chunks(filterset.qs)),
                                      content_type=content_type)
     return FileResponse(kept, content_type=content_type)
@@ -79,10 +79,14 @@ def _kept_as_sent(folder, version, name, chunks):
 
     A client that goes away closes this generator at its yield (GeneratorExit), an error in the
     export raises there too: either way the finally clause removes the temporary file."""
-    folder.mkdir(parents=True, exist_ok=True)
-    _remove_other_versions(folder, version)
     limit = settings.EXPORT_CACHE_MAX_BYTES
-    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f"{PARTIAL}{version}-")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        _remove_other_versions(folder, version)
+        descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f"{PARTIAL}{version}-")
+    except OSError:  # the directory cannot be written (its permissions, a full disk): sent, not kept
+        yield from (chunk.encode() for chunk in chunks)
+        return
     output = os.fdopen(descriptor, "wb")
     written = 0
     try:

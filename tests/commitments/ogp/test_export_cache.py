@@ -5,11 +5,14 @@ import datetime
 import os
 
 import pytest
+from django.core.signals import request_finished
+from django.db import close_old_connections
 from django.http import FileResponse, StreamingHttpResponse
 
 from commitments import bulk, extra, services
 from commitments.models import ActionPlan, Commitment, Institution, Member
 from commitments.ogp import export_cache
+from commitments.views import downloads
 from reviews.models import Assessment, IRMReport
 from tests.commitments.factories import MilestoneFactory
 from tests.commitments.ogp.test_import import run_import, subset, to_csv, write_file
@@ -95,13 +98,19 @@ def test_a_hit_reads_only_the_version(client, sample, kept, django_assert_max_nu
 
 
 @pytest.mark.django_db
-def test_a_client_gone_mid_export_leaves_no_file(client, sample, kept, monkeypatch):
+def test_a_client_gone_mid_export_leaves_no_file(client, rf, sample, kept, monkeypatch):
     monkeypatch.setattr("commitments.ogp.exporting.FLUSH_SIZE", 100)  # several pieces
-    response = client.get("/commitments/export.csv")
-    pieces = iter(response.streaming_content)
-    next(pieces)
+    # The view as a WSGI server calls it (the test client's own closing would close the test's
+    # database connection at the request's end: test/client.py, closing_iterator_wrapper).
+    response = downloads.export_csv(rf.get("/commitments/export.csv"))
+    next(iter(response.streaming_content))
     assert [name for name in kept_files(kept) if name.startswith(export_cache.PARTIAL)]
-    response.close()  # what the server does when the client disconnects
+    # The client disconnects: the server stops iterating and closes the response.
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
     assert kept_files(kept) == []
     assert isinstance(client.get("/commitments/export.csv"), StreamingHttpResponse)  # a miss again
 
@@ -144,6 +153,13 @@ def test_a_new_version_removes_the_files_of_the_others(client, sample, kept):
     commitment.save()
     body(client.get("/commitments/export.csv"))
     assert len(kept_files(kept)) == 1
+
+
+@pytest.mark.django_db
+def test_a_directory_that_cannot_be_written_still_gives_the_export(client, settings, sample, tmp_path):
+    (tmp_path / "a-file").write_text("not a directory")
+    settings.EXPORT_CACHE_DIR = str(tmp_path / "a-file" / "exports")
+    assert body(client.get("/commitments/export.csv")) == fresh(client, settings, "/commitments/export.csv")
 
 
 # After each kind of write, the next export is the one made afresh ---------------------------------
