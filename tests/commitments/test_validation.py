@@ -183,6 +183,20 @@ def test_admin_refuses_an_irm_report_link_that_is_not_http(admin_client, chile):
     assert report.url != "ftp://irm.example.org/report.pdf"
 
 
+@pytest.mark.parametrize("stored", ["javascript:alert(3)", "data:text/html,<script>alert(1)</script>"])
+def test_a_stored_report_link_that_is_not_http_is_no_link_on_the_plan_page(client, chile, stored):
+    # Stored before the forms and the importer refused it (or by .update()): shown, never linked.
+    report = IRMReport.objects.first()
+    IRMReport.objects.filter(pk=report.pk).update(url=stored)
+    response = client.get(report.action_plan.get_absolute_url())
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert report.title in unescape(page) and "javascript:" not in page and 'href="data:' not in page
+    IRMReport.objects.filter(pk=report.pk).update(url="https://www.opengovpartnership.org/irm/")
+    assert 'href="https://www.opengovpartnership.org/irm/"' in client.get(
+        report.action_plan.get_absolute_url()).content.decode()
+
+
 # --- the staff edit page -------------------------------------------------------------------------
 
 EDIT_URL = "/commitments/CL0050/edit/"
