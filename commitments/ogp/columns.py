@@ -116,6 +116,9 @@ class Column:
                 return ""
             if not stripped:
                 raise ValueError("is empty")
+            if not self.optional and stripped in EMPTY_SPELLINGS:
+                # A required name ("Country/Locality" ND) would become a member called "ND".
+                raise ValueError(f"{stripped!r} is a missing-value code; this column needs a value")
             if self.key:
                 cell = stripped
                 try:

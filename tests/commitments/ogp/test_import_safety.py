@@ -14,7 +14,7 @@ from django.core.management import CommandError
 from django.urls import reverse
 
 from commitments import services, stored
-from commitments.models import ActionPlan, Commitment, Institution
+from commitments.models import ActionPlan, Commitment, Institution, Member
 from commitments.ogp import admin_import
 from commitments.ogp.reading import MAX_CELL_CHARACTERS, ImportResult, check_file
 from tests.commitments.ogp.test_exports import content, csv_rows
@@ -296,6 +296,19 @@ def test_a_missing_code_is_still_refused_where_a_row_needs_a_value(tmp_path):
     message = refused_message(path)
 
     assert f"line {line}, Region: 'ND' is not one of" in message
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("column", ["Country/Locality", "Commitment Title"])
+@pytest.mark.parametrize("code", ["ND", "NR", "NA"])
+def test_a_missing_code_is_refused_where_a_name_is_required(tmp_path, column, code):
+    # Accepted, "Country/Locality" ND made a member named "ND" (this session's audit of issue 12).
+    path, line = one_bad_cell(tmp_path, column, code)
+
+    message = refused_message(path)
+
+    assert f"line {line}, {column}: '{code}' is a missing-value code; this column needs a value" in message
+    assert not Member.objects.filter(name=code).exists()
 
 
 # The size of a cell -----------------------------------------------------------------------------
