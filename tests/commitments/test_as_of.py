@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from commitments import services
 from commitments.models import Commitment
@@ -277,3 +278,24 @@ def test_imported_rows_are_exact_from_the_day_of_the_import(client, db, tmp_path
     shown = client.get(url, {"as_of": "2025-01-15"})
     assert shown.status_code == 200
     assert f"Status {commitment.get_status_display()}" in section_text(shown, "glance-heading")
+
+
+def test_a_milestones_dates_are_those_of_the_day(client, chile_staff):
+    """A milestone's end date moved on the staff page shows from that day on, not before."""
+    Commitment.objects.filter(identifier="CL0050").update(
+        created_at=datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC))
+    milestone = cl0050().milestones.get(order=1)
+    before = datetime.date(2024, 6, 30)
+    type(milestone).objects.filter(pk=milestone.pk).update(end_date=before)  # as loaded, before any edit
+    editor = Client()
+    editor.force_login(chile_staff)
+    with on("2025-03-10"):
+        data = form_data(editor.get(f"{PAGE}edit/").content.decode(), "commitment-edit-form")
+        data.update({f"milestone-{milestone.pk}-end_date": "2031-12-31",
+                     f"milestone-{milestone.pk}-note": "Rescheduled"})
+        assert editor.post(f"{PAGE}edit/", data).status_code == 302
+    earlier = client.get(PAGE, {"as_of": "2025-03-09"}).content.decode()
+    that_day = client.get(PAGE, {"as_of": "2025-03-10"}).content.decode()
+    # Milestone dates are written as the page's DATE_FORMAT ("Dec. 31, 2031" in English).
+    assert "2031" not in earlier and "Dec. 31, 2031" in that_day
+    assert date_format(before) in earlier  # (the day's timeline says "moved from" it)
