@@ -16,11 +16,12 @@ if [ ! -x "$BENCH_VENV/bin/datasette" ]; then
 fi
 STATIC_TMP=$(mktemp -d /tmp/ogptracker-bench-static.XXXXXX)
 CACHE_TMP=$(mktemp -d /tmp/ogptracker-bench-cache.XXXXXX)
-trap 'rm -rf "$STATIC_TMP" "$CACHE_TMP"' EXIT
+EXPORTS_TMP=$(mktemp -d /tmp/ogptracker-bench-exports.XXXXXX)
+trap 'rm -rf "$STATIC_TMP" "$CACHE_TMP" "$EXPORTS_TMP"' EXIT
 # The production settings, as gunicorn runs them, with bench-only secrets and a cache of this
 # run's own (gunicorn's workers and the process that writes share it, as one machine's would).
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:55432/postgres}
-export STATIC_ROOT=$STATIC_TMP CACHE_LOCATION=$CACHE_TMP DJANGO_SETTINGS_MODULE=ogptracker.settings.production
+export STATIC_ROOT=$STATIC_TMP CACHE_LOCATION=$CACHE_TMP EXPORT_CACHE_DIR=$EXPORTS_TMP DJANGO_SETTINGS_MODULE=ogptracker.settings.production
 export SECRET_KEY=${SECRET_KEY:-bench-only-$(head -c 24 /dev/urandom | base64)}
 export ALLOWED_HOSTS=testserver,127.0.0.1
 # A full CSV export streams for minutes on a loaded machine: no worker timeout cuts it short.

@@ -140,16 +140,18 @@ class Versions:
     token: str  # moved by every write but those below
     text_token: str  # moved by a save that changes what text search reads
     column_tokens: dict  # COLUMN_GROUPS name -> token, moved by a save that changes those columns
+    record_token: str = ""  # moved by every write of anything exported (see invalidate())
 
 
 def versions() -> Versions:
     """The versions of the counted data, read from the database (one query): every app server and
     process, whatever its cache, reads the same, so none serves counts of older data."""
-    row = FacetDataVersion.objects.filter(pk=1).values_list("token", "text_token", "column_tokens").first()
+    row = (FacetDataVersion.objects.filter(pk=1)
+           .values_list("token", "text_token", "column_tokens", "record_token").first())
     if row is None:  # a flushed database (tests, a restore without the row): start a version
         version = FacetDataVersion.objects.get_or_create(pk=1, defaults={"token": uuid.uuid4().hex})[0]
-        row = (version.token, version.text_token, version.column_tokens)
-    return Versions(row[0], row[1], row[2] or {})
+        row = (version.token, version.text_token, version.column_tokens, version.record_token)
+    return Versions(row[0], row[1], row[2] or {}, row[3])
 
 
 def data_versions() -> tuple[str, str]:
@@ -159,9 +161,10 @@ def data_versions() -> tuple[str, str]:
 
 
 def data_version() -> str:
-    """The version of all the data the facets may count: every write that changes it moves it."""
+    """The version of all the data the facets count or an export shows: every write that changes
+    any of it moves it (a date or a description saved too, by the record token)."""
     current = versions()
-    return ".".join((current.token, current.text_token,
+    return ".".join((current.token, current.text_token, current.record_token,
                      *(f"{name}={token}" for name, token in sorted(current.column_tokens.items()))))
 
 
@@ -171,6 +174,11 @@ def invalidate(*, text_only=False, columns=None, text=True) -> None:
     (COLUMN_GROUPS names; a commitment's save that changed only those), only the facets that read
     them, and, unless `text` is False, the states with a search.
 
+    Every call moves the record token, whatever else it moves: `columns=[]` with `text=False` (a
+    commitment's save that changed no counted or searched column: a date, the description,
+    ogp_extra) moves that alone, which keeps every cached count and makes every cached export stale
+    (the one rule of what moves the exports' version; stored.py calls it on every write).
+
     Called inside the write's transaction (stored.py's receivers and refresh()), so the new version
     is seen exactly when the new data is, by every process.
     """
@@ -178,6 +186,7 @@ def invalidate(*, text_only=False, columns=None, text=True) -> None:
         tokens = {"token": uuid.uuid4().hex, "text_token": uuid.uuid4().hex}
     else:
         tokens = {"text_token": uuid.uuid4().hex} if text or text_only else {}
+    tokens["record_token"] = uuid.uuid4().hex
     with transaction.atomic(savepoint=False):
         if columns:
             # Locked: two saves of different columns at once must not each write back the other's
@@ -185,7 +194,7 @@ def invalidate(*, text_only=False, columns=None, text=True) -> None:
             current = (FacetDataVersion.objects.select_for_update().filter(pk=1)
                        .values_list("column_tokens", flat=True).first()) or {}
             tokens["column_tokens"] = {**current, **{name: uuid.uuid4().hex for name in columns}}
-        if tokens and not FacetDataVersion.objects.filter(pk=1).update(**tokens):
+        if not FacetDataVersion.objects.filter(pk=1).update(**tokens):
             FacetDataVersion.objects.get_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
 
 

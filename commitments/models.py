@@ -470,6 +470,10 @@ class FacetDataVersion(models.Model):
     # A token per group of the commitment's counted columns (facets.COLUMN_GROUPS), moved by a save
     # that changes those columns only: the cached counts that do not read them stay (issue 13.7).
     column_tokens = models.JSONField(default=dict)
+    # Moved by every write of anything a commitment's export shows (facets.invalidate() and every
+    # commitment save or delete, also one that changes no counted or searched column: a date, the
+    # description, ogp_extra): the version the cached exports are kept under (ogp/export_cache.py).
+    record_token = models.CharField(max_length=32, default="")
 
     def __str__(self):
         return f"{self.token}.{self.text_token}"

@@ -5,8 +5,9 @@ computed when the data changes and stored on the commitment:
 - its IRM ratings (the rules of reviews/ratings.py), from its assessments and their reports;
 - its milestone counts (the rule of commitments/progress.py), from its milestones;
 - its search text (commitments/search.py), from its own texts and its institutions' names;
-and, beside them, the data version that keys the list's cached facet counts (commitments/facets.py),
-a row in the database that each write moves in its own transaction.
+and, beside them, the data version that keys the list's cached facet counts and the cached exports
+(commitments/facets.py, ogp/export_cache.py), a row in the database that each write moves in its
+own transaction: every save or delete of a row an export shows moves at least its record token.
 
 Saves and deletes through Django keep them current through the receivers below, connected by
 connect() from the app's ready(). Bulk writes send no signals: their callers (the importer, the
@@ -247,8 +248,9 @@ def _commitment_changed(sender, instance, update_fields, **kwargs):
         text = before["search_text"] != instance.search_text
     else:  # written by _commitment_saved_in_part, after this instance's attributes were read
         text = bool((_SEARCH_SOURCES | {"search_text"}) & set(update_fields))
-    if changed or text:
-        facets.invalidate(columns=changed, text=text)
+    # Always: with nothing counted or searched changed (a date, the description, ogp_extra saved),
+    # this moves the record token alone, which the cached exports are kept under.
+    facets.invalidate(columns=changed, text=text)
 
 
 # Rows the facets count (milestones: the "progress disagrees" facet counts them).

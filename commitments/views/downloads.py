@@ -2,12 +2,13 @@
 
 from urllib.parse import urlencode
 
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from ..filters import CommitmentFilter
 from ..models import Commitment
+from ..ogp import export_cache
 from ..ogp import exporting as exports
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -16,11 +17,6 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _filterset(request):
     """The list's filters for the same query string (invalid filters are ignored)."""
     return CommitmentFilter(request.GET, queryset=Commitment.objects.all(), request=request)
-
-
-def _commitments(request):
-    """The commitments the list shows for the same query string."""
-    return _filterset(request).qs
 
 
 def _filename(extension):
@@ -33,13 +29,14 @@ def _attachment(response, extension):
 
 
 def export_csv(request):
-    response = StreamingHttpResponse(exports.csv_chunks(_commitments(request)),
+    # Kept per data version and filter state, made on a miss only (ogp/export_cache.py).
+    response = export_cache.response("csv", _filterset(request), exports.csv_chunks,
                                      content_type="text/csv; charset=utf-8")
     return _attachment(response, "csv")
 
 
 def export_json(request):
-    response = StreamingHttpResponse(exports.json_chunks(_commitments(request)),
+    response = export_cache.response("json", _filterset(request), exports.json_chunks,
                                      content_type="application/json; charset=utf-8")
     return _attachment(response, "json")
 

@@ -76,6 +76,9 @@ CACHES = {
     }
 }
 
+# The kept exports (base.py): outside the code's directory, like the cache.
+EXPORT_CACHE_DIR = os.environ.get("EXPORT_CACHE_DIR", "/var/tmp/ogptracker-exports")
+
 # Mail (follow/: confirmations and digests) through the SMTP server the environment names; by
 # default the machine's own mail server, which relays it. The sender and the mails' links default
 # to the site's first host name, served over https.
