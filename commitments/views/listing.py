@@ -53,6 +53,11 @@ class ListPage:
     per user is in here (the header, with the CSRF token and the signed-in user, stays outside).
     Exact: every write the page shows moves facets.data_version(), read before any of the data
     (tests/commitments/test_list_cache.py renders after each kind of write against a cleared cache).
+    Why (issue 13.8, the peer 10x faster on every case): the page made afresh from cached facets was
+    ~17 ms in-process, 6x Datasette over HTTP for one member. bench/run.py --repeat 20 --only list,
+    100,000 commitments, 40fb77b then this, back to back: list, member 20.9 -> 5.0 ms median (3 -> 1
+    queries); member + completion 21.4 -> 6.0; unfiltered 18.4 -> 6.4; multi-choice 16.5 -> 5.5;
+    text search 23.4 -> 4.9. bench/datasette.sh --only list, member, warm: 5.2x -> 20.9x the peer.
     """
 
     def __init__(self, request):

@@ -106,8 +106,8 @@ def delete_a_commitment():
     Commitment.objects.filter(action_plan__member__slug="chile").order_by("identifier").first().delete()
 
 
-WRITES = [flip_status, retitle, recase_the_title, flip_starred, complete_a_milestone, reassess, retitle_the_plan,
-          rename_the_member, rename_an_institution, delete_a_commitment]
+WRITES = [flip_status, retitle, recase_the_title, flip_starred, complete_a_milestone, reassess,
+          retitle_the_plan, rename_the_member, rename_an_institution, delete_a_commitment]
 
 
 @pytest.mark.django_db
