@@ -179,3 +179,12 @@ def test_a_page_cached_on_another_day_is_not_served_today(client, chile, monkeyp
     assert get(client, "/commitments/?overdue=true") != fresh
     monkeypatch.setattr(timezone, "localdate", lambda *args: today)
     assert get(client, "/commitments/?overdue=true") == fresh
+
+
+@pytest.mark.django_db
+def test_each_language_has_its_own_page(client, chile):
+    english = get(client, "/commitments/?member=chile", "en")
+    spanish = get(client, "/commitments/?member=chile", "es")
+    assert 'lang="es"' in spanish and "Compromisos" in spanish and "Compromisos" not in english
+    cache.clear()
+    assert get(client, "/commitments/?member=chile", "es") == spanish
