@@ -1,12 +1,17 @@
 """The public commitment list: filters, facets, search, sorting and pagination, all in the URL."""
 
+import hashlib
 from functools import cached_property
 from urllib.parse import urlencode
 
+from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .. import facets as facet_counts
@@ -19,39 +24,121 @@ PAGE_SIZE = 25
 FACET_PAGE_SIZE = 50
 
 
+# The name of the page's {% cache %} fragment (templates/commitments/commitment_list.html), which
+# the view asks about before deciding whether the URL needs its canonical redirect.
+LIST_FRAGMENT = "commitment-list"
+
+
 def commitment_list(request):
-    filterset = CommitmentFilter(request.GET, queryset=Commitment.objects.all(), request=request)
-    canonical = _canonical_redirect(request, filterset)
-    if canonical:
-        return canonical
-    notices = filterset.notices()
-    # Counting every choice of every filter takes seconds at 100,000 commitments: cached per state.
-    facets = facet_counts.facets(filterset)
-    paginator = ListPaginator(filterset.qs, PAGE_SIZE, known_count=facets.total)
-    page = _page(paginator, request.GET.get("page"), notices)
-    state = filterset.url_params()
-    query = dict(state).get("q", "")
-    context = {
-        "filterset": filterset,
-        "groups": facets.groups,
-        "years": {name: filterset.form.data.get(name, "") if name not in filterset.form.errors else ""
-                  for name in ("year_min", "year_max")},
-        "year_bounds": YEAR_BOUNDS,
-        "sort_choices": SORT_CHOICES,
-        "current_sort": dict(state).get("sort", "identifier"),
-        "active_filters": _active_filters(filterset, state),
-        "page_obj": page,
+    listing = ListPage(request)
+    # A URL whose page is cached under this data version was canonical when it was rendered, and
+    # stays so while the data does (the canonical form depends on the query string and on which
+    # members, plans and institutions exist, which the version covers): no need to validate it.
+    if not cache.has_key(make_template_fragment_key(LIST_FRAGMENT, [listing.cache_key])):
+        canonical = _canonical_redirect(request, listing.filterset)
+        if canonical:
+            return canonical
+    return render(request, "commitments/commitment_list.html", {
+        "listing": listing, "cache_timeout": facet_counts.FACET_TIMEOUT,
+        "year_bounds": YEAR_BOUNDS, "sort_choices": SORT_CHOICES,
+    })
+
+
+class ListPage:
+    """What the list page shows below the site's header, each part worked out on first use.
+
+    The template keeps the parts it renders from these in Django's cache ({% cache %}), under
+    cache_key: the language, the day, the version of the data and the query string (page and sort
+    included). A hit reads none of them: no form validation, rows query or facet assembly. Nothing
+    per user is in here (the header, with the CSRF token and the signed-in user, stays outside).
+    Exact: every write the page shows moves facets.data_version(), read before any of the data
+    (tests/commitments/test_list_cache.py renders after each kind of write against a cleared cache).
+    Why (issue 13.8, the peer 10x faster on every case): the page made afresh from cached facets was
+    ~17 ms in-process, 6x Datasette over HTTP for one member. bench/run.py --repeat 20 --only list,
+    100,000 commitments, 40fb77b then this, back to back: list, member 20.9 -> 5.0 ms median (3 -> 1
+    queries); member + completion 21.4 -> 6.0; unfiltered 18.4 -> 6.4; multi-choice 16.5 -> 5.5;
+    text search 23.4 -> 4.9. bench/datasette.sh --only list (HTTP, in turn with Datasette), 40fb77b
+    then this, back to back on a loaded machine: member, warm 7.9x -> 23.7x the peer (28.2 -> 6.5 ms);
+    member + completion 7.3x -> 24.2x (26.2 -> 6.2 ms); right after a write both stay over 3x.
+    """
+
+    def __init__(self, request):
+        self.request = request
+        self.today = timezone.localdate()  # `overdue` (and its counts) change at midnight
+        # Read first: data read after it is at least as new, so nothing older is kept under it.
+        version = facet_counts.data_version()
+        given = [(key, value) for key, values in request.GET.lists() for value in values]
+        self.cache_key = hashlib.sha256(repr((get_language(), self.today.isoformat(), version, given))
+                                        .encode()).hexdigest()
+
+    @cached_property
+    def filterset(self):
+        return CommitmentFilter(self.request.GET, queryset=Commitment.objects.all(), request=self.request,
+                                today=self.today)
+
+    @cached_property
+    def state(self):
+        return self.filterset.url_params()
+
+    @cached_property
+    def query(self):
+        return dict(self.state).get("q", "")
+
+    @cached_property
+    def facets(self):
+        # Counting every choice of every filter takes seconds at 100,000 commitments: cached per state.
+        return facet_counts.facets(self.filterset)
+
+    @cached_property
+    def page_obj(self):
+        paginator = ListPaginator(self.filterset.qs, PAGE_SIZE, known_count=self.facets.total)
+        return _page(paginator, self.request.GET.get("page"), self._notices)
+
+    @cached_property
+    def _notices(self):
+        return self.filterset.notices()
+
+    @property
+    def notices(self):
+        self.page_obj  # noqa: B018 -- an out-of-range page adds its notice
+        return self._notices
+
+    @property
+    def groups(self):
+        return self.facets.groups
+
+    @cached_property
+    def years(self):
+        form = self.filterset.form
+        return {name: form.data.get(name, "") if name not in form.errors else ""
+                for name in ("year_min", "year_max")}
+
+    @cached_property
+    def current_sort(self):
+        return dict(self.state).get("sort", "identifier")
+
+    @cached_property
+    def active_filters(self):
+        return _active_filters(self.filterset, self.state)
+
+    @cached_property
+    def rows(self):
         # The page's rows as plain values (counting stays on the queryset without their columns).
         # With a text search, in the same query, the texts each row's snippet is read from.
-        "rows": list(page.object_list.values(*LIST_COLUMNS, *(SNIPPET_COLUMNS if query else ()))),
-        "page_links": _page_links(page, state),
-        "sort_headers": _sort_headers(state),
-        "notices": notices,
+        return list(self.page_obj.object_list.values(*LIST_COLUMNS, *(SNIPPET_COLUMNS if self.query else ())))
+
+    @cached_property
+    def page_links(self):
+        return _page_links(self.page_obj, self.state)
+
+    @cached_property
+    def sort_headers(self):
+        return _sort_headers(self.state)
+
+    @cached_property
+    def state_query(self):
         # The valid filters and sort, tidied, without the page: what the export and facet links carry.
-        "state_query": urlencode(state),
-        "query": query,
-    }
-    return render(request, "commitments/commitment_list.html", context)
+        return urlencode(self.state)
 
 
 def facet_page(request, name):
