@@ -14,8 +14,15 @@ from django.test.utils import CaptureQueriesContext
 from commitments import facets
 from commitments.filters import CommitmentFilter
 from commitments.models import Commitment, Institution, Milestone, PolicyArea
-from commitments.services import commitment_save
 from reviews.models import Assessment, IRMReport
+from tests.commitments.writes import (
+    a_commitment,
+    complete_a_milestone,
+    flip_starred,
+    flip_status,
+    rate_an_assessment,
+    save,
+)
 
 WORD = "transparencia"
 STATES = ["/commitments/", "/commitments/?completion=limited&completion=complete",
@@ -36,27 +43,12 @@ def pages(client):
     return served
 
 
-def save(commitment, **changes):
-    """A save through the services, as the staff page and the admin make it."""
-    commitment.refresh_from_db()
-    for field, value in changes.items():
-        setattr(commitment, field, value)
-    commitment_save(commitment=commitment, user=None, note="A test of the facets' inputs",
-                    expected_version=commitment.version)
 
 
-def a_commitment():
-    return Commitment.objects.get(identifier="CL0050")
 
 
-def flip_status():
-    commitment = a_commitment()
-    save(commitment, status="inactive" if commitment.status == "active" else "active")
 
 
-def flip_starred():
-    commitment = a_commitment()
-    save(commitment, starred=not commitment.starred)
 
 
 def rate_complete():
@@ -80,10 +72,6 @@ def change_lead_institution():
     save(commitment, lead_institution=other)
 
 
-def complete_a_milestone():
-    milestone = Milestone.objects.filter(commitment=a_commitment()).order_by("pk").first()
-    milestone.status = "complete" if milestone.status != "complete" else "not-started"
-    milestone.save()
 
 
 def make_a_milestone_overdue():
@@ -97,11 +85,6 @@ def delete_a_milestone():
     Milestone.objects.filter(commitment=a_commitment()).order_by("pk").last().delete()
 
 
-def rate_an_assessment():
-    # As an IRM reviewer saves one in the admin: the stored rating follows (stored.refresh_ratings).
-    assessment = Assessment.objects.filter(commitment=a_commitment()).order_by("pk").first()
-    assessment.completion = "limited" if assessment.completion != "limited" else "complete"
-    assessment.save()
 
 
 def move_a_report():

@@ -12,8 +12,14 @@ from django.utils import timezone
 
 from commitments import facets
 from commitments.models import ActionPlan, Commitment, Institution, Member, Milestone
-from commitments.services import commitment_save
-from reviews.models import Assessment
+from tests.commitments.writes import (
+    a_commitment,
+    complete_a_milestone,
+    flip_starred,
+    flip_status,
+    rate_an_assessment,
+    save,
+)
 
 WORD = "transparencia"
 # (URL, Accept-Language): unfiltered, member, member + completion, several completions, a text
@@ -41,22 +47,10 @@ def pages(client):
     return {state: get(client, *state) for state in STATES}
 
 
-def a_commitment():
-    return Commitment.objects.get(identifier="CL0050")
 
 
-def save(commitment, **changes):
-    """A save through the services, as the staff page and the admin make it."""
-    commitment.refresh_from_db()
-    for field, value in changes.items():
-        setattr(commitment, field, value)
-    commitment_save(commitment=commitment, user=None, note="A test of the list's cache",
-                    expected_version=commitment.version)
 
 
-def flip_status():
-    commitment = a_commitment()
-    save(commitment, status="inactive" if commitment.status == "active" else "active")
 
 
 def retitle():
@@ -69,21 +63,10 @@ def recase_the_title():
     save(commitment, title=commitment.title.swapcase() + " ·")
 
 
-def flip_starred():
-    commitment = a_commitment()
-    save(commitment, starred=not commitment.starred)
 
 
-def complete_a_milestone():
-    milestone = Milestone.objects.filter(commitment=a_commitment()).order_by("pk").first()
-    milestone.status = "complete" if milestone.status != "complete" else "not-started"
-    milestone.save()
 
 
-def reassess():
-    assessment = Assessment.objects.filter(commitment=a_commitment()).order_by("pk").first()
-    assessment.completion = "limited" if assessment.completion != "limited" else "complete"
-    assessment.save()
 
 
 def retitle_the_plan():
@@ -108,7 +91,7 @@ def delete_a_commitment():
     Commitment.objects.filter(action_plan__member__slug="chile").order_by("identifier").first().delete()
 
 
-WRITES = [flip_status, retitle, recase_the_title, flip_starred, complete_a_milestone, reassess,
+WRITES = [flip_status, retitle, recase_the_title, flip_starred, complete_a_milestone, rate_an_assessment,
           retitle_the_plan, rename_the_member, rename_an_institution, delete_a_commitment]
 
 
