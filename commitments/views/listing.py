@@ -35,7 +35,7 @@ def commitment_list(request):
     # stays so while the data does (the canonical form depends on the query string and on which
     # members, plans and institutions exist, which the version covers): no need to validate it.
     if not cache.has_key(make_template_fragment_key(LIST_FRAGMENT, [listing.cache_key])):
-        canonical = _canonical_redirect(request, listing.filterset)
+        canonical = _canonical_redirect(listing)
         if canonical:
             return canonical
     return render(request, "commitments/commitment_list.html", {
@@ -67,8 +67,10 @@ class ListPage:
         self.today = timezone.localdate()  # `overdue` (and its counts) change at midnight
         # Read first: data read after it is at least as new, so nothing older is kept under it.
         version = facet_counts.data_version()
-        given = [(key, value) for key, values in request.GET.lists() for value in values]
-        self.cache_key = hashlib.sha256(repr((get_language(), self.today.isoformat(), version, given))
+        # The query string as given, parameter by parameter: the page's key, and what the
+        # canonical redirect compares with the canonical form.
+        self.given = [(key, value) for key, values in request.GET.lists() for value in values]
+        self.cache_key = hashlib.sha256(repr((get_language(), self.today.isoformat(), version, self.given))
                                         .encode()).hexdigest()
 
     @cached_property
@@ -175,15 +177,14 @@ def _chosen_url(state, name, choice, several):
     return reverse("commitments:commitment-list") + _url([*others, (name, choice.value)])
 
 
-def _canonical_redirect(request, filterset):
+def _canonical_redirect(listing):
     """A redirect to the query string's canonical form (empty and default parameters dropped, the
     filters' order, each filter's values in its choices' order), when it is not already that:
     the URL after Apply is then the short one to share."""
-    given = [(key, value) for key, values in request.GET.lists() for value in values]
-    canonical = filterset.canonical_params()
-    if given == canonical:
+    canonical = listing.filterset.canonical_params()
+    if listing.given == canonical:
         return None
-    return HttpResponseRedirect(request.path + (_url(canonical) if canonical else ""))
+    return HttpResponseRedirect(listing.request.path + (_url(canonical) if canonical else ""))
 
 
 class ListPaginator(Paginator):
