@@ -157,12 +157,6 @@ def versions() -> Versions:
     return Versions(row[0], row[1], row[2] or {}, row[3])
 
 
-def data_versions() -> tuple[str, str]:
-    """(the counted data's version, the searched text's version)."""
-    current = versions()
-    return current.token, current.text_token
-
-
 def data_version() -> str:
     """The version of all the data the facets count or an export shows: every write that changes
     any of it moves it (a date or a description saved too, by the record token)."""
