@@ -10,7 +10,6 @@ columns), the export takes only its text cells of OGP's columns, and never lets 
 replace a cell the project computes (commitments/extra.py says which may stand).
 """
 
-import csv
 import json
 import tempfile
 from itertools import islice
@@ -19,7 +18,7 @@ from json.encoder import encode_basestring
 from django.db import transaction
 from openpyxl import Workbook
 
-from ogptracker.spreadsheets import xlsx_cell
+from ogptracker.spreadsheets import csv_field, xlsx_cell
 
 from .. import extra
 from . import columns as oc
@@ -60,24 +59,18 @@ class _RowBuilder(export_rows.RowBuilder):
                 row[index] = computed[index]
 
 
-def iter_rows(queryset, chunk_size=None, marked=False):
-    """Each commitment's cells in the order of columns.COLUMNS, in the queryset's order."""
+def iter_rows(queryset, chunk_size=None, marked=False, quoted=False):
+    """Each commitment's cells in the order of columns.COLUMNS, in the queryset's order (with
+    `quoted`, each cell a CSV field: rows.RowBuilder)."""
     if not queryset.ordered:
         queryset = queryset.order_by("identifier")
     chunk_size = chunk_size or CHUNK_SIZE
-    builder = _RowBuilder(marked)
+    builder = _RowBuilder(marked, quoted)
     # As rows.iter_rows: in a transaction, PostgreSQL's server-side cursor streams the rows.
     with transaction.atomic():
         values = queryset.values_list(*export_rows.COMMITMENT_FIELDS).iterator(chunk_size=chunk_size)
         while chunk := list(islice(values, chunk_size)):
             yield from builder.rows(chunk)
-
-
-class _Echo:
-    """A file-like object whose write() returns what it is given, for csv.writer to stream."""
-
-    def write(self, value):
-        return value
 
 
 def _buffered(pieces):
@@ -93,15 +86,20 @@ def _buffered(pieces):
 
 
 def csv_chunks(queryset, chunk_size=None):
-    """The CSV text in pieces: a BOM (so spreadsheets read UTF-8), the header, the rows."""
-    writer = csv.writer(_Echo())
+    """The CSV text in pieces: a BOM (so spreadsheets read UTF-8), the header, the rows; byte for
+    byte what csv.writer writes, its lines joined from cells already quoted (see csv_field)."""
 
     def pieces():
-        yield UTF8_BOM + writer.writerow(oc.COLUMN_NAMES)
-        for row in iter_rows(queryset, chunk_size, marked=True):
-            yield writer.writerow(row)
+        yield UTF8_BOM + csv_line(map(csv_field, oc.COLUMN_NAMES))
+        for row in iter_rows(queryset, chunk_size, marked=True, quoted=True):
+            yield csv_line(row)
 
     return _buffered(pieces())
+
+
+def csv_line(fields):
+    """A line of CSV fields of more than one, ended as csv.writer ends one (excel dialect)."""
+    return ",".join(fields) + "\r\n"
 
 
 def json_chunks(queryset, chunk_size=None):

@@ -16,7 +16,7 @@ from types import SimpleNamespace
 from django.db import transaction
 from django.db.models import F, Lookup
 
-from ogptracker.spreadsheets import FORMULA_TRIGGERS, neutralise
+from ogptracker.spreadsheets import FORMULA_TRIGGERS, csv_field, neutralise
 from reviews.models import Assessment
 
 from ..models import ActionPlan, Commitment
@@ -83,10 +83,15 @@ ARRANGE = _layout()
 
 
 class RowBuilder:
-    """Builds export rows; with `marked`, texts a spreadsheet would run get a leading ' mark."""
+    """Builds export rows; with `marked`, texts a spreadsheet would run get a leading ' mark; with
+    `quoted` (the CSV export), each cell is moreover a CSV field (spreadsheets.csv_field), so a
+    line is its row's cells joined by commas: a few-valued cell is quoted once per value met, a
+    plan's cells once per plan, and only texts once per row."""
 
-    def __init__(self, marked: bool):
-        self.finish = neutralise if marked else str
+    def __init__(self, marked: bool, quoted: bool = False):
+        self.marked, self.quoted = marked, quoted
+        finish = neutralise if marked else str
+        self.finish = (lambda value: csv_field(finish(value))) if quoted else finish
         self.renderers = {column.name: self._renderer(column) for column in oc.COLUMNS}
         # The commitment's cells: (spellings, position in COMMITMENT_FIELDS) of the few-valued
         # columns, (renderer, position) of the texts, functions of (values, supporting names)
@@ -114,8 +119,14 @@ class RowBuilder:
     def _text_renderer(self, column):
         """As _renderer, for a text: most cells of the export are texts, each its own cell; only
         a text a spreadsheet could run, or an empty or unusual value, goes the long way."""
-        finish, render = self.finish, column.render
-        marked = finish is neutralise
+        finish, render, marked = self.finish, column.render, self.marked
+
+        if self.quoted:
+            def text(value):
+                if value.__class__ is str and value:
+                    return csv_field(neutralise(value) if marked and value[0] in MARK_STARTS else value)
+                return finish(render(value))
+            return text
 
         def text(value):
             if value.__class__ is str and value:
@@ -299,9 +310,9 @@ def _related(ids):
     return supporting, areas, assessments
 
 
-def iter_rows(queryset, chunk_size: int, marked: bool = False):
+def iter_rows(queryset, chunk_size: int, marked: bool = False, quoted: bool = False):
     """Each commitment's cells in the order of columns.COLUMNS."""
-    builder = RowBuilder(marked)
+    builder = RowBuilder(marked, quoted)
     # In a transaction, PostgreSQL's server-side cursor streams rows as they are fetched; outside
     # one (autocommit) Django declares it WITH HOLD, and PostgreSQL then computes and stores the
     # whole result before sending the first row (seconds at 100,000 rows).
