@@ -10,7 +10,6 @@ columns), the export takes only its text cells of OGP's columns, and never lets 
 replace a cell the project computes (commitments/extra.py says which may stand).
 """
 
-import json
 import tempfile
 from itertools import islice
 from json.encoder import encode_basestring
@@ -59,13 +58,13 @@ class _RowBuilder(export_rows.RowBuilder):
                 row[index] = computed[index]
 
 
-def iter_rows(queryset, chunk_size=None, marked=False, quoted=False):
+def iter_rows(queryset, chunk_size=None, marked=False, encode=None):
     """Each commitment's cells in the order of columns.COLUMNS, in the queryset's order (with
-    `quoted`, each cell a CSV field: rows.RowBuilder)."""
+    `encode`, each cell as the format writes it: rows.RowBuilder)."""
     if not queryset.ordered:
         queryset = queryset.order_by("identifier")
     chunk_size = chunk_size or CHUNK_SIZE
-    builder = _RowBuilder(marked, quoted)
+    builder = _RowBuilder(marked, encode)
     # As rows.iter_rows: in a transaction, PostgreSQL's server-side cursor streams the rows.
     with transaction.atomic():
         values = queryset.values_list(*export_rows.COMMITMENT_FIELDS).iterator(chunk_size=chunk_size)
@@ -91,7 +90,7 @@ def csv_chunks(queryset, chunk_size=None):
 
     def pieces():
         yield UTF8_BOM + csv_line(map(csv_field, oc.COLUMN_NAMES))
-        for row in iter_rows(queryset, chunk_size, marked=True, quoted=True):
+        for row in iter_rows(queryset, chunk_size, marked=True, encode=csv_field):
             yield csv_line(row)
 
     return _buffered(pieces())
@@ -108,7 +107,7 @@ def json_chunks(queryset, chunk_size=None):
     def pieces():
         yield "["
         separator = "\n"
-        for row in iter_rows(queryset, chunk_size):
+        for row in iter_rows(queryset, chunk_size, encode=encode_basestring):
             yield separator + _json_object(row)
             separator = ",\n"
         yield "\n]\n"
@@ -116,14 +115,13 @@ def json_chunks(queryset, chunk_size=None):
     return _buffered(pieces())
 
 
-def _json_object(row):
+def _json_object(cells):
     """json.dumps(dict(zip(COLUMN_NAMES, row)), ensure_ascii=False), byte for byte, from the keys
-    encoded once and each text cell by the very function json.dumps uses for a str without
-    ensure_ascii (encode_basestring): the one encoder call per row cost as much as building it."""
-    try:
-        return "{" + ", ".join(map(str.__add__, JSON_KEYS, map(encode_basestring, row))) + "}"
-    except TypeError:  # a cell that is not a text (encode_basestring takes only str)
-        return json.dumps(dict(zip(oc.COLUMN_NAMES, row, strict=True)), ensure_ascii=False)
+    encoded once and the row's cells encoded by the very function json.dumps uses for a str
+    without ensure_ascii (encode_basestring), the few-valued ones once per value (rows.RowBuilder):
+    the one encoder call per row cost as much as building it. Every cell is a text (columns.render
+    and extra.for_export give only texts)."""
+    return "{" + ", ".join(map(str.__add__, JSON_KEYS, cells)) + "}"
 
 
 def xlsx_file(queryset, chunk_size=None):

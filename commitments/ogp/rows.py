@@ -16,7 +16,7 @@ from types import SimpleNamespace
 from django.db import transaction
 from django.db.models import F, Lookup
 
-from ogptracker.spreadsheets import FORMULA_TRIGGERS, csv_field, neutralise
+from ogptracker.spreadsheets import FORMULA_TRIGGERS, neutralise
 from reviews.models import Assessment
 
 from ..models import ActionPlan, Commitment
@@ -84,14 +84,16 @@ ARRANGE = _layout()
 
 class RowBuilder:
     """Builds export rows; with `marked`, texts a spreadsheet would run get a leading ' mark; with
-    `quoted` (the CSV export), each cell is moreover a CSV field (spreadsheets.csv_field), so a
-    line is its row's cells joined by commas: a few-valued cell is quoted once per value met, a
-    plan's cells once per plan, and only texts once per row."""
+    `encode`, each finished cell is moreover written as its format writes it (a CSV field, a JSON
+    string: exporting.py), so a line is its row's cells joined: a few-valued cell is encoded once
+    per value met, a plan's cells once per plan, and only texts once per row."""
 
-    def __init__(self, marked: bool, quoted: bool = False):
-        self.marked, self.quoted = marked, quoted
+    def __init__(self, marked: bool, encode=None):
+        self.marked, self.encode = marked, encode
         finish = neutralise if marked else str
-        self.finish = (lambda value: csv_field(finish(value))) if quoted else finish
+        self.finish = (lambda value: encode(finish(value))) if encode else finish
+        # An empty cell (where a column is not a row's), and a policy area's flags, finished.
+        self.empty, self.unset, self.set = (self.finish(text) for text in ("", "0", "1"))
         self.renderers = {column.name: self._renderer(column) for column in oc.COLUMNS}
         # The commitment's cells: (spellings, position in COMMITMENT_FIELDS) of the few-valued
         # columns, (renderer, position) of the texts, functions of (values, supporting names)
@@ -101,7 +103,7 @@ class RowBuilder:
         # None where a column is not its model's; grouped as the commitment's cells.
         slot_cells = {(slot, new_model): [self._slot_cell(column, new_model) for column in SLOT_COLUMNS[slot]]
                       for slot in SLOTS for new_model in (False, True)}
-        self.empty_slots = {key: tuple(cell[0](None) if cell else "" for cell in cells)
+        self.empty_slots = {key: tuple(cell[0](None) if cell else self.empty for cell in cells)
                             for key, cells in slot_cells.items()}
         self.slot_cells = {key: _grouped(cells) for key, cells in slot_cells.items()}
         self.plans = {}  # plan id -> (whether of the new IRM model, plan cells, plan as attributes)
@@ -121,10 +123,10 @@ class RowBuilder:
         a text a spreadsheet could run, or an empty or unusual value, goes the long way."""
         finish, render, marked = self.finish, column.render, self.marked
 
-        if self.quoted:
+        if encode := self.encode:
             def text(value):
                 if value.__class__ is str and value:
-                    return csv_field(neutralise(value) if marked and value[0] in MARK_STARTS else value)
+                    return encode(neutralise(value) if marked and value[0] in MARK_STARTS else value)
                 return finish(render(value))
             return text
 
@@ -187,20 +189,20 @@ class RowBuilder:
         spelled, texts, others, arrange = self.commitment_cells
         commitment_cells = arrange((*[spellings[values[at]] for spellings, at in spelled],
                                     *[render(values[at]) for render, at in texts],
-                                    *[render(values, supporting) for render, _none in others], ""))
+                                    *[render(values, supporting) for render, _none in others], self.empty))
         slots = {slot: _in_slot(assessments, oc.SLOT_KINDS[(slot, new_model)], plan.id) for slot in SLOTS}
         row = list(ARRANGE(plan_cells + commitment_cells + self._flags(area_links)
                            + self._assessment_cells(oc.MID, new_model, slots[oc.MID])
-                           + self._assessment_cells(oc.FINAL, new_model, slots[oc.FINAL]) + ("",)))
+                           + self._assessment_cells(oc.FINAL, new_model, slots[oc.FINAL]) + (self.empty,)))
         if values[2]:  # ogp_extra
             self._keep_written(row, values, supporting, plan, area_links, slots)
         return row
 
     def _flags(self, area_links):
-        flags = ["0"] * len(AREA_COLUMNS)
+        flags = [self.unset] * len(AREA_COLUMNS)
         for slug, name in area_links:
             for position in self._flag_positions(slug, name):
-                flags[position] = "1"
+                flags[position] = self.set
         return tuple(flags)
 
     def _assessment_cells(self, slot, new_model, assessment):
@@ -208,7 +210,7 @@ class RowBuilder:
             return self.empty_slots[(slot, new_model)]
         spelled, texts, _none, arrange = self.slot_cells[(slot, new_model)]
         return arrange((*[spellings[assessment[at]] for spellings, at in spelled],
-                        *[render(assessment[at]) for render, at in texts], ""))
+                        *[render(assessment[at]) for render, at in texts], self.empty))
 
     def _keep_written(self, row, values, supporting, plan, area_links, slots):
         """Put back the cells an import kept as written, by columns.py's own rule (export_cell)."""
@@ -310,9 +312,9 @@ def _related(ids):
     return supporting, areas, assessments
 
 
-def iter_rows(queryset, chunk_size: int, marked: bool = False, quoted: bool = False):
+def iter_rows(queryset, chunk_size: int, marked: bool = False):
     """Each commitment's cells in the order of columns.COLUMNS."""
-    builder = RowBuilder(marked, quoted)
+    builder = RowBuilder(marked)
     # In a transaction, PostgreSQL's server-side cursor streams rows as they are fetched; outside
     # one (autocommit) Django declares it WITH HOLD, and PostgreSQL then computes and stores the
     # whole result before sending the first row (seconds at 100,000 rows).

@@ -114,6 +114,16 @@ def test_the_json_export_is_json_dumps_of_each_row_with_texts_unmarked(client, h
     assert titles == dict(Commitment.objects.values_list("identifier", "title"))
 
 
+@pytest.mark.django_db
+def test_the_json_export_of_imported_rows_is_json_dumps_of_each_unmarked_row(client):
+    run_import(SAMPLE)  # rows keeping spellings as written (ogp_extra)
+    body = content(client.get("/commitments/export.json")).decode("utf-8")
+
+    objects = (json.dumps(dict(zip(COLUMN_NAMES, row, strict=True)), ensure_ascii=False)
+               for row in exporting.iter_rows(Commitment.objects.all()))
+    assert body == "[\n" + ",\n".join(objects) + "\n]\n"
+
+
 def test_the_json_export_of_one_member_holds_only_its_rows(client, hostile):
     other = CommitmentFactory(title="Another member's")
 
