@@ -73,6 +73,17 @@ class StrictDateField(serializers.DateField):
         return super().to_internal_value(data)
 
 
+class JSONBodyParser(JSONParser):
+    """DRF's JSON parser, with a body nested deeper than Python's decoder recurses ("[[[[…") refused
+    as malformed (400) like any other: json raises RecursionError there, which DRF lets through (500)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as error:
+            raise exceptions.ParseError(f"JSON parse error - {error}") from None
+
+
 class _Write(serializers.Serializer):
     """What every write carries: the version read and the public note."""
 
@@ -208,7 +219,7 @@ class WriteMixin:
     """Bearer-token authentication and JSON bodies for PATCH; the other methods stay as they are."""
 
     authentication_classes = [BearerTokenAuthentication]
-    parser_classes = [JSONParser]
+    parser_classes = [JSONBodyParser]
     schema = WriteSchema()
 
     def get_permissions(self):

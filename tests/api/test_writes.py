@@ -367,6 +367,9 @@ MALFORMED = [
     ('{"version": true, "status": "inactive", "note": "x"}', "version"),
     ('{"version": 0, "status": "inactive", "note": "x"}', "version"),
     ('{"version": 99999999999999999999999, "status": "inactive", "note": "x"}', "version"),
+    # Nested deeper than Python's decoder recurses: a RecursionError, not a ValueError, from json.
+    ("[" * 100_000 + "]" * 100_000, "body"),
+    ('{"version": 1, "note": ' + "[" * 100_000 + "]" * 100_000 + "}", "body"),
 ]
 
 
