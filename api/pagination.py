@@ -18,8 +18,17 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 
 
+def _one_value(request, *names) -> None:
+    """Refuse (400) a paging parameter given twice (?page=1&page=2): which one a client meant is
+    not for the API to guess, as for a filter that takes one value (params.check_filters)."""
+    repeated = [name for name in names if len(request.query_params.getlist(name)) > 1]
+    if repeated:
+        raise ValidationError({name: ["Takes one value."] for name in repeated})
+
+
 def page_size(request) -> int:
     """?page_size=, 1 to MAX_PAGE_SIZE; anything else is refused (400) rather than silently cut."""
+    _one_value(request, "page_size")
     raw = request.query_params.get("page_size")
     if raw is None:
         return DEFAULT_PAGE_SIZE
@@ -46,7 +55,10 @@ class PagedResults:
 def paginate(request, queryset, *, count=None) -> PagedResults:
     """The requested page of `queryset` (ordered), by page number or by cursor; `count` when known."""
     size = page_size(request)
+    _one_value(request, "page", "cursor")
     if walks(request):
+        if "page" in request.query_params:  # a walk goes by `next`: a page number would be ignored
+            raise ValidationError({"page": ["Not with cursor=: a walk follows `next`."]})
         return _walk(request, queryset, size, count)
     raw = request.query_params.get("page", "1")
     if not raw.strip().isdigit() or int(raw) < 1 or len(raw) > 9:

@@ -4,6 +4,7 @@ every page's footer; and the OpenAPI schema at /api/v1/schema/."""
 import pytest
 import yaml
 
+from api.writes import CommitmentPatch, MilestonePatch
 from commitments.facets import FACET_FILTERS
 from commitments.filters import CommitmentFilter
 from reviews.scales import MISSING_CODES
@@ -26,9 +27,22 @@ def test_the_docs_page_names_every_filter_scale_code_and_limit(client, settings)
     assert "<script" not in html  # the site's CSP allows no script from elsewhere; none is needed
 
 
+def test_the_docs_page_explains_the_writes_with_every_field_they_take(client):
+    html = client.get("/api/v1/docs/").content.decode()
+    writes = html[html.index('id="writes"'):html.index('id="errors"')]
+    for words in ("PATCH /api/v1/commitments/", "PATCH /api/v1/milestones/", 'href="/accounts/api-tokens/"',
+                  "manage.py api_token USERNAME", "Authorization: Bearer", "409"):
+        assert words in writes, words
+    # Every field a write takes, read from the serializers, so a field added there is documented.
+    for serializer in (CommitmentPatch, MilestonePatch):
+        for name in serializer().fields:
+            assert name in writes, name
+
+
 def test_the_docs_page_in_spanish(client):
     html = client.get("/api/v1/docs/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "La API de ogptracker" in html and "código de valor ausente" in html
+    assert "Escrituras, para el personal" in html and "la evidencia de este cambio" in html
 
 
 def test_every_page_links_the_docs_from_its_footer(client, chile):
