@@ -202,6 +202,9 @@ CORS_URLS_REGEX = r"^/api/"
 CORS_ALLOW_ALL_ORIGINS = True
 # Browsers may read the validators and the throttle's wait from a response.
 CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After"]
+# A preflight names only the methods the API answers (reads, and the staff's PATCH), not
+# django-cors-headers' default list with DELETE, POST and PUT.
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS", "PATCH"]
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # No session or basic auth on the API: a write carries its bearer token (api/writes.py).

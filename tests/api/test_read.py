@@ -258,6 +258,12 @@ def test_every_origin_may_read(client, catalogue):
     response = get(client, "commitments/", HTTP_ORIGIN="https://newsroom.example")
     assert response["Access-Control-Allow-Origin"] == "*"
     assert "ETag" in response["Access-Control-Expose-Headers"]
+    # A page elsewhere asking to PATCH (with a token) is let through; methods the API has not are not offered.
+    preflight = client.options("/api/v1/commitments/AL0001/", HTTP_ORIGIN="https://newsroom.example",
+                               HTTP_ACCESS_CONTROL_REQUEST_METHOD="PATCH")
+    assert preflight.status_code == 200 and preflight["Access-Control-Allow-Origin"] == "*"
+    methods = {method.strip() for method in preflight["Access-Control-Allow-Methods"].split(",")}
+    assert methods == {"GET", "HEAD", "OPTIONS", "PATCH"}
 
 
 CONDITIONAL = ["commitments/?member=alpha", "commitments/AL0001/", "members/", "members/alpha/",
@@ -289,6 +295,10 @@ def test_anonymous_clients_over_the_limit_get_429_with_retry_after(client, catal
             get(client, "members/")
         response = get(client, "commitments/", status=429)
         assert int(response["Retry-After"]) > 0
+        assert "throttled" in response.json()["detail"].lower()
+        # The schema too, in JSON like the other refusals (the schema itself is YAML).
+        response = get(client, "schema/", status=429)
+        assert response["Content-Type"] == "application/json"
         assert "throttled" in response.json()["detail"].lower()
         # Another address has its own allowance.
         get(client, "members/", REMOTE_ADDR="203.0.113.9")
