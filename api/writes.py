@@ -39,6 +39,8 @@ IRM_FIELDS = frozenset({
     *extra.IRM_COLUMNS, *(extra.field_name(column) for column in extra.IRM_COLUMNS),
 })
 END_BEFORE_START = gettext_lazy("The end date must not be before the start date.")
+ONLY_COMPLETE_MET = gettext_lazy("Only a complete milestone has a date met: send \"status\": \"complete\" "
+                                 "with it, or leave it out.")
 
 
 class StrictCharField(serializers.CharField):
@@ -131,6 +133,13 @@ class MilestonePatch(_Write):
                   "is sent, cleared when it leaves complete.")
     change_evidence_url = StrictCharField(required=False, default="", allow_blank=True,
                                           help_text=EVIDENCE_HELP)
+
+    def validate(self, data):
+        # services.with_completion clears the date of a milestone not complete: a date sent with
+        # another status would be dropped and the write answered "nothing changed", so it is named.
+        if data.get("completed_on") and data.get("status", self.instance.status) != Completion.COMPLETE:
+            raise serializers.ValidationError({"completed_on": [ONLY_COMPLETE_MET]})
+        return super().validate(data)
 
 
 class MilestoneOut(serializers.ModelSerializer):

@@ -146,6 +146,24 @@ def test_patch_milestone_status_dates_and_evidence_link(client, chile_staff, tok
     assert "Both follow-up reports are online" in client.get("/feed/").content.decode()
 
 
+def test_a_date_met_for_a_milestone_not_complete_is_refused_naming_it(client, token):
+    commitment = cl0050()
+    milestone = commitment.milestones.exclude(status=Completion.COMPLETE).first()
+    for body in ({"completed_on": "2018-01-10"},
+                 {"status": Completion.SUBSTANTIAL, "completed_on": "2018-01-10"}):
+        response = patch(client, milestone_url(milestone),
+                         {"version": commitment.version, "note": "Met in January", **body}, token)
+        assert response.status_code == 400, body
+        assert "complete" in response.json()["errors"]["completed_on"][0]
+    milestone.refresh_from_db()
+    assert milestone.completed_on is None and cl0050().version == commitment.version
+    # With the status that has one, the date sent is the one kept.
+    response = patch(client, milestone_url(milestone), {"version": commitment.version, "note": "Met",
+                                                        "status": Completion.COMPLETE,
+                                                        "completed_on": "2018-01-10"}, token)
+    assert response.status_code == 200 and response.json()["completed_on"] == "2018-01-10"
+
+
 def test_a_superuser_writes_any_members_commitment(client, chile, superuser):
     commitment = cl0050()
     response = patch(client, URL, {"version": commitment.version, "status": other_status(commitment.status),
