@@ -35,7 +35,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.cache import cache  # noqa: E402
+from django.core.cache import caches  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
@@ -279,7 +279,8 @@ def main():
         # The facet counts are cached per filter state: the first request after a change pays them.
         cold = None
         if kind == "list":
-            cache.clear()
+            for each in caches.all():  # the counts and the pages (settings caches_at)
+                each.clear()
             cold = timed(lambda url=url: fetch(public, url), 1)[0]
             fetch(public, url)
         # Right after a write: a save through the services, then the page (its counts recounted).

@@ -5,15 +5,16 @@ import importlib
 import uuid
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from pytest_django.plugin import blocking_manager_key
+
+from tests.caches import clear_caches
 
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache: cached facet counts must not outlive a test's data."""
-    cache.clear()
+    clear_caches()
 
 
 # Rows the migrations write (the IRM reviewers' group and its permissions, the facets' version).

@@ -4,7 +4,7 @@ import hashlib
 from functools import cached_property
 from urllib.parse import urlencode
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.cache.utils import make_template_fragment_key
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404, HttpResponseRedirect
@@ -34,7 +34,7 @@ def commitment_list(request):
     # A URL whose page is cached under this data version was canonical when it was rendered, and
     # stays so while the data does (the canonical form depends on the query string and on which
     # members, plans and institutions exist, which the version covers): no need to validate it.
-    if not cache.has_key(make_template_fragment_key(LIST_FRAGMENT, [listing.cache_key])):
+    if not caches["pages"].has_key(make_template_fragment_key(LIST_FRAGMENT, [listing.cache_key])):
         canonical = _canonical_redirect(listing)
         if canonical:
             return canonical

@@ -244,3 +244,26 @@ FOLLOW_DIGEST_DELAY_MINUTES = int(os.environ.get("FOLLOW_DIGEST_DELAY_MINUTES", 
 # together (the oldest go first), so distinct query strings cannot fill the disk.
 EXPORT_CACHE_DIR = os.environ.get("EXPORT_CACHE_DIR", str(BASE_DIR / ".export-cache"))
 EXPORT_CACHE_MAX_BYTES = int(os.environ.get("EXPORT_CACHE_MAX_BYTES", str(1024**3)))
+
+
+FILE_CACHE = "django.core.cache.backends.filebased.FileBasedCache"
+
+
+def caches_at(backend, location, **options) -> dict:
+    """CACHES of one backend with two caches: "default" for what is slow to make again (the facets'
+    counts, commitments/facets.py: up to seconds a filter state at 100,000 commitments), and "pages"
+    for the list's rendered pages (commitments/views/listing.py), one per query string, many and
+    made again in milliseconds from those counts. Apart, a crawler walking thousands of pages
+    fills and culls only "pages" (a file cache culls a random third of its entries when full):
+    in one cache it evicted the counts. A file cache keeps the pages in a folder of its own inside
+    `location`; a shared server (Redis, Memcached) under a key prefix of their own."""
+    if backend == FILE_CACHE:
+        pages = {"LOCATION": os.path.join(location, "pages")}
+    else:
+        pages = {"LOCATION": location, "KEY_PREFIX": "pages"}
+    return {"default": {"BACKEND": backend, "LOCATION": location, **options},
+            "pages": {"BACKEND": backend, **options, **pages}}
+
+
+# Per process by default (tests); dev.py and production.py keep files every process shares.
+CACHES = caches_at("django.core.cache.backends.locmem.LocMemCache", "ogptracker")

@@ -11,12 +11,7 @@ STATIC_ROOT = None  # static files are served from the app folders by runserver
 
 # A file cache, shared by runserver and management commands: an `import_ogp` run in another
 # process then clears the list's cached facet counts for the server too.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": BASE_DIR / ".cache",  # noqa: F405
-    }
-}
+CACHES = caches_at(FILE_CACHE, str(BASE_DIR / ".cache"))  # noqa: F405
 
 # Mails (follow/) are printed where runserver or the management command runs, never sent.
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"

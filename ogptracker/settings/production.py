@@ -67,14 +67,10 @@ STORAGES = {
 # commitments: one cache shared by every worker of the machine computes each filter state once,
 # where a per-process cache would compute it once per worker. Several machines share one by
 # pointing CACHE_LOCATION at Redis or Memcached instead (with the matching CACHE_BACKEND).
-CACHES = {
-    "default": {
-        "BACKEND": os.environ.get("CACHE_BACKEND", "django.core.cache.backends.filebased.FileBasedCache"),
-        "LOCATION": os.environ.get("CACHE_LOCATION", "/var/tmp/ogptracker-cache"),
-        "TIMEOUT": 600,
-        "OPTIONS": {"MAX_ENTRIES": 2000},
-    }
-}
+# The list's pages are in a cache of their own beside it (base.caches_at says why).
+CACHES = caches_at(os.environ.get("CACHE_BACKEND", FILE_CACHE),  # noqa: F405
+                   os.environ.get("CACHE_LOCATION", "/var/tmp/ogptracker-cache"),
+                   TIMEOUT=600, OPTIONS={"MAX_ENTRIES": 2000})
 
 # The kept exports (base.py): outside the code's directory, like the cache.
 EXPORT_CACHE_DIR = os.environ.get("EXPORT_CACHE_DIR", "/var/tmp/ogptracker-exports")

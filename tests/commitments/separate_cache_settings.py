@@ -5,5 +5,4 @@ import os
 
 from ogptracker.settings.test import *  # noqa: F403
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                      "LOCATION": os.environ["FACET_TEST_CACHE"]}}
+CACHES = caches_at(FILE_CACHE, os.environ["FACET_TEST_CACHE"])  # noqa: F405

@@ -7,7 +7,6 @@ import datetime
 import re
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -15,6 +14,7 @@ from commitments import facets
 from commitments.filters import CommitmentFilter
 from commitments.models import Commitment, Institution, Milestone, PolicyArea
 from reviews.models import Assessment, IRMReport
+from tests.caches import clear_caches
 from tests.commitments.writes import (
     a_commitment,
     complete_a_milestone,
@@ -134,7 +134,7 @@ def test_every_page_served_after_a_write_is_the_page_a_fresh_count_gives(client,
     write()
     assert (counted_versions() == version) == (write is save_without_changes)
     served = pages(client)
-    cache.clear()
+    clear_caches()
     fresh = pages(client)
     for url in STATES:
         assert served[url] == fresh[url], url

@@ -4,7 +4,6 @@ import re
 from html import unescape
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
@@ -13,6 +12,7 @@ from commitments.facets import FacetCounter
 from commitments.filters import CommitmentFilter
 from commitments.models import Commitment
 from reviews.models import IRMReport
+from tests.caches import clear_caches
 from tests.commitments.factories import (
     ActionPlanFactory,
     CommitmentFactory,
@@ -390,7 +390,7 @@ def _make(count):
 
 def _queries(client, query=""):
     # Counted cold: the facet counts are cached per filter state (commitments.facets).
-    cache.clear()
+    clear_caches()
     with CaptureQueriesContext(connection) as captured:
         get(client, query)
     return len(captured)

@@ -7,11 +7,14 @@ import datetime
 import re
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.utils import timezone
 
 from commitments import facets
+from commitments.filters import SORT_CHOICES
 from commitments.models import ActionPlan, Commitment, Institution, Member, Milestone
+from ogptracker.settings.base import FILE_CACHE, caches_at
+from tests.caches import clear_caches
 from tests.commitments.writes import (
     a_commitment,
     complete_a_milestone,
@@ -47,12 +50,6 @@ def pages(client):
     return {state: get(client, *state) for state in STATES}
 
 
-
-
-
-
-
-
 def retitle():
     save(a_commitment(), title=f"Una {WORD} nueva")
 
@@ -61,12 +58,6 @@ def recase_the_title():
     # The search text is the same (accents and case do not matter to it), the row's title is not.
     commitment = a_commitment()
     save(commitment, title=commitment.title.swapcase() + " ·")
-
-
-
-
-
-
 
 
 def retitle_the_plan():
@@ -112,7 +103,7 @@ def test_every_page_served_after_a_write_is_the_page_a_fresh_render_gives(client
     write()
     assert facets.data_version() != version  # every write the page shows moves the version
     served = pages(client)
-    cache.clear()
+    clear_caches()
     fresh = pages(client)
     for state in STATES:
         assert served[state] == fresh[state], state
@@ -156,7 +147,7 @@ def test_a_page_cached_on_another_day_is_not_served_today(client, chile, monkeyp
     milestone.save()  # overdue today, not twenty years ago
     fresh = get(client, "/commitments/?overdue=true")
     assert "CL0050" in fresh
-    cache.clear()
+    clear_caches()
     # Twenty years ago no milestone was overdue yet: that day's page differs, and is now cached.
     monkeypatch.setattr(timezone, "localdate", lambda *args: today - datetime.timedelta(days=7305))
     assert get(client, "/commitments/?overdue=true") != fresh
@@ -169,5 +160,19 @@ def test_each_language_has_its_own_page(client, chile):
     english = get(client, "/commitments/?member=chile", "en")
     spanish = get(client, "/commitments/?member=chile", "es")
     assert 'lang="es"' in spanish and "Compromisos" in spanish and "Compromisos" not in english
-    cache.clear()
+    clear_caches()
     assert get(client, "/commitments/?member=chile", "es") == spanish
+
+
+@pytest.mark.django_db
+def test_a_crawl_of_many_pages_culls_pages_never_the_counts(client, chile, settings, tmp_path):
+    # File caches as in production, so small that a crawler's pages fill them several times over.
+    settings.CACHES = caches_at(FILE_CACHE, str(tmp_path), OPTIONS={"MAX_ENTRIES": 4})
+    get(client, "/commitments/")  # the unfiltered state's facets counted and kept
+    counts = {path for path in tmp_path.iterdir() if path.is_file()}
+    assert counts
+    for sort, _label in SORT_CHOICES[1:]:  # every sort of the same state: its counts, other pages
+        get(client, f"/commitments/?sort={sort}")
+    assert {path for path in tmp_path.iterdir() if path.is_file()} >= counts
+    assert 0 < len(list((tmp_path / "pages").iterdir())) <= 4 * 2  # culled down as it filled
+    assert caches["pages"]._dir == str(tmp_path / "pages")

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from commitments.models import Commitment
+from tests.caches import clear_caches
 from tests.commitments import test_list as list_tests
 from tests.commitments.factories import (
     ActionPlanFactory,
@@ -217,9 +218,8 @@ def test_the_facet_page_in_spanish(client, catalogue):
 # Query counts ------------------------------------------------------------------------------------
 
 def _count(client, url):
-    from django.core.cache import cache
 
-    cache.clear()
+    clear_caches()
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
     return len(captured)

@@ -5,7 +5,6 @@ import re
 import unicodedata
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -21,6 +20,7 @@ from commitments.search import (
     words,
 )
 from commitments.stored import refresh_search_text
+from tests.caches import clear_caches
 from tests.commitments.factories import ActionPlanFactory, CommitmentFactory, InstitutionFactory
 
 
@@ -364,12 +364,12 @@ def test_the_snippet_adds_no_query(client, django_assert_max_num_queries):
     """The snippet's texts come in the rows' own query: as many queries for 50 rows as for 5."""
     for n in range(5):
         CommitmentFactory(description=f"Transparencia {n}")
-    cache.clear()  # the facets' counts, cached per state: count them each time
+    clear_caches()  # the facets' counts, cached per state: count them each time
     with CaptureQueriesContext(connection) as few:
         assert len(snippets(client, "transparencia")) == 5
     for n in range(45):
         CommitmentFactory(description=f"Transparencia {n}")
-    cache.clear()
+    clear_caches()
     with django_assert_max_num_queries(len(few)):
         found = snippets(client, "transparencia")
     assert len(found) == 25
