@@ -52,6 +52,14 @@ class IRMReportAdmin(WrittenByTheIRM, SafeAutocompleteAdmin, SimpleHistoryAdmin)
         # those who write the IRM's reports may bring back a past or deleted one.
         return not self.has_change_permission(request)
 
+    def save_model(self, request, obj, form, change):
+        # A deleted report restored from its history ("Revert" on its deletion's record) is saved
+        # here as a change of a report that no longer exists: its findings come back with it.
+        restoring = change and not IRMReport.objects.filter(pk=obj.pk).exists()
+        super().save_model(request, obj, form, change)
+        if restoring:
+            obj.restore_assessments_deleted_with_it()
+
     def save_formset(self, request, form, formset, change):
         # The public history compares each change with the record before it: make sure there is one.
         if formset.has_changed():

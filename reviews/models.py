@@ -1,5 +1,7 @@
 """IRM reports on action plans, and their assessment of each commitment."""
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -58,6 +60,33 @@ class IRMReport(models.Model):
 
     def __str__(self):
         return self.title
+
+    # A report's delete deletes its assessments first (CASCADE), in the same request: within
+    # milliseconds of the report's own deletion record. A reviewer deleting one assessment by hand
+    # and then the report within this time is not a case a person can make happen.
+    DELETED_TOGETHER = datetime.timedelta(seconds=10)
+
+    def restore_assessments_deleted_with_it(self) -> list["Assessment"]:
+        """Bring back, as they were, the assessments deleted with this report (by its last deletion
+        record), once the report itself has been restored: restoring a report deleted by mistake
+        from its history brings back the IRM's findings on it, not an empty report. An assessment
+        deleted on its own earlier, or whose commitment is gone since, stays deleted."""
+        removal = self.history.filter(history_type="-").order_by("-history_date").first()
+        if removal is None:
+            return []
+        records = Assessment.history.filter(
+            report_id=self.pk, history_type="-",
+            history_date__gt=removal.history_date - self.DELETED_TOGETHER,
+            history_date__lte=removal.history_date)
+        restored = []
+        for record in records.order_by("history_date"):
+            if Assessment.objects.filter(pk=record.id).exists() or not Commitment.objects.filter(
+                    pk=record.commitment_id).exists():
+                continue
+            assessment = record.instance
+            assessment.save(force_insert=True)
+            restored.append(assessment)
+        return restored
 
 
 class AssessmentQuerySet(models.QuerySet):
