@@ -4,15 +4,23 @@ Both give the total (`count`). A page number past a few thousand makes the datab
 many rows; a cursor resumes after the last identifier it gave, at the same cost on every page, and
 is not thrown off by rows added or removed meanwhile: `?cursor=` (empty) starts a walk, then
 follow `next`. A walk is in identifier order (the one unique, unchanging order).
+
+The changes (/api/v1/changes/) are not a queryset but the history's merged kinds: their cursor,
+at the end, holds a position in history.recent()'s order.
 """
 
 import base64
+import datetime
+import json
 from urllib.parse import parse_qs
 
 from django.core.paginator import EmptyPage, Paginator
+from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from commitments import history
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
@@ -115,3 +123,57 @@ def _walk(request, queryset, size, count) -> PagedResults:
     rows = cursor.paginate_queryset(queryset, request)
     return PagedResults(rows, {"count": queryset.count() if count is None else count, "page_size": size,
                                "next": cursor.get_next_link(), "previous": cursor.get_previous_link()})
+
+
+# -- the changes' cursor (/api/v1/changes/) -----------------------------------------------------
+# history.recent_page() reads a page after a position in the changes' order; the cursor carries that
+# position: base64 of JSON {"when", "kind", "id"}, what a client needs not read, only pass back.
+
+CHANGES_CURSOR_LENGTH = 200  # a cursor this API gives is about 110 characters
+
+
+def changes_cursor(position: history.Position) -> str:
+    text = json.dumps({"when": position.when.isoformat(), "kind": position.kind, "id": position.history_id},
+                      separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode("ascii").rstrip("=")
+
+
+def changes_position(request) -> history.Position | None:
+    """The position ?cursor= holds (None: absent or empty, the first page); anything but a cursor
+    `next` gave is a bad request (400) naming the cursor, never a page read from somewhere else."""
+    encoded = request.query_params.get("cursor", "")
+    if not encoded:
+        return None
+    position = _position(encoded) if len(encoded) <= CHANGES_CURSOR_LENGTH else None
+    if position is None:
+        raise ValidationError({"cursor": ["Not a cursor this API gave: leave it out for the first page, "
+                                          "then follow `next`."]})
+    return position
+
+
+def _position(encoded: str) -> history.Position | None:
+    padded = encoded + "=" * (-len(encoded) % 4)
+    try:
+        data = json.loads(base64.b64decode(padded, altchars=b"-_", validate=True))
+    except (ValueError, UnicodeError):
+        return None
+    if not isinstance(data, dict) or set(data) != {"when", "kind", "id"}:
+        return None
+    when, kind, history_id = data["when"], data["kind"], data["id"]
+    if kind not in history.KIND_RANK or type(history_id) is not int or not 0 < history_id < 2 ** 63:
+        return None
+    try:
+        when = parse_datetime(when) if isinstance(when, str) else None
+    except ValueError:
+        return None
+    # In UTC, as changes_cursor writes it (and any database compares it).
+    if when is None or when.utcoffset() != datetime.timedelta(0):
+        return None
+    return history.Position(when, kind, history_id)
+
+
+def changes_next(request, position: history.Position | None) -> str | None:
+    """The address of the page after `position`: this one's, with its cursor."""
+    if position is None:
+        return None
+    return replace_query_param(request.build_absolute_uri(), "cursor", changes_cursor(position))

@@ -76,7 +76,11 @@ def facet_names(request) -> list[str]:
 
 
 def moment(request, name) -> datetime.datetime | None:
-    """An ISO 8601 date (its first instant) or date and time; naive ones are in the site's time zone."""
+    """An ISO 8601 date (its first instant) or date and time; naive ones are in the site's time zone.
+
+    In UTC: the database compares it, and PostgreSQL refuses offsets past 15:59 that ISO 8601 and
+    Python allow; a moment that UTC cannot hold (year 1 or 9999 at an offset) is refused too.
+    """
     raw = request.query_params.get(name)
     if not raw:
         return None
@@ -87,7 +91,11 @@ def moment(request, name) -> datetime.datetime | None:
         value = None
     if not value:
         raise ValidationError({name: ["A date (2024-05-01) or a date and time (2024-05-01T12:00:00Z)."]})
-    return value if timezone.is_aware(value) else timezone.make_aware(value)
+    try:
+        return (value if timezone.is_aware(value) else timezone.make_aware(value)).astimezone(datetime.UTC)
+    except OverflowError:
+        error = "Out of range: in UTC it falls before year 1 or after 9999."
+        raise ValidationError({name: [error]}) from None
 
 
 # -- the schema's description of them -----------------------------------------------------------

@@ -6,6 +6,7 @@ what each holds, and tests/api/test_contract.py checks every response against th
 
 from rest_framework import serializers
 
+from commitments.feeds import FEED_LENGTH
 from commitments.models import STORED_RATING_FIELDS
 
 from .read import ASSESSMENT_SCALES, ASSESSMENT_TEXTS
@@ -248,6 +249,12 @@ class Entry(serializers.Serializer):
 class Entries(serializers.Serializer):
     count = serializers.IntegerField()
     results = Entry(many=True)
+
+
+class ChangePage(Entries):
+    count = serializers.IntegerField(help_text=f"The changes on this page (at most {FEED_LENGTH}; a "
+                                     "page may hold fewer and still have a next).")
+    next = serializers.URLField(allow_null=True, help_text="The next page of older changes; null: no more.")
 
 
 class MemberItem(serializers.Serializer):

@@ -18,7 +18,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api import docs, params, read, serializers
+from api import docs, pagination, params, read, serializers
 from api.pagination import paginate, walks
 from api.writes import CommitmentWrites
 from commitments import facets, history, queries
@@ -109,26 +109,30 @@ class CommitmentHistory(APIView):
 
 
 class ChangeList(APIView):
-    """The latest changes across the record, newest first: the site's feed as JSON."""
+    """The changes across the record, newest first: the site's feed as JSON, paged so that a client
+    can read every one (a feed gives only the latest)."""
 
     @extend_schema(parameters=[
         OpenApiParameter("since", OpenApiTypes.DATETIME, description="Only changes after this moment "
                          "(ISO 8601: 2024-05-01 or 2024-05-01T12:00:00Z)."),
         OpenApiParameter("member", OpenApiTypes.STR, description="One member's changes (its slug)."),
-    ], operation_id="changes_list", responses={200: serializers.Entries, **ERRORS})
+        OpenApiParameter("cursor", OpenApiTypes.STR, description="Where the page starts: leave it out for "
+                         "the first, then follow `next` (it keeps `since` and `member`)."),
+    ], operation_id="changes_list", responses={200: serializers.ChangePage, **ERRORS})
     def get(self, request):
-        params.only(request, "since", "member")
+        params.only(request, "since", "member", "cursor")
         since = params.moment(request, "since")
+        after = pagination.changes_position(request)
         member = None
         if request.query_params.get("member"):
             member = Member.objects.filter(slug=request.query_params["member"]).first()
             if member is None:
                 raise ValidationError({"member": ["No member has this slug."]})
-        entries = history.recent(member=member, limit=params.FEED_LENGTH)
-        if since is not None:
-            entries = [item for item in entries if item.when > since]
+        entries, resume_after = history.recent_page(member=member, since=since, after=after,
+                                                    limit=params.FEED_LENGTH)
         body = [read.entry(request, item) for item in entries]
-        return Response({"count": len(body), "results": body})
+        next_page = pagination.changes_next(request, resume_after)
+        return Response({"count": len(body), "next": next_page, "results": body})
 
 
 class MemberList(APIView):

@@ -12,6 +12,7 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import groupby
+from typing import NamedTuple
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import OuterRef, Q, Subquery
@@ -46,11 +47,29 @@ KINDS = {
     "assessment": (Assessment, "commitment_id", ASSESSMENT_FIELDS),
 }
 
+# The changes' order (recent()): newest first; at one moment (a bulk write dates many records
+# alike), by kind in KINDS' order, then the latest written (highest history_id) first. A total
+# order, so a page resumes after a Position without losing or repeating an entry. Position.sort_key
+# and _after_in_sql are its two spellings (Python's, SQL's).
+KIND_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
+
 SECRETARIAT = _("Secretariat")
 IRM = _("Independent Reporting Mechanism")
 # Values and titles are shortened so that an entry stays one readable line whatever the text.
 VALUE_LENGTH = 120
 TITLE_LENGTH = 80
+
+
+class Position(NamedTuple):
+    """Where a record stands in the changes' order: its date, its kind, its historical id."""
+
+    when: datetime.datetime
+    kind: str
+    history_id: int
+
+    def sort_key(self):
+        """Descending sort_key is the changes' order."""
+        return (self.when, -KIND_RANK[self.kind], self.history_id)
 
 
 @dataclass
@@ -84,6 +103,8 @@ class Entry:
     # The link its editor gave as evidence for the change, as recorded: render it only if
     # validators.is_link (a record written before the rule may hold anything).
     evidence_url: str = ""
+    # Its record's place in recent()'s order.
+    position: Position | None = None
 
     @property
     def url(self) -> str:
@@ -184,7 +205,11 @@ def _commitment_id(kind, record):
     return record.id if kind == "commitment" else record.commitment_id
 
 
-def _entries(pairs, commitments) -> list[Entry]:
+def _by_when(entry):
+    return entry.when
+
+
+def _entries(pairs, commitments, key=_by_when) -> list[Entry]:
     """Timeline entries from (kind, record, previous record or None) triples; commitments maps the
     id of each commitment concerned to (identifier, title, page or "")."""
     report_titles = _report_titles(pairs)
@@ -204,9 +229,14 @@ def _entries(pairs, commitments) -> list[Entry]:
             commitment_identifier=identifier, kind=kind, removed=record.history_type == "-",
             changes=changes, commitment_title=title, page=page,
             evidence_url=getattr(record, "history_evidence_url", "") or "",
+            position=_position(kind, record),
         ))
-    entries.sort(key=lambda e: e.when, reverse=True)
+    entries.sort(key=key, reverse=True)
     return entries
+
+
+def _position(kind, record) -> Position:
+    return Position(record.history_date, kind, record.history_id)
 
 
 def _with_previous(kind, records):
@@ -248,13 +278,58 @@ def changes_since_version(commitment, version: int) -> list[Entry]:
     return timeline(commitment, since=seen.history_date) if seen else timeline(commitment)
 
 
-def recent(*, member=None, commitment=None, limit: int = 50) -> list[Entry]:
-    """The latest changes across commitments, milestones, sources and assessments, for the Atom feeds.
+def recent(*, member=None, commitment=None, limit: int = 50, since: datetime.datetime | None = None,
+           after: Position | None = None) -> list[Entry]:
+    """The latest changes across commitments, milestones, sources and assessments, for the Atom feeds:
+    the `limit` first in the changes' order (KIND_RANK) of those after `since` and after the
+    position `after` (None: from the start).
 
     Each kind is read as its latest `limit` records, each with its previous record found
     by a subquery, so a feed costs a fixed number of queries whatever the history's size.
     A deleted commitment keeps one entry, its removal, linked to its member's page.
     """
+    return _read(member, commitment, limit, since, after)[0][:limit]
+
+
+def recent_page(*, member=None, limit: int = 50, since: datetime.datetime | None = None,
+                after: Position | None = None) -> tuple[list[Entry], Position | None]:
+    """recent()'s changes a page at a time: at most `limit` entries, and the position the next page
+    starts after (None: there are no more).
+
+    A kind that gave its `limit` records may hold older ones not read, so the page stops at the
+    last record read of such a kind (the newest of them, over the kinds). Records read but not
+    shown (not a change, a deleted commitment's) are passed over all the same, so the next page
+    starts after what was read: a page may hold fewer than `limit` entries, even none, and go on.
+    """
+    entries, read_to = _read(member, None, limit, since, after)
+    if read_to is not None:
+        entries = [entry for entry in entries if entry.position.sort_key() >= read_to.sort_key()]
+    if len(entries) > limit:
+        return entries[:limit], entries[limit - 1].position
+    return entries, read_to
+
+
+def _after_in_sql(kind, position: Position) -> Q:
+    """The records of this kind that come after the position in the changes' order, as
+    Position.sort_key orders them (by date; at one date by kind; within a kind by history_id)."""
+    rank, at = KIND_RANK[kind], KIND_RANK[position.kind]
+    if rank < at:  # at the position's date this kind comes before the position's: none of it after
+        return Q(history_date__lt=position.when)
+    if rank > at:
+        return Q(history_date__lte=position.when)
+    return (Q(history_date__lt=position.when)
+            | Q(history_date=position.when, history_id__lt=position.history_id))
+
+
+def _in_order(entry):
+    return entry.position.sort_key()
+
+
+def _read(member, commitment, limit, since, after) -> tuple[list[Entry], Position | None]:
+    """The entries of up to `limit` records of each kind after `since` and `after`, in the changes'
+    order, and where the reading stopped: of the kinds that gave `limit` records, the position of the
+    newest last record (every record before it, of every kind, was read). None: every kind was read
+    to its end."""
     if commitment is not None:
         live_ids = [commitment.pk]
     elif member is not None:
@@ -262,6 +337,7 @@ def recent(*, member=None, commitment=None, limit: int = 50) -> list[Entry]:
     else:
         live_ids = None
     pairs = []
+    read_to = None
     for kind, (model, commitment_field, _names) in KINDS.items():
         queryset = model.history.exclude(history_type="+")
         if live_ids is not None:
@@ -269,13 +345,24 @@ def recent(*, member=None, commitment=None, limit: int = 50) -> list[Entry]:
             if kind == "commitment" and member is not None:
                 in_scope |= Q(history_type="-", action_plan__member=member)
             queryset = queryset.filter(in_scope)
+        # In SQL, before the limit: filtered after it, the latest `limit` records would hide the older
+        # ones asked for.
+        if since is not None:
+            queryset = queryset.filter(history_date__gt=since)
+        if after is not None:
+            queryset = queryset.filter(_after_in_sql(kind, after))
         history_model = queryset.model
         previous_id = Subquery(
             history_model.objects.filter(id=OuterRef("id"), history_date__lt=OuterRef("history_date"))
             .order_by("-history_date").values("history_id")[:1])
-        records = list(queryset.annotate(previous_id=previous_id).order_by("-history_date")[:limit])
+        records = list(queryset.annotate(previous_id=previous_id)
+                       .order_by("-history_date", "-history_id")[:limit])
         previous = history_model.objects.in_bulk([r.previous_id for r in records if r.previous_id])
         pairs += [(kind, r, previous.get(r.previous_id)) for r in records]
+        if records and len(records) == limit:
+            last = _position(kind, records[-1])
+            if read_to is None or last.sort_key() > read_to.sort_key():
+                read_to = last
     commitments = {pk: (identifier, title, "") for pk, identifier, title in Commitment.objects.filter(
         pk__in={_commitment_id(kind, r) for kind, r, _p in pairs}).values_list("pk", "identifier", "title")}
     removals = [r for kind, r, _p in pairs
@@ -289,7 +376,7 @@ def recent(*, member=None, commitment=None, limit: int = 50) -> list[Entry]:
         page = reverse("commitments:member-detail", args=[slug]) if slug else reverse("commitments:home")
         commitments[record.id] = (record.identifier, record.title, page)
         pairs.append(("commitment", record, None))
-    return _entries(pairs, commitments)[:limit]
+    return _entries(pairs, commitments, key=_in_order), read_to
 
 
 # Recording the author and the links when a change is made -----------------------------------------
