@@ -58,7 +58,7 @@ class _RowBuilder(export_rows.RowBuilder):
                 row[index] = computed[index]
 
 
-def iter_rows(queryset, chunk_size=None, marked=False, encode=None):
+def iter_rows(queryset, chunk_size=None, marked=False, encode=str):
     """Each commitment's cells in the order of columns.COLUMNS, in the queryset's order (with
     `encode`, each cell as the format writes it: rows.RowBuilder)."""
     if not queryset.ordered:

@@ -85,15 +85,16 @@ ARRANGE = _layout()
 class RowBuilder:
     """Builds export rows; with `marked`, texts a spreadsheet would run get a leading ' mark; with
     `encode`, each finished cell is moreover written as its format writes it (a CSV field, a JSON
-    string: exporting.py), so a line is its row's cells joined: a few-valued cell is encoded once
-    per value met, a plan's cells once per plan, and only texts once per row."""
+    string: exporting.py; `str` leaves it as it is), so a line is its row's cells joined: a
+    few-valued cell is encoded once per value met, a plan's cells once per plan, and only texts
+    once per row."""
 
-    def __init__(self, marked: bool, encode=None):
+    def __init__(self, marked: bool, encode=str):
         self.marked, self.encode = marked, encode
-        finish = neutralise if marked else str
-        self.finish = (lambda value: encode(finish(value))) if encode else finish
+        mark = neutralise if marked else str
+        self.finish = lambda value: encode(mark(value))
         # An empty cell (where a column is not a row's), and a policy area's flags, finished.
-        self.empty, self.unset, self.set = (self.finish(text) for text in ("", "0", "1"))
+        self.empty, self.flag_off, self.flag_on = (self.finish(text) for text in ("", "0", "1"))
         self.renderers = {column.name: self._renderer(column) for column in oc.COLUMNS}
         # The commitment's cells: (spellings, position in COMMITMENT_FIELDS) of the few-valued
         # columns, (renderer, position) of the texts, functions of (values, supporting names)
@@ -121,18 +122,11 @@ class RowBuilder:
     def _text_renderer(self, column):
         """As _renderer, for a text: most cells of the export are texts, each its own cell; only
         a text a spreadsheet could run, or an empty or unusual value, goes the long way."""
-        finish, render, marked = self.finish, column.render, self.marked
-
-        if encode := self.encode:
-            def text(value):
-                if value.__class__ is str and value:
-                    return encode(neutralise(value) if marked and value[0] in MARK_STARTS else value)
-                return finish(render(value))
-            return text
+        finish, render, marked, encode = self.finish, column.render, self.marked, self.encode
 
         def text(value):
             if value.__class__ is str and value:
-                return neutralise(value) if marked and value[0] in MARK_STARTS else value
+                return encode(neutralise(value) if marked and value[0] in MARK_STARTS else value)
             return finish(render(value))
         return text
 
@@ -199,10 +193,10 @@ class RowBuilder:
         return row
 
     def _flags(self, area_links):
-        flags = [self.unset] * len(AREA_COLUMNS)
+        flags = [self.flag_off] * len(AREA_COLUMNS)
         for slug, name in area_links:
             for position in self._flag_positions(slug, name):
-                flags[position] = self.set
+                flags[position] = self.flag_on
         return tuple(flags)
 
     def _assessment_cells(self, slot, new_model, assessment):
