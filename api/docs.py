@@ -2,8 +2,6 @@
 facets, the IRM's scales with their missing-value codes, the page sizes and the anonymous limit.
 Nothing is written twice, so the page cannot drift from what the API does."""
 
-from drf_spectacular.views import SpectacularAPIView
-from rest_framework.renderers import JSONRenderer
 from rest_framework.settings import api_settings
 
 from commitments.facets import FACET_FILTERS
@@ -58,12 +56,3 @@ def context(request) -> dict:
         "anonymous_rate": api_settings.DEFAULT_THROTTLE_RATES["anon"],
     }
 
-
-class SchemaView(SpectacularAPIView):
-    """/api/v1/schema/: the OpenAPI schema, YAML unless JSON is asked for; a refusal (429 over the
-    anonymous limit) is JSON like every other answer of the API, not YAML as the schema is."""
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        if response.status_code >= 400:
-            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)

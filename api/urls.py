@@ -8,7 +8,7 @@ If-None-Match (or, with no ETag sent, to an If-Modified-Since not older than Las
 from django.urls import path, re_path
 from django.views.decorators.http import conditional_page
 
-from api import docs, errors, views, writes
+from api import errors, views, writes
 from commitments import converters  # noqa: F401  (registers <ogpid:>)
 
 app_name = "api"
@@ -19,7 +19,7 @@ def read(view):
 
 
 urlpatterns = [
-    path("schema/", conditional_page(docs.SchemaView.as_view()), name="schema"),
+    path("schema/", conditional_page(views.SchemaView.as_view()), name="schema"),
     path("docs/", views.documentation, name="docs"),
     path("commitments/", read(views.CommitmentList), name="commitment-list"),
     path("commitments/<ogpid:identifier>/history/", read(views.CommitmentHistory), name="commitment-history"),

@@ -13,8 +13,10 @@ from django.urls import reverse
 from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import generics
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -217,3 +219,13 @@ class ReportDetail(APIView):
 def documentation(request):
     """/api/v1/docs/: the API explained, server-rendered (the site's CSP allows no CDN's script)."""
     return render(request, "api/docs.html", docs.context(request))
+
+
+class SchemaView(SpectacularAPIView):
+    """/api/v1/schema/: the OpenAPI schema, YAML unless JSON is asked for; a refusal (429 over the
+    anonymous limit) is JSON like every other answer of the API, not YAML as the schema is."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if response.status_code >= 400:
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)

@@ -66,27 +66,23 @@ class IRMReport(models.Model):
     # and then the report within this time is not a case a person can make happen.
     DELETED_TOGETHER = datetime.timedelta(seconds=10)
 
-    def restore_assessments_deleted_with_it(self) -> list["Assessment"]:
+    def restore_assessments_deleted_with_it(self) -> None:
         """Bring back, as they were, the assessments deleted with this report (by its last deletion
         record), once the report itself has been restored: restoring a report deleted by mistake
         from its history brings back the IRM's findings on it, not an empty report. An assessment
         deleted on its own earlier, or whose commitment is gone since, stays deleted."""
         removal = self.history.filter(history_type="-").order_by("-history_date").first()
         if removal is None:
-            return []
+            return
         records = Assessment.history.filter(
             report_id=self.pk, history_type="-",
             history_date__gt=removal.history_date - self.DELETED_TOGETHER,
             history_date__lte=removal.history_date)
-        restored = []
         for record in records.order_by("history_date"):
             if Assessment.objects.filter(pk=record.id).exists() or not Commitment.objects.filter(
                     pk=record.commitment_id).exists():
                 continue
-            assessment = record.instance
-            assessment.save(force_insert=True)
-            restored.append(assessment)
-        return restored
+            record.instance.save(force_insert=True)
 
 
 class AssessmentQuerySet(models.QuerySet):
