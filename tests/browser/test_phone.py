@@ -64,8 +64,10 @@ def phone(request, browser):
 def overflow(page) -> dict:
     """How wide the document is against the window, and the widest elements that stick out (those
     inside a box that scrolls on its own are fine)."""
-    return page.evaluate("""() => {
-      const width = innerWidth, wide = [];
+    # Measured against the phone's own width, not innerWidth: a mobile browser (is_mobile) widens its
+    # layout viewport to fit a page that sticks out, and innerWidth then hides the overflow.
+    return page.evaluate("""(width) => {
+      const wide = [];
       for (const element of document.querySelectorAll('body *')) {
         const box = element.getBoundingClientRect();
         if (box.right > width + 0.5 && !element.closest('.table-scroll, .tabular, .results')) {
@@ -75,7 +77,7 @@ def overflow(page) -> dict:
         }
       }
       return {scrollWidth: document.documentElement.scrollWidth, innerWidth: width, wide: wide.slice(0, 5)};
-    }""")
+    }""", PHONE["width"])
 
 
 def measure(page, site, screenshot, name, path) -> str | None:
