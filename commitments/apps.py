@@ -8,8 +8,7 @@ class CommitmentsConfig(AppConfig):
     verbose_name = _("Commitments")
 
     def ready(self):
-        # The receivers that keep what is stored on commitments current (the models are loaded now).
-        from . import history, stored
+        # What every save and delete does beyond its own row (the models are loaded now).
+        from .freshness import saves
 
-        stored.connect()
-        history.connect()  # the author and links recorded with each change
+        saves.connect()

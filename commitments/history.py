@@ -4,8 +4,8 @@ Entries are read from django-simple-history's tables (commitments with their lin
 sources, assessments, and IRM reports for their titles), each compared with the record before
 it. They are read from the historical rows, not through live foreign keys, so a report or a
 commitment deleted since keeps its entries. Authors are shown as recorded when the change was made
-(connect()'s receivers): the institution of the author's staff membership, "Secretariat" or "IRM",
-never a name or an e-mail address.
+(record_author, which freshness/saves.py runs before each record is written): the institution of
+the author's staff membership, "Secretariat" or "IRM", never a name or an e-mail address.
 """
 
 import datetime
@@ -16,12 +16,10 @@ from typing import NamedTuple
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import OuterRef, Q, Subquery
-from django.db.models.signals import m2m_changed, post_save
 from django.urls import NoReverseMatch, reverse
 from django.utils.formats import date_format
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext_lazy as _
-from simple_history.signals import pre_create_historical_record
 
 from reviews.models import Assessment, IRMReport
 
@@ -221,7 +219,7 @@ def _entries(pairs, commitments, key=_by_when) -> list[Entry]:
         if record.history_type == "~" and not changes:
             continue
         identifier, title, page = commitments[_commitment_id(kind, record)]
-        # Recorded when the change was made (_record_author); empty: the secretariat's role.
+        # Recorded when the change was made (record_author); empty: the secretariat's role.
         author = str(IRM) if kind == "assessment" else (record.history_author or str(SECRETARIAT))
         entries.append(Entry(
             history_id=f"{kind[0]}{record.history_id}", when=record.history_date, author=author,
@@ -395,7 +393,7 @@ def _links(commitment) -> dict:
             for attr, name in LINK_FIELDS}
 
 
-def _record_author(sender, instance, history_instance, history_user, **kwargs):
+def record_author(sender, instance, history_instance, history_user, **kwargs):
     """Before a historical record of a commitment, milestone or source is written: its author, as
     the public is shown it today, so that a membership revoked or changed later does not rewrite it."""
     if isinstance(instance, Commitment):
@@ -409,11 +407,11 @@ def _record_author(sender, instance, history_instance, history_user, **kwargs):
     instance._history_evidence_url = ""
 
 
-def _record_links(sender, instance, history_instance, **kwargs):
+def record_links(sender, instance, history_instance, **kwargs):
     """Before a commitment's historical record is written: the names of its links.
 
     The admin saves the links after the commitment, so this record is updated again by
-    _links_changed; a previous record written in bulk (import, baseline) holds no links, and
+    links_changed; a previous record written in bulk (import, baseline) holds no links, and
     gets those the commitment has now, which it had until this change.
     """
     if history_instance.history_type == "-":
@@ -429,7 +427,7 @@ def _record_links(sender, instance, history_instance, **kwargs):
     instance._history_record = history_instance
 
 
-def _links_changed(sender, instance, action, reverse, **kwargs):
+def links_changed(sender, instance, action, reverse, **kwargs):
     """After a commitment's links change: the record of the save they belong to gets them, or,
     changed without a save, they are a record of their own. Fixtures (raw loads) are no change."""
     if reverse or action not in ("post_add", "post_remove", "post_clear"):
@@ -445,19 +443,7 @@ def _links_changed(sender, instance, action, reverse, **kwargs):
     type(record).objects.filter(pk=record.pk).update(**_links(instance))
 
 
-def _loaded(sender, instance, raw, **kwargs):
+def mark_loaded(sender, instance, raw, **kwargs):
+    """A commitment written by loaddata: its links' changes that follow are no change (links_changed)."""
     if raw:
         instance._history_loaded_raw = True
-
-
-def connect() -> None:
-    """Connect the receivers above (called from the app's ready())."""
-    for model in (Commitment, Milestone, Source):
-        pre_create_historical_record.connect(_record_author, sender=model.history.model,
-                                             dispatch_uid=f"history_author_{model.__name__}")
-    pre_create_historical_record.connect(_record_links, sender=Commitment.history.model,
-                                         dispatch_uid="history_links")
-    post_save.connect(_loaded, sender=Commitment, dispatch_uid="history_loaded_raw")
-    for through in (Commitment.supporting_institutions.through, Commitment.policy_areas.through):
-        m2m_changed.connect(_links_changed, sender=through, dispatch_uid=f"history_links_{through.__name__}")
-

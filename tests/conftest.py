@@ -99,7 +99,7 @@ def load_chile():
     from django.core.management.color import no_style
     from django.db import connection, transaction
 
-    from commitments import facets
+    from commitments.freshness import versions
 
     if not _SEED_ROWS:
         _load_and_keep_the_rows()
@@ -123,7 +123,7 @@ def load_chile():
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), list(_SEED_ROWS)):
                 cursor.execute(sql)
-        facets.invalidate()
+        versions.invalidate()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ also when it writes the rows of an earlier load back rather than loading the fil
 from django.core.management import call_command
 from django.db import transaction
 
-from commitments import facets
+from commitments.freshness import versions
 from commitments.models import FacetDataVersion, Member
 from tests import conftest
 
@@ -29,13 +29,13 @@ def loaded(load) -> tuple[dict, str]:
     """What `load` leaves in the database, and the facets' version it leaves; rolled back after."""
     with transaction.atomic():
         load()
-        result = database_contents(), facets.data_version()
+        result = database_contents(), versions.data_version()
         transaction.set_rollback(True)
     return result
 
 
 def test_the_seed_fixture_writes_what_loaddata_writes(db, django_assert_max_num_queries):
-    empty, version = database_contents(), facets.data_version()
+    empty, version = database_contents(), versions.data_version()
     by_loaddata, loaddata_version = loaded(lambda: call_command("loaddata", "chile", verbosity=0))
     loaded(conftest.load_chile)  # the first load of this process keeps the rows (if none did yet)
     assert conftest._SEED_ROWS

@@ -11,13 +11,13 @@ import random
 import string
 from dataclasses import dataclass, field
 
-from django.db import reset_queries, transaction
+from django.db import reset_queries
 from django.utils.text import slugify
 
 from reviews import scales
 from reviews.models import Assessment, IRMReport
 
-from .. import stored
+from ..freshness import saves
 from ..models import ActionPlan, Commitment, Institution, Member, Milestone, PolicyArea
 from ..search import build_search_text
 from .vocabulary import (
@@ -159,7 +159,7 @@ class DemoDataGenerator:
             yield self._member_with_plans(name, next(prefixes), local, language, sizes, taken_slugs)
             index += 1
 
-    @transaction.atomic
+    @saves.bulk_write()
     def _member_with_plans(self, name, prefix, local, language, sizes, taken_slugs):
         # One language per member, as a plan is written in the member's language.
         writer = Writer(self.rng, language)
@@ -373,8 +373,11 @@ class DemoDataGenerator:
             )
         return milestones
 
-    @transaction.atomic
     def _flush(self, pending):
+        with saves.bulk_write() as written:
+            self._write(pending, written)
+
+    def _write(self, pending, written):
         commitments = Commitment.objects.bulk_create([item[0] for item in pending])
         milestones, assessments, supporting, tags = [], [], [], []
         SupportThrough = Commitment.supporting_institutions.through
@@ -390,9 +393,9 @@ class DemoDataGenerator:
         Assessment.objects.bulk_create(assessments, batch_size=self.batch_size)
         SupportThrough.objects.bulk_create(supporting, batch_size=self.batch_size)
         TagThrough.objects.bulk_create(tags, batch_size=self.batch_size)
-        # Bulk inserts send no signals: store the new commitments' IRM ratings and milestone counts
-        # here (their search text is built with them, above); the list's cached counts are stale.
-        stored.refresh(commitments, search_text=False)
+        # Bulk inserts send no signals: the new commitments' IRM ratings and milestone counts are
+        # stored by bulk_write (their search text is built with them, above).
+        written.commitments(commitments, search_text=False)
         self.totals.commitments += len(commitments)
         self.totals.milestones += len(milestones)
         self.totals.assessments += len(assessments)

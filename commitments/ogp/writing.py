@@ -18,6 +18,7 @@ from reviews.models import Assessment, IRMReport
 
 from .. import services, stored
 from ..extra import text_entries
+from ..freshness import saves
 from ..models import OGP_VALUE_FIELDS, ActionPlan, Commitment, Institution, Member, PolicyArea
 from . import columns as oc
 from .reading import FileSummary, ImportResult, RowError, check_file, parsed_rows
@@ -48,7 +49,8 @@ def import_ogp(path, *, dry_run: bool = False, user=None, allow_moves: bool = Fa
         return result
     try:
         with transaction.atomic():
-            _Writer(path, summary, result, user).write()
+            with saves.bulk_write() as written:
+                _Writer(path, summary, result, user).write(written)
             if dry_run:
                 transaction.set_rollback(True)
     except DatabaseError as error:
@@ -94,19 +96,19 @@ class _Writer:
         self.user = user
         self.now = timezone.now()
 
-    def write(self):
+    def write(self, written):
         self.members = self._write_members()
         self.plans = self._write_plans()
         self.institutions = self._write_institutions()
         self.areas = self._write_policy_areas()
         self.reports = self._write_reports()
         changed_ids = self._write_all_commitments()
-        # Bulk writes send no signals: what is stored on the commitments is refreshed here, the
-        # search text of those written, the IRM ratings of every commitment of the file's plans
-        # (a report's year or kind may change which report is a commitment's latest).
-        stored.refresh(changed_ids, ratings=False, milestone_counts=False)
+        # Bulk writes send no signals: what is stored on the commitments is refreshed by
+        # bulk_write, the search text of those written, the IRM ratings of every commitment of the
+        # file's plans (a report's year or kind may change which report is a commitment's latest).
+        written.commitments(changed_ids, ratings=False, milestone_counts=False)
         plan_ids = [plan.pk for plan in self.plans.values()]
-        stored.refresh(Commitment.objects.filter(
+        written.commitments(Commitment.objects.filter(
             Q(action_plan__in=plan_ids) | Q(assessments__report__action_plan__in=plan_ids)),
             milestone_counts=False, search_text=False)
 

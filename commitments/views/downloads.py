@@ -7,8 +7,8 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from ..filters import CommitmentFilter
+from ..freshness import exports as export_cache
 from ..models import Commitment
-from ..ogp import export_cache
 from ..ogp import exporting as exports
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -29,7 +29,7 @@ def _attachment(response, extension):
 
 
 def export_csv(request):
-    # Kept per data version and filter state, made on a miss only (ogp/export_cache.py).
+    # Kept per data version and filter state, made on a miss only (freshness/exports.py).
     response = export_cache.response("csv", _filterset(request), exports.csv_chunks,
                                      content_type="text/csv; charset=utf-8")
     return _attachment(response, "csv")

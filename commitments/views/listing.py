@@ -1,11 +1,8 @@
 """The public commitment list: filters, facets, search, sorting and pagination, all in the URL."""
 
-import hashlib
 from functools import cached_property
 from urllib.parse import urlencode
 
-from django.core.cache import caches
-from django.core.cache.utils import make_template_fragment_key
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
@@ -16,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from .. import facets as facet_counts
 from ..filters import SORT_CHOICES, YEAR_BOUNDS, CommitmentFilter
+from ..freshness import pages
 from ..models import Commitment
 from ..queries import LIST_COLUMNS
 from ..search import SNIPPET_COLUMNS, clean_query, normalize
@@ -24,22 +22,16 @@ PAGE_SIZE = 25
 FACET_PAGE_SIZE = 50
 
 
-# The name of the page's {% cache %} fragment (templates/commitments/commitment_list.html), which
-# the view asks about before deciding whether the URL needs its canonical redirect.
-LIST_FRAGMENT = "commitment-list"
-
 
 def commitment_list(request):
     listing = ListPage(request)
-    # A URL whose page is cached under this data version was canonical when it was rendered, and
-    # stays so while the data does (the canonical form depends on the query string and on which
-    # members, plans and institutions exist, which the version covers): no need to validate it.
-    if not caches["pages"].has_key(make_template_fragment_key(LIST_FRAGMENT, [listing.cache_key])):
+    # A URL whose page is kept was canonical (pages.is_cached says why): no need to validate it.
+    if not pages.is_cached(listing.cache_key):
         canonical = _canonical_redirect(listing)
         if canonical:
             return canonical
     return render(request, "commitments/commitment_list.html", {
-        "listing": listing, "cache_timeout": facet_counts.FACET_TIMEOUT,
+        "listing": listing, "cache_timeout": pages.TIMEOUT,
         "year_bounds": YEAR_BOUNDS, "sort_choices": SORT_CHOICES,
     })
 
@@ -47,31 +39,20 @@ def commitment_list(request):
 class ListPage:
     """What the list page shows below the site's header, each part worked out on first use.
 
-    The template keeps the parts it renders from these in Django's cache ({% cache %}), under
-    cache_key: the language, the day, the version of the data and the query string (page and sort
-    included). A hit reads none of them: no form validation, rows query or facet assembly. Nothing
-    per user is in here (the header, with the CSRF token and the signed-in user, stays outside).
-    Exact: every write the page shows moves facets.data_version(), read before any of the data
-    (tests/commitments/test_list_cache.py renders after each kind of write against a cleared cache).
-    Why (issue 13.8, the peer 10x faster on every case): the page made afresh from cached facets was
-    ~17 ms in-process, 6x Datasette over HTTP for one member. bench/run.py --repeat 20 --only list,
-    100,000 commitments, 40fb77b then this, back to back: list, member 20.9 -> 5.0 ms median (3 -> 1
-    queries); member + completion 21.4 -> 6.0; unfiltered 18.4 -> 6.4; multi-choice 16.5 -> 5.5;
-    text search 23.4 -> 4.9. bench/datasette.sh --only list (HTTP, in turn with Datasette), 40fb77b
-    then this, back to back on a loaded machine: member, warm 7.9x -> 23.7x the peer (28.2 -> 6.5 ms);
-    member + completion 7.3x -> 24.2x (26.2 -> 6.2 ms); right after a write both stay over 3x.
+    The template keeps the parts it renders from these in the "pages" cache ({% cache %}), under
+    cache_key (freshness/pages.py): a hit reads none of them (no form validation, rows query or
+    facet assembly). Nothing per user is in here (the header, with the CSRF token and the signed-in
+    user, stays outside).
     """
 
     def __init__(self, request):
         self.request = request
         self.today = timezone.localdate()  # `overdue` (and its counts) change at midnight
-        # Read first: data read after it is at least as new, so nothing older is kept under it.
-        version = facet_counts.data_version()
         # The query string as given, parameter by parameter: the page's key, and what the
         # canonical redirect compares with the canonical form.
         self.given = [(key, value) for key, values in request.GET.lists() for value in values]
-        self.cache_key = hashlib.sha256(repr((get_language(), self.today.isoformat(), version, self.given))
-                                        .encode()).hexdigest()
+        # Made first, from the data version: data read after it is at least as new.
+        self.cache_key = pages.page_key(get_language(), self.today, self.given)
 
     @cached_property
     def filterset(self):

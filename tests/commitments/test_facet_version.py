@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.db import transaction
 
-from commitments import facets
+from commitments.freshness import versions
 from commitments.models import Commitment, FacetDataVersion
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,29 +86,29 @@ def test_a_write_through_one_process_changes_the_counts_another_serves(tmp_path)
 
 @pytest.mark.django_db
 def test_the_version_moves_with_the_write_and_not_without_it(chile):
-    version = facets.data_version()
-    assert facets.data_version() == version
+    version = versions.data_version()
+    assert versions.data_version() == version
     with pytest.raises(RuntimeError), transaction.atomic():
         commitment = Commitment.objects.get(identifier="CL0050")
         commitment.title = "Changed"
         commitment.save()
-        assert facets.data_version() != version  # inside the write's transaction
+        assert versions.data_version() != version  # inside the write's transaction
         raise RuntimeError("rolled back")
-    assert facets.data_version() == version  # rolled back with it
+    assert versions.data_version() == version  # rolled back with it
 
 
 @pytest.mark.django_db
 def test_refresh_stored_values_moves_the_version(chile):
     from django.core.management import call_command
 
-    version = facets.data_version()
+    version = versions.data_version()
     call_command("refresh_stored_values", stdout=open(os.devnull, "w"))
-    assert facets.data_version() != version
+    assert versions.data_version() != version
 
 
 @pytest.mark.django_db
 def test_a_missing_version_row_is_made_again(chile):
     FacetDataVersion.objects.all().delete()
-    assert facets.data_version() == facets.data_version()
-    facets.invalidate()
+    assert versions.data_version() == versions.data_version()
+    versions.invalidate()
     assert FacetDataVersion.objects.count() == 1

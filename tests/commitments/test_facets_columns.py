@@ -6,11 +6,12 @@ import dataclasses
 import datetime
 import re
 
+import django_filters
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from commitments import facets
+from commitments.freshness import columns, versions
 from commitments.filters import CommitmentFilter
 from commitments.models import Commitment, Institution, Milestone, PolicyArea
 from reviews.models import Assessment, IRMReport
@@ -115,8 +116,8 @@ def save_without_changes():
 
 def counted_versions():
     """The versions the facets' counts are kept under: all but the record token, which every save
-    moves (the exports' version, commitments/ogp/export_cache.py)."""
-    return dataclasses.replace(facets.versions(), record_token="")
+    moves (the exports' version, commitments/freshness/exports.py)."""
+    return dataclasses.replace(versions.versions(), record_token="")
 
 
 WRITES = [flip_status, flip_starred, rate_complete, retitle_keeping_the_matches, retitle_changing_the_matches,
@@ -191,18 +192,41 @@ def test_a_title_save_keeps_a_search_whose_matches_stay(client, chile, django_as
 
 @pytest.mark.django_db
 def test_a_save_of_nothing_counted_moves_no_version(chile):
-    counted, version = counted_versions(), facets.data_version()
+    counted, version = counted_versions(), versions.data_version()
     save_without_changes()
-    assert counted_versions() == counted and facets.data_version() != version  # the exports' token only
-    version = facets.data_version()
+    assert counted_versions() == counted and versions.data_version() != version  # the exports' token only
+    version = versions.data_version()
     flip_status()
-    moved = facets.data_version()
+    moved = versions.data_version()
     assert moved != version and moved.split(".")[:2] == version.split(".")[:2]  # the status's token only
 
 
 def test_every_filter_says_what_it_reads():
-    filters = set(CommitmentFilter.base_filters) - {"sort"}
-    assert set(facets.FILTER_INPUTS) <= filters
-    assert all(set(groups) <= set(facets.COLUMN_GROUPS) for groups in facets.FILTER_INPUTS.values())
-    # A filter not listed reads every column, as far as the cache knows: exact by default.
-    assert facets._inputs(["not-listed"]) == sorted(facets.COLUMN_GROUPS)
+    """Derived from the FilterSet's declarations: every filter but the sort, each reading groups
+    that exist; a filter on a relation reads through the commitment's own foreign key."""
+    assert set(columns.FILTER_INPUTS) == set(CommitmentFilter.base_filters) - columns.NOT_COUNTED
+    assert all(set(groups) <= set(columns.COLUMN_GROUPS) for groups in columns.FILTER_INPUTS.values())
+    assert columns.FILTER_INPUTS["member"] == columns.FILTER_INPUTS["year_min"] == ("action_plan",)
+    assert columns.FILTER_INPUTS["completion"] == ("end_of_term_completion",)
+    assert columns.FILTER_INPUTS["overdue"] == ("milestones",)
+    # A filter not known reads every column, as far as the cache knows: exact by default.
+    assert columns.inputs(["not-listed"]) == sorted(columns.COLUMN_GROUPS)
+
+
+def test_a_filter_on_a_column_no_group_declares_is_refused():
+    """A new filter on a column the groups do not cover would leave its counts stale after a save
+    of that column: refused when the inputs are derived (at import for CommitmentFilter)."""
+
+    class ByTitle(CommitmentFilter):
+        title = django_filters.CharFilter()
+
+    with pytest.raises(columns.UndeclaredColumn, match="'title'"):
+        columns.filter_inputs(ByTitle)
+
+
+def test_a_method_filter_must_say_what_it_reads():
+    class ByMethod(CommitmentFilter):
+        mine = django_filters.CharFilter(method="filter_search")
+
+    with pytest.raises(columns.UndeclaredColumn, match="'mine'"):
+        columns.filter_inputs(ByMethod)

@@ -10,7 +10,7 @@ import pytest
 from django.core.cache import caches
 from django.utils import timezone
 
-from commitments import facets
+from commitments.freshness import versions
 from commitments.filters import SORT_CHOICES
 from commitments.models import ActionPlan, Commitment, Institution, Member, Milestone
 from ogptracker.settings.base import FILE_CACHE, caches_at
@@ -99,9 +99,9 @@ def test_every_state_is_served_from_the_cache_when_warm(client, chile, django_as
 @pytest.mark.parametrize("write", WRITES, ids=[write.__name__ for write in WRITES])
 def test_every_page_served_after_a_write_is_the_page_a_fresh_render_gives(client, chile, write):
     before = pages(client)
-    version = facets.data_version()
+    version = versions.data_version()
     write()
-    assert facets.data_version() != version  # every write the page shows moves the version
+    assert versions.data_version() != version  # every write the page shows moves the version
     served = pages(client)
     clear_caches()
     fresh = pages(client)

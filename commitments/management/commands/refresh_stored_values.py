@@ -1,9 +1,8 @@
 """Recompute what ogptracker stores beside the data it is derived from, after writes Django did not see."""
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
-from commitments import stored
+from commitments.freshness import saves
 from commitments.models import Commitment
 
 
@@ -13,7 +12,8 @@ class Command(BaseCommand):
             "a restored table), since every write through Django keeps them current.")
 
     def handle(self, *args, **options):
-        with transaction.atomic():
-            changed = stored.refresh()
+        with saves.bulk_write() as written:
+            written.commitments()
+        changed = written.search_texts_changed
         self.stdout.write(f"Refreshed {Commitment.objects.count():,} commitments "
                           f"({changed:,} search texts changed); the list's counts will be recounted.")

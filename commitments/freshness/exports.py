@@ -1,12 +1,12 @@
 """Cached CSV and JSON exports: each made once per data version, filter state and kind, kept as a file.
 
-Why: at 100,000 commitments the export's own SQL alone (401 queries) takes 4.7 s, more than the
-3.4 s in which the full CSV must be sent to give twice Datasette's rows a second (issue 14.4;
-bench/datasette.py): no export made from the database each time can reach it. The data changes far
-less often than it is downloaded, so a file is kept per data version, exact by construction:
+Why: no export made from the database each time reaches twice Datasette's rows a second (its own
+SQL alone is slower than that: docs/decisions.md, "Kept exports"; bench case "CSV, full"). The data
+changes far less often than it is downloaded, so a file is kept per data version, exact by
+construction:
 
-- its name carries the data version (facets.data_version(), which every write of an exported cell
-  moves in the write's own transaction, see facets.invalidate()) and a digest of the kind and the
+- its name carries the data version (versions.data_version(), which every write of an exported
+  cell moves in the write's own transaction, see versions.invalidate()) and a digest of the kind and the
   canonical filter state (filterset.url_params(), sorted: the same state however the URL spells it);
 - the version is read BEFORE the export is made: a write committed meanwhile leaves the file under
   the older version, which no request asks for again, so a stale file is never served;
@@ -33,7 +33,7 @@ from pathlib import Path
 from django.conf import settings
 from django.http import FileResponse, StreamingHttpResponse
 
-from .. import facets
+from .versions import data_version
 
 # Temporary files (exports being written) start with this: never served, nor counted as kept.
 PARTIAL = ".partial-"
@@ -53,8 +53,8 @@ def file_name(kind, filterset) -> tuple[str, str]:
     """(the version part, the file's name) of this kind of export of this filter state, now.
 
     The day is part of the version: the `overdue` filter's matches change at midnight without a
-    write (as the facets' cache key, facets._cached)."""
-    version = _digest((facets.data_version(), filterset.today.isoformat()), 24)
+    write (as the counts' cache key, counts.cached)."""
+    version = _digest((data_version(), filterset.today.isoformat()), 24)
     return version, f"{version}-{_digest((kind, sorted(filterset.url_params())), 32)}.{kind}"
 
 

@@ -1,4 +1,4 @@
-"""The kept CSV and JSON exports (commitments/ogp/export_cache.py): a hit gives the bytes a miss sent,
+"""The kept CSV and JSON exports (commitments/freshness/exports.py): a hit gives the bytes a miss sent,
 and after any write the next export is the one made afresh (the data version moved with it)."""
 
 import datetime
@@ -11,7 +11,7 @@ from django.http import FileResponse, StreamingHttpResponse
 
 from commitments import bulk, extra, services
 from commitments.models import ActionPlan, Commitment, Institution, Member
-from commitments.ogp import export_cache
+from commitments.freshness import exports as export_cache
 from commitments.views import downloads
 from reviews.models import Assessment, IRMReport
 from tests.commitments.factories import MilestoneFactory
