@@ -111,7 +111,8 @@ def _disagrees(row) -> bool:
 
 def total(filterset) -> int:
     """How many commitments the filter state matches: the list's own cached total (facets.total),
-    since a COUNT over 100,000 rows costs more than the page itself (bench/RESULTS.md, issue 14)."""
+    since a COUNT costs more than the page itself (docs/decisions.md, "Counts per part"; bench case
+    "api, page of 50")."""
     return facets.total(filterset)
 
 

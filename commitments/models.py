@@ -177,9 +177,9 @@ class CommitmentQuerySet(models.QuerySet):
         """Commitments with at least one milestone overdue on `today` (MilestoneQuerySet.overdue):
         those whose stored first_open_end_date is before it (first_open_end_date_expression).
 
-        A stored date, not EXISTS over the milestones: after a milestone save the `overdue` facet is
-        counted again, and EXISTS over 500,000 milestones took 137 ms of it at 100,000 commitments
-        (bench/run.py, "after a milestone save"; the stored date: a scan of the facets' index)."""
+        A stored date, not EXISTS over the milestones, which made the `overdue` recount after each
+        milestone save slow (docs/decisions.md, "The first open end date, stored"; bench case
+        "after a milestone save")."""
         return self.filter(first_open_end_date__lt=today)
 
     def with_progress(self):
@@ -478,7 +478,7 @@ class StaffMembership(models.Model):
 
 
 class FacetDataVersion(models.Model):
-    """One row: the version of the data the list's facets count (commitments/stored.py moves it).
+    """One row: the version of the data the list's facets count (commitments/freshness/versions.py).
 
     In the database, not the cache, so every app server, process and cache sees the same version,
     and a write moves it in its own transaction. A fresh random token each time, not a counter,
@@ -489,12 +489,12 @@ class FacetDataVersion(models.Model):
     # Moved by every write, also one that changes only what text search reads (a title, say),
     # which leaves `token` and so the counts of every state without a search as they are.
     text_token = models.CharField(max_length=32, default="")
-    # A token per group of the commitment's counted columns (facets.COLUMN_GROUPS), moved by a save
+    # A token per group of the commitment's counted columns (freshness/columns.py), moved by a save
     # that changes those columns only: the cached counts that do not read them stay (issue 13.7).
     column_tokens = models.JSONField(default=dict)
-    # Moved by every write of anything a commitment's export shows (facets.invalidate() and every
+    # Moved by every write of anything a commitment's export shows (freshness/versions.py and every
     # commitment save or delete, also one that changes no counted or searched column: a date, the
-    # description, ogp_extra): the version the cached exports are kept under (ogp/export_cache.py).
+    # description, ogp_extra): the version the cached exports are kept under (freshness/exports.py).
     record_token = models.CharField(max_length=32, default="")
 
     def __str__(self):

@@ -6,4 +6,4 @@ class ReviewsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "reviews"
     verbose_name = _("IRM reviews")
-    # Assessment and report writes refresh the ratings stored on commitments: commitments/stored.py.
+    # Assessment and report writes refresh the ratings stored on commitments: commitments/freshness/saves.py.

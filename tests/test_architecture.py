@@ -91,6 +91,7 @@ def test_the_walk_sees_the_imports_it_must():
     assert "commitments.models" in graph["reviews.models"]
     assert "commitments.ogp.columns" in graph["commitments.ogp.writing"]
     assert "commitments.stored" in graph["commitments.ogp.writing"]  # from .. import services, stored
+    assert "commitments.freshness.saves" in graph["commitments.ogp.writing"]  # from ..freshness import saves
 
 
 def test_no_import_cycle_between_the_projects_modules():
@@ -120,3 +121,29 @@ def test_no_view_module_imports_another():
     graph = import_graph()
     views = {name for name in graph if name.startswith("commitments.views.")}
     assert {(name, target) for name in views for target in graph[name] if target in views} == set()
+
+
+# Writes that send no signals, so no step of commitments/freshness/saves.py runs for them.
+BULK_WRITES = {"bulk_create", "bulk_update", "bulk_create_with_history", "bulk_update_with_history"}
+# Modules that write in bulk outside bulk_write(), and why that is right.
+BULK_WITHOUT_BULK_WRITE = {
+    "commitments.stored": "writes the derived search text itself: one of bulk_write's own steps",
+    "commitments.services": "commitments_import, called by the importer inside its bulk_write()",
+}
+
+
+def test_every_module_that_writes_in_bulk_goes_through_bulk_write():
+    """A bulk writer that forgot the refresh would leave stored values and cached counts stale:
+    each one runs its writes in freshness.saves.bulk_write(), which refreshes and moves every token."""
+    forgetful = []
+    for name, path in MODULES.items():
+        if ".migrations." in name or name in BULK_WITHOUT_BULK_WRITE or name == "commitments.freshness.saves":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        called = {node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+                  for node in ast.walk(tree) if isinstance(node, ast.Call)}
+        if called & BULK_WRITES and "bulk_write" not in called:
+            forgetful.append(name)
+    assert forgetful == []
+    assert {"commitments.ogp.writing", "commitments.demo.generator"} <= {
+        name for name, path in MODULES.items() if "bulk_write" in path.read_text(encoding="utf-8")}

@@ -215,6 +215,20 @@ RECEIVERS = (
 )
 
 
+_SIGNAL_NAMES = {pre_save: "pre_save", post_save: "post_save", pre_delete: "pre_delete",
+                 post_delete: "post_delete", m2m_changed: "m2m_changed",
+                 pre_create_historical_record: "pre_create_historical_record"}
+
+
+def table() -> list[tuple[str, str, str]]:
+    """RECEIVERS in words, (sender, signal, steps), as docs/architecture.md shows it."""
+    def named(step):
+        module = step.__module__.rpartition(".")[2]
+        return step.__name__ if step.__module__ == __name__ else f"{module}.{step.__name__}"
+    return [(sender.__name__, _SIGNAL_NAMES[signal], ", ".join(named(step) for step in steps))
+            for signal, sender, steps in RECEIVERS]
+
+
 def _receiver(steps):
     def receive(sender, **signal):
         for step in steps:

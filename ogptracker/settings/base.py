@@ -239,7 +239,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ogptracker <noreply@l
 # would never send them.
 FOLLOW_DIGEST_DELAY_MINUTES = int(os.environ.get("FOLLOW_DIGEST_DELAY_MINUTES", "30"))
 
-# The CSV and JSON exports kept per data version and filter state (commitments/ogp/export_cache.py):
+# The CSV and JSON exports kept per data version and filter state (commitments/freshness/exports.py):
 # a directory of files (empty: none kept, every export made afresh), and the most bytes they hold
 # together (the oldest go first), so distinct query strings cannot fill the disk.
 EXPORT_CACHE_DIR = os.environ.get("EXPORT_CACHE_DIR", str(BASE_DIR / ".export-cache"))

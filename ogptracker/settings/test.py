@@ -15,6 +15,6 @@ STATIC_ROOT = None  # no collected static files in tests
 # The API's anonymous limit stays far above what a test (or the schemathesis run) sends;
 # tests/api/test_read.py lowers it to see the 429.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/hour"}}  # noqa: F405
-# No kept exports unless a test gives its own directory (tests/commitments/ogp/test_export_cache.py):
+# No kept exports unless a test gives its own directory (tests/commitments/freshness/test_exports.py):
 # the two test workers' databases would otherwise share files under different versions.
 EXPORT_CACHE_DIR = ""

@@ -11,8 +11,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from commitments.freshness import columns, versions
 from commitments.filters import CommitmentFilter
+from commitments.freshness import columns, versions
 from commitments.models import Commitment, Institution, Milestone, PolicyArea
 from reviews.models import Assessment, IRMReport
 from tests.caches import clear_caches

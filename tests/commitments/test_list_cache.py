@@ -10,8 +10,8 @@ import pytest
 from django.core.cache import caches
 from django.utils import timezone
 
-from commitments.freshness import versions
 from commitments.filters import SORT_CHOICES
+from commitments.freshness import versions
 from commitments.models import ActionPlan, Commitment, Institution, Member, Milestone
 from ogptracker.settings.base import FILE_CACHE, caches_at
 from tests.caches import clear_caches

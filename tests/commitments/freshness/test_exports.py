@@ -10,8 +10,8 @@ from django.db import close_old_connections
 from django.http import FileResponse, StreamingHttpResponse
 
 from commitments import bulk, extra, services
-from commitments.models import ActionPlan, Commitment, Institution, Member
 from commitments.freshness import exports as export_cache
+from commitments.models import ActionPlan, Commitment, Institution, Member
 from commitments.views import downloads
 from reviews.models import Assessment, IRMReport
 from tests.commitments.factories import MilestoneFactory
