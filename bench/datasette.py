@@ -20,7 +20,7 @@ and the ratio of the medians. Cases:
     Datasette gets the same commitment's "Active Commitment" changed by an UPDATE through
     sqlite3 on its file (0.65 has no write API), then each side's page is requested;
   - one member's commitments as JSON (export.json; the peer's .json?_shape=array&_size=max),
-    warm (ogptracker's export kept per data version: commitments/ogp/export_cache.py) and right
+    warm (ogptracker's export kept per data version: commitments/freshness/exports.py) and right
     after a write as above (ogptracker's export then made again from the database);
   - the full CSV export (the peer's .csv?_stream=on) in rows a second, warm and right after a
     write likewise, beside ogptracker's own bare SQL (its export's queries re-run with a raw
@@ -320,7 +320,7 @@ def main():
                     for server, path in zip((ogp, peer), json_paths, strict=True)]
             if rows[0] != rows[1]:
                 raise SystemExit(f"the JSON cases differ: {rows[0]} rows against {rows[1]}")
-            # Warm: ogptracker's export kept since the request above (ogp/export_cache.py); right
+            # Warm: ogptracker's export kept since the request above (freshness/exports.py); right
             # after a write it is made again from the database.
             warm = time_in_turn((lambda: ogp.get(json_paths[0]), lambda: peer.get(json_paths[1])),
                                 args.repeat)
@@ -353,7 +353,7 @@ def main():
 
 def measure_csv(ogp, peer, total, repeat, writes):
     """The full CSV export on both sides, in turn with ogptracker's bare SQL (in this process):
-    warm (ogptracker's export kept per data version, ogp/export_cache.py: one export first, then
+    warm (ogptracker's export kept per data version, freshness/exports.py: one export first, then
     timed) and right after a write (a save through the services on each side, then the export:
     ogptracker makes it again from the database). The bare SQL and the memory are those of an
     export made afresh (no kept file read in this process)."""

@@ -203,7 +203,7 @@ def after_writes(client, url, commitment, repeat, change="title"):
 
 def main():
     # Pages are timed here against their own bare SQL: the CSV export made afresh each time, as
-    # right after a write (a kept file, commitments/ogp/export_cache.py, would be timed against
+    # right after a write (a kept file, commitments/freshness/exports.py, would be timed against
     # its one query); bench/datasette.py times the kept export and the one made afresh.
     settings.EXPORT_CACHE_DIR = ""
     parser = argparse.ArgumentParser(
