@@ -5,7 +5,6 @@ fixed number of queries per response, whatever the number of rows; api/serialize
 the same shapes for the OpenAPI schema (tests/api/test_contract.py checks they agree).
 """
 
-from django.db.models import Max
 from django.urls import reverse
 
 from commitments import facets, progress
@@ -165,12 +164,6 @@ def facet_choices(choices) -> list[dict]:
     """A facet's choices (facets.facet_choices(): FacetChoice's fields as tuples) as JSON objects."""
     return [{"value": value, "label": label, "count": count, "selected": selected}
             for value, label, count, selected in choices]
-
-
-def last_modified(queryset=None):
-    """The latest update of these commitments (all by default): one index read."""
-    return (queryset if queryset is not None else Commitment.objects).order_by().aggregate(
-        latest=Max("updated_at"))["latest"]
 
 
 # -- one commitment ----------------------------------------------------------------------------

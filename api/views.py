@@ -25,6 +25,7 @@ from api.pagination import paginate, walks
 from api.writes import CommitmentWrites
 from commitments import facets, history, queries
 from commitments.filters import CommitmentFilter
+from commitments.freshness import versions
 from commitments.models import ActionPlan, Commitment, Member
 from commitments.views.pages import parse_as_of
 from reviews.models import IRMReport
@@ -33,7 +34,11 @@ from reviews.summaries import combine, summaries_by_action_plan
 ERRORS = {400: serializers.Error, 404: serializers.Error, 429: serializers.Error}
 
 
-def _dated(response, moment):
+def _dated(response):
+    """The response with the time the data last changed as its Last-Modified: any write moves it
+    (freshness/versions.py), so a client that revalidates by date alone is never told that a
+    changed record (an assessment, a milestone, a member's name) is not."""
+    moment = versions.last_changed()
     if moment is not None:
         response["Last-Modified"] = http_date(moment.timestamp())
     return response
@@ -57,7 +62,7 @@ class CommitmentList(APIView):
             # As the list and its facet pages count them (cached per state and data version).
             body["facets"] = {name: read.facet_choices(facets.facet_choices(filterset, name))
                               for name in wanted}
-        return _dated(Response(body), read.last_modified())
+        return _dated(Response(body))
 
 
 class CommitmentDetail(CommitmentWrites, generics.RetrieveAPIView):
@@ -82,7 +87,7 @@ class CommitmentDetail(CommitmentWrites, generics.RetrieveAPIView):
         context = queries.commitment_detail_context(commitment, as_of=day)
         if context["as_of_missing"]:
             raise NotFound("The commitment was not yet recorded at the end of that day.")
-        return _dated(Response(read.commitment_detail(request, context)), commitment.updated_at)
+        return _dated(Response(read.commitment_detail(request, context)))
 
 
 def _canonical(identifier, name, request):
@@ -107,7 +112,7 @@ class CommitmentHistory(APIView):
         if commitment is None:
             return _canonical(identifier, "api:commitment-history", request)
         entries = [read.entry(request, item) for item in history.timeline(commitment)]
-        return _dated(Response({"count": len(entries), "results": entries}), commitment.updated_at)
+        return _dated(Response({"count": len(entries), "results": entries}))
 
 
 class ChangeList(APIView):
@@ -144,7 +149,7 @@ class MemberList(APIView):
     def get(self, request):
         params.only(request)
         members = [read.member_item(request, member) for member in queries.members_with_counts()]
-        return _dated(Response({"count": len(members), "results": members}), read.last_modified())
+        return _dated(Response({"count": len(members), "results": members}))
 
 
 class MemberDetail(APIView):

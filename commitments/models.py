@@ -496,6 +496,8 @@ class FacetDataVersion(models.Model):
     # commitment save or delete, also one that changes no counted or searched column: a date, the
     # description, ogp_extra): the version the cached exports are kept under (freshness/exports.py).
     record_token = models.CharField(max_length=32, default="")
+    # When any of it last changed (moved with the tokens): the API's Last-Modified.
+    changed_at = models.DateTimeField(null=True)
 
     def __str__(self):
         return f"{self.token}.{self.text_token}"

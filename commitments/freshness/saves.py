@@ -177,6 +177,12 @@ def every_token(**signal):
     invalidate()
 
 
+def record_token(**signal):
+    """A source saved or deleted: no count, page or export shows it, but the commitment's history
+    does, and the API's Last-Modified follows the version (versions.last_changed)."""
+    invalidate(columns=[], text=False)
+
+
 def every_token_after_links(action, **signal):
     """A commitment's links (supporting institutions, policy areas) written: every token."""
     if action in _LINKS_WRITTEN:
@@ -209,6 +215,8 @@ RECEIVERS = (
     (post_delete, Institution, (institution_deleted_search_text, every_token)),
     *((signal, model, (every_token,)) for model in (ActionPlan, Member, PolicyArea)
       for signal in (post_save, post_delete)),
+    (post_save, Source, (record_token,)),
+    (post_delete, Source, (record_token,)),
     (pre_create_historical_record, Commitment.history.model, (history.record_author, history.record_links)),
     (pre_create_historical_record, Milestone.history.model, (history.record_author,)),
     (pre_create_historical_record, Source.history.model, (history.record_author,)),

@@ -7,7 +7,8 @@ One row (FacetDataVersion) of tokens, each a fresh random value when moved:
 - column_tokens: one per group of counted columns (columns.COLUMN_GROUPS), moved by a save that
   changes only those, so only the facets that read them count again;
 - record_token: moved by every write of anything exported, also one that changes nothing counted
-  or searched (a date, the description, ogp_extra): the cached pages and exports are kept under it.
+  or searched (a date, the description, ogp_extra): the cached pages and exports are kept under it;
+- changed_at: when any of it last changed (with every token moved): the API's Last-Modified.
 
 Being in the database, the version is the same for every app server and process whatever their
 caches, it moves (or rolls back) with the write's own transaction, and a restore brings back its own.
@@ -17,6 +18,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from ..models import FacetDataVersion
 
@@ -38,6 +40,12 @@ def versions() -> Versions:
         version = FacetDataVersion.objects.get_or_create(pk=1, defaults={"token": uuid.uuid4().hex})[0]
         row = (version.token, version.text_token, version.column_tokens, version.record_token)
     return Versions(row[0], row[1], row[2] or {}, row[3])
+
+
+def last_changed():
+    """When the data last changed (None: not since the version row began): the API's
+    Last-Modified, so an If-Modified-Since client is never told that a changed record is not."""
+    return FacetDataVersion.objects.filter(pk=1).values_list("changed_at", flat=True).first()
 
 
 def data_version() -> str:
@@ -67,6 +75,7 @@ def invalidate(*, text_only=False, columns=None, text=True) -> None:
     else:
         tokens = {"text_token": uuid.uuid4().hex} if text or text_only else {}
     tokens["record_token"] = uuid.uuid4().hex
+    tokens["changed_at"] = timezone.now()
     with transaction.atomic(savepoint=False):
         if columns:
             # Locked: two saves of different columns at once must not each write back the other's

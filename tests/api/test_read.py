@@ -1,12 +1,15 @@
 """The read API, /api/v1/: each endpoint on a known data set, as a client uses it."""
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
+from django.utils import timezone
 
 from commitments import history, progress, queries
-from commitments.models import Commitment
-from reviews.models import IRMReport
+from commitments.models import Commitment, FacetDataVersion, Member, Milestone, Source
+from reviews.models import Assessment, IRMReport
 from reviews.summaries import summaries_by_action_plan
 from tests.commitments.factories import ActionPlanFactory, CommitmentFactory, MemberFactory, MilestoneFactory
 from tests.commitments.test_history import on, staff_edit
@@ -279,6 +282,44 @@ def test_a_matching_conditional_request_gets_304(client, catalogue):
         if first.has_header("Last-Modified"):
             get(client, path, status=304, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
     assert get(client, "commitments/AL0001/").has_header("Last-Modified")
+
+
+def _rate_again():
+    assessment = Assessment.objects.filter(commitment__identifier="CL0050").order_by("pk").first()
+    rated = assessment.did_it_open_government
+    assessment.did_it_open_government = "major" if rated != "major" else "marginal"
+    assessment.save()  # as the IRM's admin saves it: the commitment's own row is not saved
+
+
+def _complete_a_milestone():
+    milestone = Milestone.objects.filter(commitment__identifier="CL0050").order_by("pk").first()
+    milestone.status = "complete" if milestone.status != "complete" else "not-started"
+    milestone.save()
+
+
+def _rename_the_member():
+    Member.objects.filter(slug="chile").get().save()  # a save of what the lists show beside the commitment
+
+
+def _add_a_source():
+    Source.objects.create(commitment=Commitment.objects.get(identifier="CL0050"), footnote=999,
+                          text="A new source")
+
+
+@pytest.mark.parametrize("write", [_rate_again, _complete_a_milestone, _rename_the_member, _add_a_source])
+@pytest.mark.parametrize("path", ["commitments/CL0050/", "commitments/?member=chile", "members/",
+                                  "commitments/CL0050/history/"])
+def test_a_client_revalidating_by_date_alone_is_never_told_a_changed_record_is_not(client, chile, path,
+                                                                                    write):
+    """Last-Modified moves with every write (the data version's changed_at), not only with the
+    commitment's own row: an assessment, a milestone, a member or a source changed is new data."""
+    # HTTP dates are whole seconds: the data as last changed a while ago, then the write now.
+    FacetDataVersion.objects.filter(pk=1).update(changed_at=timezone.now() - datetime.timedelta(minutes=1))
+    first = get(client, path)
+    write()
+    again = get(client, path, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert again["Last-Modified"] != first["Last-Modified"]
+    get(client, path, status=304, HTTP_IF_MODIFIED_SINCE=again["Last-Modified"])
 
 
 def test_a_change_gives_a_new_etag(client, catalogue):
