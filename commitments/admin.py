@@ -238,6 +238,7 @@ class CommitmentAdminForm(KeptColumnsForm, forms.ModelForm):
 
     may_write_irm_columns = False
     may_write_other_columns = False
+    version_refused = None
 
     # Read by services.check_version, which says why a version is refused (missing, not a number…).
     expected_version = forms.CharField(widget=forms.HiddenInput, required=False, strip=False)
@@ -278,10 +279,10 @@ class CommitmentAdminForm(KeptColumnsForm, forms.ModelForm):
             self.add_error("change_note", services.NOTE_REQUIRED_MESSAGE)
         try:
             data["expected_version"] = services.check_version(self.instance, data.get("expected_version"))
-        except services.StaleEdit as stale:
-            raise ValidationError(stale_message(stale.changes)) from stale
         except services.VersionRefused as refused:
-            raise ValidationError(refused.message) from refused
+            self.version_refused = refused  # its status answers the page (changeform_view)
+            stale = isinstance(refused, services.StaleEdit)
+            raise ValidationError(stale_message(refused.changes) if stale else refused.message) from refused
         return data
 
     def _clean_kept_columns(self, data):
@@ -421,10 +422,17 @@ class CommitmentAdmin(SafeAutocompleteAdmin, OGPImportAdminMixin, MemberScopedAd
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            response = super().changeform_view(request, object_id, form_url, extra_context)
         except services.StaleEdit as stale:
             messages.error(request, stale_message(stale.changes))
             return HttpResponseRedirect(request.path)
+        # A version the form refused (services.check_version) answers the refusal's status, 409 when
+        # stale, as the staff page and the API do; the form shows why.
+        adminform = (getattr(response, "context_data", None) or {}).get("adminform")
+        refused = getattr(getattr(adminform, "form", None), "version_refused", None)
+        if refused is not None:
+            response.status_code = refused.status
+        return response
 
     @admin.display(description=_("end-of-term completion"), ordering="end_of_term_completion")
     def end_of_term_completion_display(self, obj):
