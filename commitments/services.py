@@ -307,7 +307,8 @@ def commitment_update(*, commitment: Commitment, user, data: dict, note: str, ex
     commitment, StaleEdit when someone saved it since expected_version, ValidationError for a
     change without a note, for invalid values or evidence links or when nothing changed. Milestone
     edits bump the commitment's version too, so two editors of the same page always see each
-    other's saves. A milestone's date met follows its status (with_completion).
+    other's saves. A milestone's date met follows its status (with_completion). The caller checked
+    the version first (check_version), before comparing what was sent with what is saved.
     """
     if not permissions.can_edit_commitment(user, commitment):
         raise PermissionDenied
