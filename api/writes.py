@@ -22,22 +22,14 @@ from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
 
 from api.authentication import BearerTokenAuthentication
-from commitments import extra, history, permissions, services
+from commitments import permissions, services
 from commitments.forms import NOTE_MAX_LENGTH
-from commitments.models import STORED_RATING_FIELDS, Commitment, Milestone
+from commitments.models import Commitment, Milestone
 from commitments.validators import validate_link, validate_text
-from reviews.models import Assessment
 from reviews.scales import Completion
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
 BODY = "body"
-# What only the IRM writes (reviews/, commitments/extra.py): never through these endpoints, whoever
-# asks; named in the refusal so a client knows it is not a typo.
-IRM_FIELDS = frozenset({
-    *STORED_RATING_FIELDS, "starred", "carried_forward", "ogp_extra", "assessments",
-    *(f.name for f in Assessment._meta.get_fields() if f.concrete and f.name not in ("id", "commitment")),
-    *extra.IRM_COLUMNS, *(extra.field_name(column) for column in extra.IRM_COLUMNS),
-})
 END_BEFORE_START = gettext_lazy("The end date must not be before the start date.")
 ONLY_COMPLETE_MET = gettext_lazy("Only a complete milestone has a date met: send \"status\": \"complete\" "
                                  "with it, or leave it out.")
@@ -248,7 +240,9 @@ class WriteMixin:
         fields = set(serializer.fields)
         unknown = {}
         for name in sorted(set(body) - fields, key=str):
-            if name in IRM_FIELDS:
+            # The IRM's (permissions.IRM_NAMES): never through these endpoints, whoever asks; named
+            # in the refusal so a client knows it is not a typo.
+            if permissions.is_irms(str(name)):
                 unknown[name] = [_("This is the IRM's: only IRM reviewers record it, in the IRM's reports "
                                    "and assessments, never through this endpoint.")]
             else:
@@ -260,33 +254,19 @@ class WriteMixin:
             return None, _invalid(errors)
         return serializer.validated_data, None
 
-    def stale(self, commitment, version_seen: int) -> Response:
-        """409: the commitment moved on since the client read it; what changed meanwhile."""
-        changes = history.changes_since_version(commitment, version_seen)
-        current = Commitment.objects.values_list("version", flat=True).get(pk=commitment.pk)
-        return _refusal(services.STALE_EDIT_MESSAGE,
-                        {"version": [_("You sent version %(sent)s; the commitment is at version %(now)s.")
-                                     % {"sent": version_seen, "now": current}]},
-                        code=status.HTTP_409_CONFLICT, version=current,
-                        changes=EntryOut(changes, many=True).data)
+    @staticmethod
+    def refused_version(refused: services.VersionRefused) -> Response:
+        """The service's refusal of the version sent: 400, or 409 with what changed meanwhile and
+        the version to read again."""
+        if not isinstance(refused, services.StaleEdit):
+            return _invalid({"version": [refused.detail]})
+        return _refusal(refused.message, {"version": [refused.detail]}, code=refused.status,
+                        version=refused.current, changes=EntryOut(refused.changes, many=True).data)
 
     def write(self, commitment, data, milestone=None):
         """The edit through services.commitment_update; None when saved, else the refusal."""
-        if data["version"] > commitment.version:
-            return _invalid({"version": [_("No such version: the commitment is at version %(now)s.")
-                                         % {"now": commitment.version}]})
-        if data["version"] != commitment.version:
-            # Stale before anything else, as on the staff page: comparing the values sent with what
-            # is saved now would compare them with what the client never saw.
-            return self.stale(commitment, data["version"])
         evidence = "evidence_url" if milestone is None else "change_evidence_url"  # the change's, not a value
         values = {name: value for name, value in data.items() if name not in ("version", "note", evidence)}
-        target = milestone or commitment
-        for name in ("start_date", "end_date"):
-            if hasattr(target, f"{name}_text") and name in values and values[name] != getattr(target, name):
-                # The export writes a date as the import spelled it while that text is kept: a new
-                # date replaces it.
-                values[f"{name}_text"] = ""
         if milestone is None:
             arguments = {"data": values, "note": data["note"], "evidence_url": data["evidence_url"]}
             names = {services.EVIDENCE_ERROR_KEY: "evidence_url"}
@@ -296,11 +276,13 @@ class WriteMixin:
             arguments = {"data": {}, "note": "", "milestones": [change]}
             names = {}
         try:
+            # The version before anything else, as on the staff page; a client that claims the
+            # version between the check and the save is refused by the save (StaleEdit) alike.
+            services.check_version(commitment, data["version"])
             services.commitment_update(commitment=commitment, user=self.request.user,
                                        expected_version=data["version"], **arguments)
-        except services.StaleEdit:
-            # Another client claimed this version between our read and our write.
-            return self.stale(commitment, data["version"])
+        except services.VersionRefused as refused:
+            return self.refused_version(refused)
         except DjangoValidationError as error:
             return _invalid(_service_errors(error, names))
         return None

@@ -14,7 +14,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from reviews.models import Assessment
 from reviews.scales import Completion
 
-from . import extra, history, permissions, services, validators
+from . import extra, permissions, services, validators
 from .admin_widgets import SafeAutocompleteAdmin
 from .models import (
     EVIDENCE_MAX_LENGTH,
@@ -69,14 +69,14 @@ class MemberScopedAdmin(ViewableByStaffRoles):
 
     def has_change_permission(self, request, obj=None):
         if obj is None:
-            return permissions.is_superuser(request.user) or permissions.is_secretariat(request.user)
+            return permissions.can_edit_some_member(request.user)
         return permissions.can_edit_member(request.user, self._member_id(obj))
 
     def has_add_permission(self, request):
-        return permissions.is_superuser(request.user) or permissions.is_secretariat(request.user)
+        return permissions.can_add_member_rows(request.user)
 
     def has_delete_permission(self, request, obj=None):
-        return permissions.is_superuser(request.user)
+        return permissions.can_delete_member_rows(request.user)
 
 
 class OwnMembersChoices:
@@ -146,7 +146,7 @@ class CommitmentRowsInline:
 
     def _may_edit(self, request, obj):
         if obj is None:
-            return permissions.is_superuser(request.user) or permissions.is_secretariat(request.user)
+            return permissions.can_edit_some_member(request.user)
         return permissions.can_edit_commitment(request.user, obj)
 
     def has_add_permission(self, request, obj=None):
@@ -238,8 +238,10 @@ class CommitmentAdminForm(KeptColumnsForm, forms.ModelForm):
 
     may_write_irm_columns = False
     may_write_other_columns = False
+    version_refused = None
 
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Read by services.check_version, which says why a version is refused (missing, not a number…).
+    expected_version = forms.CharField(widget=forms.HiddenInput, required=False, strip=False)
     change_note = forms.CharField(label=_("Public note"), max_length=300, required=False,
                                   help_text=_("Why this changed: shown in the public history. "
                                               "Required when changing a commitment."),
@@ -257,7 +259,8 @@ class CommitmentAdminForm(KeptColumnsForm, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["expected_version"].initial = self.instance.version
+            # Text, as posted: an int would count as changed in the admin's log of the change.
+            self.fields["expected_version"].initial = str(self.instance.version)
         stored = extra.text_entries(self.instance.ogp_extra)
         for column, name in extra.FIELD_NAMES.items():
             field = self.fields[name]
@@ -274,9 +277,12 @@ class CommitmentAdminForm(KeptColumnsForm, forms.ModelForm):
         # Every save of an existing commitment in the admin is an edit, so it needs its note.
         if services.needs_note(True, data.get("change_note")):
             self.add_error("change_note", services.NOTE_REQUIRED_MESSAGE)
-        if data.get("expected_version") != self.instance.version:
-            version = data.get("expected_version") or 0
-            raise ValidationError(stale_message(history.changes_since_version(self.instance, version)))
+        try:
+            data["expected_version"] = services.check_version(self.instance, data.get("expected_version"))
+        except services.VersionRefused as refused:
+            self.version_refused = refused  # its status answers the page (changeform_view)
+            stale = isinstance(refused, services.StaleEdit)
+            raise ValidationError(stale_message(refused.changes) if stale else refused.message) from refused
         return data
 
     def _clean_kept_columns(self, data):
@@ -302,10 +308,6 @@ def stale_message(entries) -> str:
         lines.append(f"{entry.subject} ({entry.author}, {entry.when:%Y-%m-%d %H:%M}): {changes}"
                      + (f" — {entry.note}" if entry.note else ""))
     return " · ".join(lines)
-
-
-# The commitment's own IRM fields: written only by those who write assessments (permissions.py).
-IRM_FIELDS = ("starred", "carried_forward")
 
 
 def _in_lines(columns, per_line=3):
@@ -347,7 +349,7 @@ class CommitmentAdmin(SafeAutocompleteAdmin, OGPImportAdminMixin, MemberScopedAd
                                        "brief_description", "ogp_challenge", "relevance",
                                        "ambition"]}),
         (_("Dates"), {"fields": [("start_date", "start_date_text"), ("end_date", "end_date_text")]}),
-        (_("IRM"), {"fields": list(IRM_FIELDS)}),
+        (_("IRM"), {"fields": list(permissions.IRM_COMMITMENT_FIELDS)}),
         (_("Other OGP export columns"), {
             "classes": ["collapse"], "fields": _in_lines(extra.SECRETARIAT_COLUMNS),
             "description": _("Cells of OGP's export that ogptracker does not model, kept as written. "
@@ -372,12 +374,12 @@ class CommitmentAdmin(SafeAutocompleteAdmin, OGPImportAdminMixin, MemberScopedAd
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         if not permissions.can_edit_assessment(request.user):
-            return [*readonly, *IRM_FIELDS]
+            return [*readonly, *permissions.IRM_COMMITMENT_FIELDS]
         if not self._writes_the_secretariats_fields(request, obj):
             # An IRM reviewer: the star and carried forward, and nothing the secretariat writes.
             return [*readonly, *(name for name in flatten_fieldsets(self.fieldsets)
-                                 if name not in IRM_FIELDS and name not in self.form_only_fields
-                                 and name not in readonly)]
+                                 if name not in permissions.IRM_COMMITMENT_FIELDS
+                                 and name not in self.form_only_fields and name not in readonly)]
         return readonly
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -392,10 +394,10 @@ class CommitmentAdmin(SafeAutocompleteAdmin, OGPImportAdminMixin, MemberScopedAd
             return
         # The form checked the version; the conditional UPDATE settles a race with a save that
         # landed since (StaleEdit, handled in changeform_view).
-        obj.ogp_extra = extra.without_written(obj.ogp_extra, form.changed_data)
         services.commitment_save(commitment=obj, user=request.user, note=form.cleaned_data["change_note"],
                                  evidence_url=form.cleaned_data.get("change_evidence_url", ""),
-                                 expected_version=form.cleaned_data["expected_version"])
+                                 expected_version=form.cleaned_data["expected_version"],
+                                 changed=form.changed_data)
 
     def save_formset(self, request, form, formset, change):
         # Milestones and assessments changed here share the commitment's note in the history.
@@ -420,10 +422,17 @@ class CommitmentAdmin(SafeAutocompleteAdmin, OGPImportAdminMixin, MemberScopedAd
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            response = super().changeform_view(request, object_id, form_url, extra_context)
         except services.StaleEdit as stale:
             messages.error(request, stale_message(stale.changes))
             return HttpResponseRedirect(request.path)
+        # A version the form refused (services.check_version) answers the refusal's status, 409 when
+        # stale, as the staff page and the API do; the form shows why.
+        adminform = (getattr(response, "context_data", None) or {}).get("adminform")
+        refused = getattr(getattr(adminform, "form", None), "version_refused", None)
+        if refused is not None:
+            response.status_code = refused.status
+        return response
 
     @admin.display(description=_("end-of-term completion"), ordering="end_of_term_completion")
     def end_of_term_completion_display(self, obj):
@@ -451,11 +460,8 @@ class StaffUserAdmin(UserAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        # The secretariat role needs the admin: a membership makes the user staff.
-        user = form.instance
-        if not user.is_staff and user.staff_memberships.exists():
-            user.is_staff = True
-            user.save(update_fields=["is_staff"])
+        # The secretariat role needs the admin: a membership added here makes the user staff.
+        services.staff_access_grant(form.instance)
 
 
 @admin.register(StaffMembership)

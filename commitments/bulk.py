@@ -27,7 +27,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from ogptracker.spreadsheets import neutralise, unneutralise, xlsx_cell
 from reviews.scales import Completion
 
-from . import services
+from . import permissions, services
 from .forms import CommitmentEditForm, MilestoneEditForm
 from .models import Commitment, Milestone
 from .validators import validate_upload_size
@@ -195,6 +195,13 @@ def read_upload(data: bytes) -> list[dict]:
     if missing:
         raise FileRefused(_("The first row must name the columns; missing: %(columns)s.")
                           % {"columns": ", ".join(missing)})
+    # A column of the IRM's findings would be left unread; refused by name, as the API refuses the
+    # field, so that whoever added it knows nothing of it would be written.
+    irms = [name.strip() for name in rows[0] if permissions.is_irms(name.strip())]
+    if irms:
+        raise FileRefused(_("%(columns)s: the IRM's, which only IRM reviewers record, in the IRM's "
+                            "reports and assessments, never by this file. Remove these columns.")
+                          % {"columns": ", ".join(_quoted(name) for name in irms)})
     result = []
     for line, cells in enumerate(rows[1:], start=2):
         if not any(cells):
@@ -222,6 +229,8 @@ class Change:
 class Refusal:
     line: int
     reason: str
+    # 409 when the row's commitment was saved since the download (services.StaleEdit), else 400.
+    status: int = 400
 
 
 @dataclass
@@ -246,6 +255,11 @@ class Check:
     @property
     def can_confirm(self) -> bool:
         return bool(self.changes) and not self.refusals
+
+    @property
+    def status(self) -> int:
+        """The preview's HTTP status: 409 when a row is refused as stale, 400 for other refusals."""
+        return max((refusal.status for refusal in self.refusals), default=200)
 
 
 def _display(form, name, value) -> str:
@@ -347,7 +361,6 @@ def check_rows(member, rows: list[dict]) -> Check:
 
 def _check_row(result, updates, row, commitment, milestone) -> None:
     line = row["line"]
-    version = _whole_number(row["version"])
     choices = Commitment.Status.choices if milestone is None else Completion.choices
     status = _status_value(row["status"], choices)
     if status not in dict(choices):
@@ -383,14 +396,10 @@ def _check_row(result, updates, row, commitment, milestone) -> None:
         return
     # Stale before the note: a row of a commitment saved since the download may differ from what is
     # saved only because of that other save, which this file would undo.
-    if version is None:
-        result.refusals.append(Refusal(line, _("The version column must hold the number downloaded.")))
-        return
-    if version != commitment.version:
-        result.refusals.append(Refusal(line, _("%(identifier)s was saved by someone since this file was "
-                                               "downloaded (version %(yours)s, now %(now)s): download the "
-                                               "file again and redo this row.") % {
-            "identifier": commitment.identifier, "yours": version, "now": commitment.version}))
+    try:
+        version = services.check_version(commitment, row["version"])
+    except services.VersionRefused as refused:
+        result.refusals.append(Refusal(line, refused.detail, refused.status))
         return
     if form.errors:
         result.refusals.append(Refusal(line, " ".join(_form_reasons(form))))

@@ -14,10 +14,34 @@ from django.db.models import QuerySet
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
-from .models import Member, StaffMembership
+from reviews.models import Assessment
+
+from . import extra
+from .models import OGP_VALUE_FIELDS, STORED_RATING_FIELDS, Member, StaffMembership
 
 REVIEWERS_GROUP = "IRM reviewers"
 SECRETARIAT_AUTHOR = "Secretariat"
+
+# The IRM's findings kept on a commitment itself, written by hand: the star and carried forward (the
+# admin's "IRM" fields). Only those who write assessments (can_edit_assessment) write them.
+IRM_COMMITMENT_FIELDS = ("starred", "carried_forward")
+# Every name a write may give the IRM's findings: the fields above, the ratings stored from its
+# assessments (no one writes those by hand), its columns of OGP's export kept in ogp_extra (by column
+# and by the admin's input), and its assessments and their fields (reviews/) but the OGP values, which
+# the commitment has too, as the plan states them (the secretariat's). The secretariat's tools (the
+# staff page, the API, the bulk update) never write them, and say so when one is named.
+IRM_NAMES = frozenset({
+    *IRM_COMMITMENT_FIELDS, *STORED_RATING_FIELDS, "assessments",
+    *(f.name for f in Assessment._meta.concrete_fields
+      if f.name not in ("id", "commitment", *OGP_VALUE_FIELDS)),
+    *extra.IRM_COLUMNS, *(extra.field_name(column) for column in extra.IRM_COLUMNS),
+})
+_IRM_NAMES_FOLDED = frozenset(name.casefold() for name in IRM_NAMES)
+
+
+def is_irms(name: str) -> bool:
+    """Whether a field or column a writer names is one of the IRM's findings (IRM_NAMES), in any case."""
+    return name.casefold() in _IRM_NAMES_FOLDED
 
 _CACHE_ATTR = "_ogptracker_member_ids"
 
@@ -72,6 +96,29 @@ def can_edit_action_plan(user, action_plan) -> bool:
 def can_edit_assessment(user, assessment=None) -> bool:
     """Reviewers and superusers write the IRM's findings; the secretariat never does."""
     return is_superuser(user) or is_reviewer(user)
+
+
+def can_edit_some_member(user) -> bool:
+    """May the user edit some member's rows (the admin's lists and inlines, before a row is chosen)?"""
+    return is_superuser(user) or is_secretariat(user)
+
+
+def can_add_member_rows(user) -> bool:
+    """May the user add action plans and commitments? Of their own members only: the admin offers
+    no other member or plan (its choices, by member_ids)."""
+    return can_edit_some_member(user)
+
+
+def can_delete_member_rows(user) -> bool:
+    """Superusers only delete action plans and commitments: a deletion takes the milestones,
+    sources and assessments with it, beyond a secretariat's own edits."""
+    return is_superuser(user)
+
+
+def can_import_ogp(user) -> bool:
+    """Superusers only: an import writes every member's plans and commitments and the IRM's
+    assessments, beyond what a secretariat role (one member) or a reviewer may edit."""
+    return is_superuser(user)
 
 
 def can_view_commitments_admin(user) -> bool:

@@ -1,19 +1,23 @@
 """Writes with a rule: staff roles, and every save of a commitment.
 
-The edit rule, whoever saves (the staff page, the admin, the importer): a change carries a public
-note (needs_note), is recorded in the history with its author, and moves the commitment to its
-next version, so that an editor who loaded an older version is refused (claim_version) rather
-than overwriting what was saved since. commitment_save is the one path of a single save (the
-staff page through commitment_update, the admin), commitments_import the bulk one (the importer).
+The edit rule, whoever saves (the staff page, the API, the bulk update, the admin, the importer): a
+change carries a public note (needs_note), is recorded in the history with its author, and moves the
+commitment to its next version, so that an editor who loaded an older version is refused rather than
+overwriting what was saved since: check_version before anything is compared, claim_version at the
+save. commitment_save is the one path of a single save (commitment_update: the staff page, the API,
+the bulk update; the admin), commitments_import the bulk one (the importer).
 """
 
 from dataclasses import dataclass, field
 
+from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -33,13 +37,88 @@ COMPLETED_IN_FUTURE_MESSAGE = _("The date met cannot be later than today.")
 EVIDENCE_ERROR_KEY = "change_evidence_url"
 
 
-class StaleEdit(Exception):
-    """The commitment changed since the editor loaded it; carries what changed meanwhile."""
+# Why a version is refused, said the same by every writer (the staff page shows it, the API answers it
+# under "version", the bulk update refuses the row with it, the admin's form shows it).
+VERSION_MISSING_MESSAGE = _("The version is missing: an edit names the version of the commitment its "
+                            "editor read.")
+NOT_A_VERSION_MESSAGE = _("“%(sent)s” is not a version: versions are whole numbers from 1.")
+NO_SUCH_VERSION_MESSAGE = _("No such version: the commitment is at version %(now)s.")
+STALE_VERSION_MESSAGE = _("%(identifier)s was saved by someone since version %(sent)s, the one you read "
+                          "(it is at version %(now)s now): read it again and redo your change.")
 
-    def __init__(self, commitment, changes):
-        super().__init__(str(STALE_EDIT_MESSAGE))
+
+class VersionRefused(Exception):
+    """An edit refused on the version its editor read, before anything else is looked at: the one
+    decision (check_version) every writer maps to its medium. `message` is what a person reads first,
+    `detail` the sentence about the version, `status` the HTTP status (400: no version could be this
+    one; 409, StaleEdit: someone saved since)."""
+
+    status = 400
+
+    def __init__(self, commitment, detail):
+        super().__init__(str(detail))
         self.commitment = commitment
-        self.changes = changes
+        self.detail = str(detail)
+
+    @property
+    def message(self) -> str:
+        return self.detail
+
+
+class StaleEdit(VersionRefused):
+    """The commitment was saved since the version the editor read (seen). What changed meanwhile
+    (changes) and the version now (current) are read when asked for, so that checking many rows
+    (the bulk update) costs no query per refusal."""
+
+    status = 409
+
+    def __init__(self, commitment, seen: int, *, current: int | None = None):
+        Exception.__init__(self, str(STALE_EDIT_MESSAGE))
+        self.commitment = commitment
+        self.seen = seen
+        if current is not None:
+            self.current = current
+
+    @property
+    def message(self) -> str:
+        return str(STALE_EDIT_MESSAGE)
+
+    @cached_property
+    def detail(self) -> str:
+        return str(STALE_VERSION_MESSAGE % {"identifier": self.commitment.identifier, "sent": self.seen,
+                                            "now": self.current})
+
+    @cached_property
+    def current(self) -> int:
+        return Commitment.objects.values_list("version", flat=True).get(pk=self.commitment.pk)
+
+    @cached_property
+    def changes(self) -> list:
+        return history.changes_since_version(self.commitment, self.seen)
+
+
+def check_version(commitment, seen) -> int:
+    """The version the editor read (`seen` as sent: text, a number or None), when it is the
+    commitment's own; else VersionRefused (missing, not a whole number from 1, never reached) or
+    StaleEdit (someone saved since).
+
+    Every writer calls it before comparing what was sent with what is saved: with a stale version,
+    that difference is partly the other editor's save, which this edit would undo.
+    claim_version settles, at the save, a race with a save that lands after this check.
+    """
+    if seen is None or (isinstance(seen, str) and not seen.strip()):
+        raise VersionRefused(commitment, VERSION_MISSING_MESSAGE)
+    try:
+        # What the staff page's and the bulk file's version fields read: "7", " 7 ", 7, 7.0.
+        version = forms.IntegerField(min_value=1).clean(seen)
+    except ValidationError:
+        raise VersionRefused(commitment, NOT_A_VERSION_MESSAGE % {
+            "sent": Truncator(str(seen)).chars(20)}) from None
+    if version > commitment.version:
+        raise VersionRefused(commitment, NO_SUCH_VERSION_MESSAGE % {"now": commitment.version})
+    if version < commitment.version:
+        raise StaleEdit(commitment, version, current=commitment.version)
+    return version
 
 
 @dataclass
@@ -61,11 +140,19 @@ def staff_membership_grant(*, user, member: Member,
         membership.institution = institution
         membership.full_clean()
         membership.save(update_fields=["institution"])
-    if not user.is_staff:
-        get_user_model().objects.filter(pk=user.pk).update(is_staff=True)
-        user.is_staff = True
+    staff_access_grant(user)
     permissions.forget_member_ids(user)
     return membership
+
+
+def staff_access_grant(user) -> None:
+    """Make a user who holds a secretariat role staff (Django's is_staff: the admin, where the role
+    works). The one place is_staff is set: staff_membership_grant, and the admin's user page when a
+    membership is added there."""
+    if user.is_staff or not StaffMembership.objects.filter(user=user).exists():
+        return
+    get_user_model().objects.filter(pk=user.pk).update(is_staff=True)
+    user.is_staff = True
 
 
 def ensure_history_baseline(commitment, *, when=None) -> None:
@@ -98,7 +185,7 @@ def claim_version(*, commitment, expected_version: int) -> None:
     claimed = Commitment.objects.filter(pk=commitment.pk, version=expected_version).update(
         version=F("version") + 1)
     if not claimed:
-        raise StaleEdit(commitment, history.changes_since_version(commitment, expected_version))
+        raise StaleEdit(commitment, expected_version)
     commitment.version = expected_version + 1
 
 
@@ -154,16 +241,34 @@ def milestone_completion_from_admin(milestone: Milestone) -> None:
     milestone.completed_on = data["completed_on"]
 
 
+# The commitment's dates as the import spelled them ("Sept 2018"), which the export writes instead of
+# the date while they are kept (ogp/columns.py).
+DATE_SPELLINGS = {"start_date": "start_date_text", "end_date": "end_date_text"}
+
+
+def forget_spellings(commitment: Commitment, changed) -> None:
+    """A field edited by hand drops what the import kept of its old value: its cell in ogp_extra
+    (extra.without_written) and, for a date, its spelling, unless the same edit wrote that spelling
+    (the admin offers it). Else the export would go on writing the old value as the import had it."""
+    changed = set(changed)
+    if changed:
+        commitment.ogp_extra = extra.without_written(commitment.ogp_extra, changed)
+    for name, spelling in DATE_SPELLINGS.items():
+        if name in changed and spelling not in changed:
+            setattr(commitment, spelling, "")
+
+
 @transaction.atomic
 def commitment_save(*, commitment: Commitment, user, note: str, expected_version: int,
-                    evidence_url: str = "") -> None:
-    """Save an edited commitment by the edit rule: the history's baseline, the commitment's next
-    version claimed (StaleEdit when someone saved since expected_version), the note and author in
-    its history.
+                    evidence_url: str = "", changed=()) -> None:
+    """Save an edited commitment by the edit rule: what the import kept of the `changed` fields'
+    old values dropped (forget_spellings), the history's baseline, the commitment's next version
+    claimed (StaleEdit when someone saved since expected_version), the note and author in its history.
 
-    The caller has validated the values, the evidence link and checked needs_note (the admin's form,
-    commitment_update).
+    The caller has checked the version (check_version), validated the values and the evidence link
+    and checked needs_note (the admin's form, commitment_update).
     """
+    forget_spellings(commitment, changed)
     ensure_history_baseline(commitment)
     claim_version(commitment=commitment, expected_version=expected_version)
     set_history(commitment, user, note, evidence_url)
@@ -202,7 +307,8 @@ def commitment_update(*, commitment: Commitment, user, data: dict, note: str, ex
     commitment, StaleEdit when someone saved it since expected_version, ValidationError for a
     change without a note, for invalid values or evidence links or when nothing changed. Milestone
     edits bump the commitment's version too, so two editors of the same page always see each
-    other's saves. A milestone's date met follows its status (with_completion).
+    other's saves. A milestone's date met follows its status (with_completion). The caller checked
+    the version first (check_version), before comparing what was sent with what is saved.
     """
     if not permissions.can_edit_commitment(user, commitment):
         raise PermissionDenied
@@ -211,8 +317,6 @@ def commitment_update(*, commitment: Commitment, user, data: dict, note: str, ex
     saved = []
     errors = {}
     changed_fields = apply_values(commitment, data)
-    if changed_fields:
-        commitment.ogp_extra = extra.without_written(commitment.ogp_extra, changed_fields)
     if needs_note(bool(changed_fields), note):
         errors["note"] = [NOTE_REQUIRED_MESSAGE]
     if refused := evidence_errors(evidence_url):
@@ -235,7 +339,8 @@ def commitment_update(*, commitment: Commitment, user, data: dict, note: str, ex
     # The commitment is saved even without changes of its own: its new version is the lock.
     commitment.full_clean()
     commitment_save(commitment=commitment, user=user, note=note if changed_fields else "",
-                    evidence_url=evidence_url if changed_fields else "", expected_version=expected_version)
+                    evidence_url=evidence_url if changed_fields else "", expected_version=expected_version,
+                    changed=changed_fields)
     if changed_fields:
         saved.append(str(_("Commitment")))
     for change in milestones:

@@ -66,12 +66,6 @@ class ImportCancelForm(forms.Form):
     token = forms.CharField(widget=forms.HiddenInput)
 
 
-def can_import(user) -> bool:
-    """Superusers only: an import writes every member's plans and commitments and the IRM's
-    assessments, beyond what a secretariat role (one member) or a reviewer may edit."""
-    return permissions.is_superuser(user)
-
-
 def remove_expired_uploads():
     """Delete the uploads whose preview can no longer be confirmed."""
     if not UPLOAD_DIR.is_dir():
@@ -136,7 +130,7 @@ class OGPImportAdminMixin:
         return urls + super().get_urls()
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "can_import_ogp": can_import(request.user)}
+        extra_context = {**(extra_context or {}), "can_import_ogp": permissions.can_import_ogp(request.user)}
         return super().changelist_view(request, extra_context)
 
     def _context(self, request, **context):
@@ -152,7 +146,7 @@ class OGPImportAdminMixin:
                 "cancel_form": ImportCancelForm(initial={"token": token})}
 
     def import_view(self, request):
-        if not can_import(request.user):
+        if not permissions.can_import_ogp(request.user):
             raise PermissionDenied
         remove_expired_uploads()
         if request.method != "POST":
@@ -175,7 +169,7 @@ class OGPImportAdminMixin:
         return TemplateResponse(request, self.import_template, self._context(request, **context))
 
     def import_confirm_view(self, request):
-        if not can_import(request.user):
+        if not permissions.can_import_ogp(request.user):
             raise PermissionDenied
         remove_expired_uploads()
         if request.method != "POST":
@@ -202,7 +196,7 @@ class OGPImportAdminMixin:
         return HttpResponseRedirect(reverse("admin:commitments_commitment_changelist"))
 
     def import_cancel_view(self, request):
-        if not can_import(request.user):
+        if not permissions.can_import_ogp(request.user):
             raise PermissionDenied
         remove_expired_uploads()
         if request.method == "POST":

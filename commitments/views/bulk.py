@@ -78,7 +78,7 @@ def bulk_upload(request, slug):
         return _preview(request, member, form=form, file_error=str(refused), status=400)
     check = bulk.check_rows(member, rows)
     if not check.can_confirm:
-        return _preview(request, member, check=check, status=400 if check.refusals else 200)
+        return _preview(request, member, check=check, status=check.status)
     token = secrets.token_urlsafe(16)
     request.session[SESSION_KEY] = {"token": token, "member": member.pk, "rows": rows}
     return _preview(request, member, check=check, token=token)

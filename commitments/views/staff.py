@@ -1,6 +1,5 @@
 """Staff pages: a commitment's status and milestones edited, each change with its public note."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -9,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from ogptracker.errors import Refused
 
-from .. import history, permissions, services
+from .. import permissions, services
 from ..forms import NOTE_MAX_LENGTH, StaffEdit
 from ..models import Commitment
 
@@ -23,40 +22,34 @@ def _editable_commitment(request, identifier):
     return commitment
 
 
-def _version_seen(request) -> int | None:
-    try:
-        return forms.IntegerField(min_value=1).clean(request.POST.get("version"))
-    except ValidationError:
-        return None
-
-
 @login_required
 def commitment_edit(request, identifier):
     commitment = _editable_commitment(request, identifier)
     milestones = list(commitment.milestones.order_by("order"))
     edit = StaffEdit(commitment, milestones, request.POST if request.method == "POST" else None)
     conflict, status = None, 200
-    seen = _version_seen(request) if request.method == "POST" else None
-    if seen is not None and seen != commitment.version:
-        # Stale before anything else: the form's values are compared with what its editor saw,
-        # and that is no longer what is saved.
-        conflict, status = history.changes_since_version(commitment, seen), 409
-        messages.error(request, services.STALE_EDIT_MESSAGE)
-        edit = StaffEdit(commitment, milestones)
-    elif request.method == "POST":
-        if edit.is_valid():
+    if request.method == "POST":
+        try:
+            # The version before anything else: the form's values are compared with what its editor
+            # saw, and a stale version says that is no longer what is saved.
+            seen = services.check_version(commitment, request.POST.get("version"))
+        except services.VersionRefused as refused:
+            conflict, status = _refused(request, refused), refused.status
+            edit = StaffEdit(commitment, milestones)
+        else:
+            if not edit.is_valid():
+                return _page(request, commitment, milestones, edit, None, 400)
             try:
                 saved = services.commitment_update(
                     commitment=commitment, user=request.user,
                     data=edit.commitment_form.changes(), note=edit.commitment_form.cleaned_data["note"],
                     evidence_url=edit.commitment_form.cleaned_data["change_evidence_url"],
-                    expected_version=edit.commitment_form.cleaned_data["version"],
-                    milestones=[form.change() for form in edit.milestone_forms],
+                    expected_version=seen, milestones=[form.change() for form in edit.milestone_forms],
                 )
             except services.StaleEdit as stale:
-                # Start again from what is saved now, with the other editor's changes shown.
-                conflict, status = stale.changes, 409
-                messages.error(request, services.STALE_EDIT_MESSAGE)
+                # Saved by someone between the check and this save: start again from what is saved
+                # now (this edit's values are on the instances), with the other editor's changes shown.
+                conflict, status = _refused(request, stale), stale.status
                 commitment = _editable_commitment(request, identifier)
                 milestones = list(commitment.milestones.order_by("order"))
                 edit = StaffEdit(commitment, milestones)
@@ -66,8 +59,17 @@ def commitment_edit(request, identifier):
             else:
                 messages.success(request, _("Saved: %(what)s.") % {"what": ", ".join(saved)})
                 return redirect(commitment)
-        else:
-            status = 400
+    return _page(request, commitment, milestones, edit, conflict, status)
+
+
+def _refused(request, refused: services.VersionRefused):
+    """The service's refusal of the version on the page: its message, and what changed meanwhile
+    (the conflict) when someone saved since."""
+    messages.error(request, refused.message)
+    return refused.changes if isinstance(refused, services.StaleEdit) else None
+
+
+def _page(request, commitment, milestones, edit, conflict, status):
     rows = list(zip(milestones, edit.milestone_forms, strict=True))
     return render(request, "commitments/commitment_edit.html", {
         "commitment": commitment, "member": commitment.action_plan.member, "edit": edit,
