@@ -207,7 +207,7 @@ def evidence_errors(evidence_url: str) -> list:
 
 def set_history(instance, user, note, evidence_url=""):
     """The author, note and evidence link the history records for the instance's next save or delete
-    (the evidence is copied onto the record by history._record_author)."""
+    (the evidence is copied onto the record by history.record_author)."""
     instance._history_user = user
     instance._change_reason = (note or "").strip()
     instance._history_evidence_url = (evidence_url or "").strip()

@@ -9,9 +9,10 @@ earliest report's own code (ND, NR, NA). "Latest" and "earliest" order reports b
 year, a report without a year counting as the oldest, then by the assessment's id.
 
 RULES holds each rule once. `expressions()` writes them as correlated subqueries, which
-commitments/stored.py stores on every commitment (fields named as RULES' keys) so that lists
-filter, sort and count by them; `value()` applies the same rule to a commitment's assessments in
-Python, for pages that already hold them. tests/reviews/test_ratings.py checks both agree.
+commitments/stored.py stores on every commitment (fields named as RULES' keys; when:
+commitments/freshness/saves.py) so that lists filter, sort and count by them; `value()` applies
+the same rule to a commitment's assessments in Python, for pages that already hold them.
+tests/reviews/test_ratings.py checks both agree.
 """
 
 from dataclasses import dataclass

@@ -34,7 +34,7 @@ CONTRACT_CHECKS = [not_a_server_error, status_code_conformance, content_type_con
 URL = "/api/v1/commitments/CL0050/"
 # As measured: the token, its last use, the milestone, the memberships, its answer; the rest is
 # services.commitment_update's (the first edit of a commitment also writes its history baseline),
-# with the facets' version row read under lock to move the milestones' token alone (facets.invalidate).
+# with the version row read under lock to move the milestones' token alone (freshness/versions.py).
 QUERIES_MILESTONE_WRITE = 51
 QUERIES_REFUSED = 4
 JSON = "application/json"
