@@ -14,7 +14,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from reviews.models import Assessment
 from reviews.scales import Completion
 
-from . import extra, permissions, services, validators
+from . import permissions, services, validators
 from .admin_widgets import SafeAutocompleteAdmin
 from .models import (
     EVIDENCE_MAX_LENGTH,
@@ -27,6 +27,7 @@ from .models import (
     Source,
     StaffMembership,
 )
+from .ogp import extra
 from .ogp.admin_import import OGPImportAdminMixin
 from .validators import validate_text
 
@@ -227,7 +228,7 @@ def _kept_column_field(column):
 
 
 # One text input per column of OGP's export kept in ogp_extra (never its raw JSON): what the
-# admin writes there is always a mapping of a column name to its text (commitments/extra.py).
+# admin writes there is always a mapping of a column name to its text (commitments/ogp/extra.py).
 KeptColumnsForm = type("KeptColumnsForm", (forms.Form,),
                        {field: _kept_column_field(column) for column, field in extra.FIELD_NAMES.items()})
 

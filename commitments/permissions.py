@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 
 from reviews.models import Assessment
 
-from . import extra
 from .models import OGP_VALUE_FIELDS, STORED_RATING_FIELDS, Member, StaffMembership
+from .ogp import extra
 
 REVIEWERS_GROUP = "IRM reviewers"
 SECRETARIAT_AUTHOR = "Secretariat"

@@ -24,8 +24,9 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from reviews.models import Assessment
 from reviews.scales import Completion
 
-from . import extra, history, permissions
+from . import history, permissions
 from .models import Commitment, Institution, Member, Milestone, Source, StaffMembership
+from .ogp import extra
 
 STALE_EDIT_MESSAGE = _("Someone saved this commitment after you opened it; nothing of yours was saved. "
                        "Their changes are listed below: review them, then make your edit again.")

@@ -7,7 +7,7 @@ columns.py, so a CSV export imports back with `import_ogp` and exports again the
 
 Whatever a commitment's ogp_extra holds (written by `.update()`, not a mapping, numbers, unknown
 columns), the export takes only its text cells of OGP's columns, and never lets one of them
-replace a cell the project computes (commitments/extra.py says which may stand).
+replace a cell the project computes (commitments/ogp/extra.py says which may stand).
 """
 
 import tempfile
@@ -19,8 +19,8 @@ from openpyxl import Workbook
 
 from ogptracker.spreadsheets import csv_field, xlsx_cell
 
-from .. import extra
 from . import columns as oc
+from . import extra
 from . import rows as export_rows
 
 # Commitments read per query: each chunk costs one query per related table (rows._related).

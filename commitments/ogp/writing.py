@@ -17,10 +17,10 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from reviews.models import Assessment, IRMReport
 
 from .. import services, stored
-from ..extra import text_entries
 from ..freshness import saves
 from ..models import OGP_VALUE_FIELDS, ActionPlan, Commitment, Institution, Member, PolicyArea
 from . import columns as oc
+from .extra import text_entries
 from .reading import FileSummary, ImportResult, RowError, check_file, parsed_rows
 
 # Rows of the file written per batch: the rows of a batch (and their objects) are all that is

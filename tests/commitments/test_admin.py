@@ -193,8 +193,8 @@ def test_a_too_long_cell_is_refused_with_its_column(chile, admin_client):
 
 @pytest.mark.parametrize("stored", [5, "text", ["Max star"], {"Max star": 5, "id": "441"}], ids=repr)
 def test_a_broken_stored_ogp_extra_opens_and_saves_as_a_valid_mapping(chile, staff_client, stored):
-    from commitments import extra
     from commitments.models import Commitment
+    from commitments.ogp import extra
 
     Commitment.objects.filter(identifier="CL0050").update(ogp_extra=stored)
     cl0050, url, data = _cl0050_form(staff_client)

@@ -9,9 +9,10 @@ from django.core.signals import request_finished
 from django.db import close_old_connections
 from django.http import FileResponse, StreamingHttpResponse
 
-from commitments import bulk, extra, services
+from commitments import bulk, services
 from commitments.freshness import exports as export_cache
 from commitments.models import ActionPlan, Commitment, Institution, Member
+from commitments.ogp import extra
 from commitments.views import downloads
 from reviews.models import Assessment, IRMReport
 from tests.commitments.factories import MilestoneFactory

@@ -12,7 +12,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .ogp import columns as oc
+from . import columns as oc
 
 # The columns only an import fills: ogptracker models nothing of them, the admin offers each.
 KEPT_COLUMNS = tuple(column.name for column in oc.COLUMNS if column.target == oc.EXTRA)
