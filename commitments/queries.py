@@ -28,7 +28,7 @@ POLICY_AREAS_BY_NAME = Prefetch("policy_areas", queryset=PolicyArea.objects.orde
 # a subquery per row (bench cases "member page", "detail"; docs/decisions.md).
 FIRST_POLICY_AREA = Min("policy_areas__name")
 
-# The list page's columns (read as plain values: commitment_rows.list_rows builds the rows).
+# The list page's columns (read as plain values for commitments/_list_table.html's rows).
 LIST_COLUMNS = ("identifier", "title", "starred", "status", "action_plan__member__name",
                 "action_plan__title", "action_plan__submission_year", "action_plan__end_year",
                 "lead_institution__name", "mid_term_completion", "end_of_term_completion")
