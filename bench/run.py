@@ -145,21 +145,22 @@ def ensure_data(total):
 
 
 def pick_subjects():
-    """A large national member, one of its commitments with milestones, and a two-word search."""
+    """A large national member and two of its commitments with milestones: the one the writes
+    save, and the one whose page is timed ("detail"), never written, so that its timeline, which
+    shows every change, does not grow with each run."""
     member = (
         Member.objects.filter(kind=Member.Kind.NATIONAL, code__startswith="X")
         .annotate(n=Count("action_plans__commitments"))
         .order_by("-n", "slug")
         .first()
     )
-    commitment = (
+    written, shown = (
         Commitment.objects.filter(action_plan__member=member)
         .annotate(m=Count("milestones"))
         .filter(m__gte=5)
-        .order_by("identifier")
-        .first()
+        .order_by("identifier")[:2]
     )
-    return member, commitment
+    return member, written, shown
 
 
 def _bench_admin():
@@ -218,7 +219,7 @@ def main():
     args = parser.parse_args()
 
     total = ensure_data(args.commitments)
-    member, commitment = pick_subjects()
+    member, commitment, shown = pick_subjects()
     query = "registro beneficiarios"
     public = Client()
     admin = Client()
@@ -247,8 +248,8 @@ def main():
         ),
         (
             "detail",
-            f"/commitments/{commitment.identifier}/",
-            f"{changelist}{commitment.pk}/change/",
+            f"/commitments/{shown.identifier}/",
+            f"{changelist}{shown.pk}/change/",
             "detail",
         ),
         (
@@ -331,6 +332,7 @@ def main():
         "commitments": total,
         "member": member.slug,
         "commitment": commitment.identifier,
+        "detail_commitment": shown.identifier,
         "query": query,
         "healthz": fixed,
         "repeat": args.repeat,

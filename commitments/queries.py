@@ -24,11 +24,11 @@ RECENTLY_UPDATED_COUNT = 10
 
 # Every page that lists commitments shows their first policy area, as OGP's pages do.
 POLICY_AREAS_BY_NAME = Prefetch("policy_areas", queryset=PolicyArea.objects.order_by("name"))
-# A commitment's first policy area by name, as OGP's lists show it: one GROUP BY over the rows
-# (a subquery per row cost a millisecond more for a member's 300 commitments).
+# A commitment's first policy area by name, as OGP's lists show it: one GROUP BY over the rows, not
+# a subquery per row (bench cases "member page", "detail"; docs/decisions.md).
 FIRST_POLICY_AREA = Min("policy_areas__name")
 
-# The list page's columns (read as plain values: commitment_rows.list_rows builds the rows).
+# The list page's columns (read as plain values for commitments/_list_table.html's rows).
 LIST_COLUMNS = ("identifier", "title", "starred", "status", "action_plan__member__name",
                 "action_plan__title", "action_plan__submission_year", "action_plan__end_year",
                 "lead_institution__name", "mid_term_completion", "end_of_term_completion")
@@ -40,13 +40,14 @@ def members_with_counts() -> list:
     """Every member with action_plan_count, commitment_count, and its region's and kind's labels.
 
     Commitments are counted per plan and added up per member: COUNT(*) grouped by plan reads only
-    the plan index (11 ms at 100,000 commitments), where COUNT(DISTINCT) over the join of members,
-    plans and commitments read every row (120 ms).
+    the plan index, not every row of three joined tables (bench cases "member list", "home";
+    docs/decisions.md).
     """
     commitments_per_plan = dict(Commitment.objects.order_by().values_list("action_plan")
                                 .annotate(n=Count("*")))
     members = list(Member.objects.order_by("name"))
-    # get_region_display() builds the choices anew on every call: 60 ms for the bench's 596 members.
+    # Labels looked up once: get_region_display() builds the choices anew on every call (bench
+    # case "member list"; docs/decisions.md).
     regions, kinds = dict(Member.Region.choices), dict(Member.Kind.choices)
     for member in members:
         member.action_plan_count = member.commitment_count = 0

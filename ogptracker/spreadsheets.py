@@ -40,13 +40,10 @@ def csv_field(text: str) -> str:
     it in a line of several fields: between double quotes, its own doubled, when it holds a
     comma, a double quote or a line break; else as it is.
 
-    Why not csv.writer: the CSV export writes 17 million cells at 100,000 commitments, and
-    writerow copied every character of each into a buffer of 4-byte characters and back, 27% of
-    the export's time; most cells are few-valued and quoted once each (exporting.py), so only the
-    texts pass here, through str methods that scan at memory speed. The full export made afresh,
-    100,000 commitments, old and new code in turn: 10.3-11.2 s -> 7.1-8.7 s, 2.7-3.3x -> 2.3-2.7x
-    its bare SQL (bench/RESULTS.md, session 8). tests/test_spreadsheets.py checks this rule
-    against csv.writer on any text, test_export_hostile.py the whole export."""
+    Not csv.writer: its writerow copies every character of every cell through a buffer, a
+    large share of the full CSV made afresh (bench case "CSV export, all"; docs/decisions.md).
+    tests/test_spreadsheets.py checks this rule against csv.writer on any text,
+    test_export_hostile.py the whole export."""
     if '"' in text:
         return '"' + text.replace('"', '""') + '"'
     if "," in text or "\n" in text or "\r" in text:

@@ -1,11 +1,12 @@
 """The export's rows built from plain database values, a chunk of commitments at a time.
 
 columns.export_cell says what each of a row's 171 cells is, from model objects; the importer
-uses it row by row. An export of 100,000 commitments is 17 million cells, too many for that, so
-this builder reads tuples (values_list) and assembles each row from parts made once: a plan's
-member and plan cells once per plan, an assessment's cells once per assessment, a scale's
-spelling once per value. Only cells with a spelling kept from an import (ogp_extra) go through
-export_cell itself. tests/commitments/ogp/test_export_rows.py checks both give the same cells.
+uses it row by row. An export of 100,000 commitments is 17 million cells, too many for that
+(bench case "CSV export, all"; docs/decisions.md), so this builder reads tuples (values_list)
+and assembles each row from parts made once: a plan's member and plan cells once per plan, an
+assessment's cells once per assessment, a scale's spelling once per value. Only cells with a
+spelling kept from an import (ogp_extra) go through export_cell itself.
+tests/commitments/ogp/test_export_rows.py checks both give the same cells.
 """
 
 import json
@@ -270,8 +271,8 @@ def _in_slot(assessments, kind, plan_id):
 
 class _AmongIds(Lookup):
     """`column IN ids` with the ids as one parameter: an array on PostgreSQL, a JSON list read by
-    json_each on SQLite. Django's `__in` prepares and binds each of a chunk's 1,000 ids, which
-    cost more CPU than running the query (bench/RESULTS.md, "Peer comparison", exports)."""
+    json_each on SQLite. Django's `__in` binds each of a chunk's ids apart, which costs more CPU
+    than running the query (bench case "CSV export, all"; docs/decisions.md)."""
 
     lookup_name = "among_ids"
     prepare_rhs = False
@@ -311,7 +312,7 @@ def iter_rows(queryset, chunk_size: int, marked: bool = False):
     builder = RowBuilder(marked)
     # In a transaction, PostgreSQL's server-side cursor streams rows as they are fetched; outside
     # one (autocommit) Django declares it WITH HOLD, and PostgreSQL then computes and stores the
-    # whole result before sending the first row (seconds at 100,000 rows).
+    # whole result before sending the first row (bench case "CSV export, all"; docs/decisions.md).
     with transaction.atomic():
         values = queryset.values_list(*COMMITMENT_FIELDS).iterator(chunk_size=chunk_size)
         while chunk := list(islice(values, chunk_size)):

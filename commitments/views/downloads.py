@@ -46,8 +46,8 @@ def export_xlsx(request):
     commitments = filterset.qs
     count = commitments.count()
     if count > exports.XLSX_MAX_ROWS:
-        # The workbook is made whole before the first byte is sent, at about 1.4 ms a row: more
-        # rows would outlast the server's request timeout. CSV streams, whatever the size.
+        # The workbook is made whole before the first byte is sent: more rows would outlast the
+        # server's request timeout (docs/decisions.md). CSV streams, whatever the size.
         return render(request, "commitments/export_too_large.html",
                       {"count": count, "limit": exports.XLSX_MAX_ROWS,
                        "query_string": urlencode(filterset.url_params())}, status=400)

@@ -317,8 +317,8 @@ def test_a_stored_hostile_identifier_is_linked_to_its_own_page(client, chile, id
     page = client.get(href)
     assert page.status_code == 200
     assert page.context["commitment"].pk == commitment.pk
-    # The list's rows and a commitment page's other commitments are built in Python
-    # (commitment_rows): the same link.
+    # The list's rows (a template) and a commitment page's other commitments (built in Python,
+    # commitment_rows.other_commitment_items): the same link.
     listed = client.get("/commitments/?action_plan=AP_CHL03").content.decode()
     assert f'href="{href}"' in listed.replace("&amp;", "&")
     other = commitment.action_plan.commitments.exclude(pk=commitment.pk).first()
