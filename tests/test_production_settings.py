@@ -79,6 +79,28 @@ def test_settings_read_the_environment():
     )
 
 
+def test_a_redis_cache_is_given_only_what_redis_py_takes():
+    """CACHE_BACKEND=RedisCache as the README's "Scaling out" sets it, where no Redis runs: a cache read
+    tries the network (and is refused). A file cache's option (MAX_ENTRIES) handed to redis-py made every
+    read a TypeError, every list page a 500. tests/test_shared_cache.py runs a real Redis."""
+    code = (
+        "import django, redis; django.setup(); from django.core.cache import caches\n"
+        "for name in ('default', 'pages'):\n"
+        "    try:\n"
+        "        caches[name].get('any key')\n"
+        "    except redis.exceptions.ConnectionError:\n"
+        "        print(name, 'refused')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    # Port 9 (discard) on loopback: nothing listens, so the connection is refused at once.
+    env.update(PRODUCTION_ENV, DJANGO_SETTINGS_MODULE="ogptracker.settings.production",
+               CACHE_BACKEND="django.core.cache.backends.redis.RedisCache", CACHE_LOCATION="redis://127.0.0.1:9/0")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:2] == ["default refused", "pages refused"]
+
+
 def test_collectstatic_writes_hashed_and_compressed_files(tmp_path):
     result = run_manage(
         "collectstatic", "--noinput", env_overrides={**PRODUCTION_ENV, "STATIC_ROOT": str(tmp_path)}

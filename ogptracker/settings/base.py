@@ -256,7 +256,7 @@ def caches_at(backend, location, **options) -> dict:
     made again in milliseconds from those counts. Apart, a crawler walking thousands of pages
     fills and culls only "pages" (a file cache culls a random third of its entries when full):
     in one cache it evicted the counts. A file cache keeps the pages in a folder of its own inside
-    `location`; a shared server (Redis, Memcached) under a key prefix of their own."""
+    `location`; a shared server (Redis) under a key prefix of their own."""
     if backend == FILE_CACHE:
         pages = {"LOCATION": os.path.join(location, "pages")}
     else:

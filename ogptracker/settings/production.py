@@ -66,11 +66,16 @@ STORAGES = {
 # The list's facet counts (commitments/facets.py) take seconds to compute at 100,000
 # commitments: one cache shared by every worker of the machine computes each filter state once,
 # where a per-process cache would compute it once per worker. Several machines share one by
-# pointing CACHE_LOCATION at Redis or Memcached instead (with the matching CACHE_BACKEND).
+# pointing CACHE_LOCATION at Redis instead (CACHE_BACKEND=django.core.cache.backends.redis.RedisCache,
+# CACHE_LOCATION=redis://host:6379/0; tests/test_shared_cache.py runs exactly that).
 # The list's pages are in a cache of their own beside it (base.caches_at says why).
-CACHES = caches_at(os.environ.get("CACHE_BACKEND", FILE_CACHE),  # noqa: F405
-                   os.environ.get("CACHE_LOCATION", "/var/tmp/ogptracker-cache"),
-                   TIMEOUT=600, OPTIONS={"MAX_ENTRIES": 2000})
+_cache_backend = os.environ.get("CACHE_BACKEND", FILE_CACHE)  # noqa: F405
+# MAX_ENTRIES bounds the file cache only: Django hands a Redis cache's OPTIONS to redis-py's
+# connections, which refuse it (every cached page then failed with a TypeError). Redis bounds itself
+# (maxmemory, with an eviction policy).
+_cache_options = {"OPTIONS": {"MAX_ENTRIES": 2000}} if _cache_backend == FILE_CACHE else {}  # noqa: F405
+CACHES = caches_at(_cache_backend, os.environ.get("CACHE_LOCATION", "/var/tmp/ogptracker-cache"),  # noqa: F405
+                   TIMEOUT=600, **_cache_options)
 
 # The kept exports (base.py): outside the code's directory, like the cache.
 EXPORT_CACHE_DIR = os.environ.get("EXPORT_CACHE_DIR", "/var/tmp/ogptracker-exports")
