@@ -111,7 +111,7 @@ def _disagrees(row) -> bool:
 def total(filterset) -> int:
     """How many commitments the filter state matches: the list's own cached total (facets.total),
     since a COUNT costs more than the page itself (docs/decisions.md, "Counts per part"; bench case
-    "api, page of 50")."""
+    "API page of 50, facets off", bench/api.py)."""
     return facets.total(filterset)
 
 

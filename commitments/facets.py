@@ -119,7 +119,7 @@ class FacetCounter:
     """Counts each filter's choices for one filter state (a bound CommitmentFilter).
 
     Right after a write the states count afresh, so the counting queries are shaped to read little
-    (docs/decisions.md, "Counting queries"; bench case "list ... first request, cache cleared"):
+    (docs/decisions.md, "Counting queries"; bench cases "list, ...", first request after a data change):
     - the fixed-choice filters and the OGP values are counted by conditional aggregation, one row
       for all of them, over the covering index commitment_fixed_facets (an index-only scan, not the
       236 MB table at 100,000 commitments); a GROUP BY of all their columns at once would return

@@ -179,7 +179,7 @@ class CommitmentQuerySet(models.QuerySet):
 
         A stored date, not EXISTS over the milestones, which made the `overdue` recount after each
         milestone save slow (docs/decisions.md, "The first open end date, stored"; bench case
-        "after a milestone save")."""
+        "list, unfiltered", right after a milestone save)."""
         return self.filter(first_open_end_date__lt=today)
 
     def with_progress(self):

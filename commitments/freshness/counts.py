@@ -6,7 +6,7 @@ milliseconds, and changes only when the data does: so the counts are kept in Dja
 cache under the filter state (page and sort aside), the language (labels are translated) and the
 day (`overdue` changes at midnight), and each part is tagged with the tokens of the column groups
 it reads (columns.FILTER_INPUTS). Why each part apart: docs/decisions.md, "Counts per part"
-(bench case "list ... after a status save").
+(bench case "list, unfiltered", right after a status save).
 """
 
 import hashlib

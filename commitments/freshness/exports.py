@@ -1,7 +1,7 @@
 """Cached CSV and JSON exports: each made once per data version, filter state and kind, kept as a file.
 
 Why: no export made from the database each time reaches twice Datasette's rows a second (its own
-SQL alone is slower than that: docs/decisions.md, "Kept exports"; bench case "CSV, full"). The data
+SQL alone is slower than that: docs/decisions.md, "Kept exports"; bench case "CSV export, all"). The data
 changes far less often than it is downloaded, so a file is kept per data version, exact by
 construction:
 

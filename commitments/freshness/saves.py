@@ -161,7 +161,7 @@ def commitment_tokens(instance, update_fields, **signal):
 def milestones_token(**signal):
     """A milestone saved or deleted: the "milestones" group's token alone; two filters read
     milestones, `overdue` and `progress_disagrees`, through that group (docs/decisions.md, "A
-    milestone's token"; bench case "after a milestone save")."""
+    milestone's token"; bench case "list, unfiltered", right after a milestone save)."""
     invalidate(columns=["milestones"], text=False)
 
 
