@@ -427,10 +427,14 @@ def record_links(sender, instance, history_instance, **kwargs):
     instance._history_record = history_instance
 
 
+# The actions of m2m_changed after which the links are written (each "pre_" one comes before its own).
+LINKS_WRITTEN = ("post_add", "post_remove", "post_clear")
+
+
 def links_changed(sender, instance, action, reverse, **kwargs):
     """After a commitment's links change: the record of the save they belong to gets them, or,
     changed without a save, they are a record of their own. Fixtures (raw loads) are no change."""
-    if reverse or action not in ("post_add", "post_remove", "post_clear"):
+    if reverse or action not in LINKS_WRITTEN:
         return
     if getattr(instance, "_history_loaded_raw", False):
         return

@@ -43,8 +43,6 @@ from .versions import invalidate
 
 # The commitment fields whose text is searched, and the one whose institution's name is.
 _SEARCH_SOURCES = frozenset(search.SEARCHED_FIELDS) | {"lead_institution"}
-# The actions of m2m_changed after which the links are written (the "pre_" ones come before them).
-_LINKS_WRITTEN = ("post_add", "post_remove", "post_clear")
 
 
 # Steps: the values stored on commitments ---------------------------------------------------------
@@ -99,7 +97,7 @@ def search_text_of_fields_saved(instance, update_fields, **signal):
 def supporting_search_text(instance, action, reverse, pk_set, **signal):
     """A commitment's supporting institutions changed: the search text of the commitments concerned."""
     if not reverse:
-        if action in _LINKS_WRITTEN:
+        if action in history.LINKS_WRITTEN:
             stored.refresh_search_text([instance.pk])
     elif action == "pre_clear":
         instance._search_refresh_pks = list(instance.supported_commitments.values_list("pk", flat=True))
@@ -185,7 +183,7 @@ def record_token(**signal):
 
 def every_token_after_links(action, **signal):
     """A commitment's links (supporting institutions, policy areas) written: every token."""
-    if action in _LINKS_WRITTEN:
+    if action in history.LINKS_WRITTEN:
         invalidate()
 
 

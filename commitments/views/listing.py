@@ -22,7 +22,6 @@ PAGE_SIZE = 25
 FACET_PAGE_SIZE = 50
 
 
-
 def commitment_list(request):
     listing = ListPage(request)
     # A URL whose page is kept was canonical (pages.is_cached says why): no need to validate it.

@@ -74,8 +74,8 @@ def test_a_bulk_write_that_fails_leaves_data_and_version_as_they_were(chile):
 
 
 @pytest.mark.django_db
-def test_a_milestone_save_runs_its_row_in_order(chile, django_assert_num_queries):
-    """A milestone's save: its history record, then its commitment's counts, then the milestones'
+def test_a_milestone_save_refreshes_its_counts_and_moves_the_milestones_token_alone(chile):
+    """A milestone's save (its row of RECEIVERS): its commitment's stored counts, and the milestones'
     token alone (no other token moves, so no other count is recounted)."""
     milestone = Milestone.objects.filter(commitment__identifier="CL0050").order_by("pk").first()
     before = versions.versions()
