@@ -6,9 +6,13 @@ the record (titles, notes) go into the plain-text body as they are, markup inclu
 control characters; a subject is one line whatever the title.
 """
 
+from email.utils import format_datetime, make_msgid
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -25,6 +29,17 @@ def _one_line(text: str) -> str:
     return " ".join(without_control_characters(str(text)).split())
 
 
+def site_headers() -> dict:
+    """`Date` with its zone and a `Message-ID` on the site's domain.
+
+    Django's defaults write the date as `-0000` ("no zone information", RFC 5322 3.3) and the
+    Message-ID on the sending machine's name (`localhost` in a container), which spam filters
+    score and threading clients cannot trust; both are written here from the site's own address.
+    """
+    return {"Date": format_datetime(timezone.now()),
+            "Message-ID": make_msgid(domain=urlsplit(settings.SITE_URL).hostname or "localhost")}
+
+
 def _message(subscription: Subscription, subject: str, template: str, context: dict,
              connection=None) -> EmailMessage:
     unsubscribe = links.unsubscribe_url(subscription)
@@ -34,7 +49,7 @@ def _message(subscription: Subscription, subject: str, template: str, context: d
     return EmailMessage(
         subject=Truncator(_one_line(subject)).chars(SUBJECT_LENGTH), body=without_control_characters(body),
         to=[subscription.email], connection=connection,
-        headers={"List-Unsubscribe": f"<{unsubscribe}>",
+        headers={**site_headers(), "List-Unsubscribe": f"<{unsubscribe}>",
                  "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
                  "Auto-Submitted": "auto-generated"})
 

@@ -2,6 +2,7 @@
 sent (nothing new, the same changes twice, after unsubscribing)."""
 
 import datetime
+import email.utils
 import inspect
 from io import StringIO
 
@@ -261,3 +262,25 @@ def test_a_change_with_evidence_shows_its_link(inbox, commitments, superuser):
     edit(commitments[0], superuser, "Law passed", evidence_url="https://example.org/law.pdf")
     send()
     assert "Evidence: https://example.org/law.pdf" in body(inbox.messages[0])
+
+
+def test_mails_carry_a_dated_zone_and_a_message_id_on_the_sites_domain(inbox, commitments, superuser):
+    """A Date of `-0000` reads as "zone unknown" (RFC 5322 3.3) and a Message-ID on `localhost`
+    is what spam filters score: both come from the site's own clock and address."""
+    uruguay, _mexico = commitments
+    assert Client().post("/follow/", {"email": "zone@example.org", "target": "commitment",
+                                      "key": "UY0001"}).status_code == 303
+    (confirmation,) = inbox.to("zone@example.org")
+    assert Client().post(next(path_of(url) for url in links(confirmation)
+                              if "/follow/confirm/" in url)).status_code == 200
+    edit(uruguay, superuser, "Dated")
+    send()
+    messages = inbox.to("zone@example.org")
+    assert len(messages) == 2  # the confirmation, then the digest
+    for message in messages:
+        assert not str(message["Date"]).endswith("-0000")
+        sent = email.utils.parsedate_to_datetime(str(message["Date"]))
+        assert sent.utcoffset() is not None
+        assert abs((sent - timezone.now()).total_seconds()) < 300
+        assert str(message["Message-ID"]).endswith("@mail-test.example.org>")
+    assert messages[0]["Message-ID"] != messages[1]["Message-ID"]
