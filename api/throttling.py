@@ -9,7 +9,7 @@ A client over the limit gets 429 with Retry-After.
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 
-from ogptracker.client_address import client_ip
+from ogptracker.client_address import client_key
 
 
 class AnonymousThrottle(AnonRateThrottle):
@@ -17,4 +17,4 @@ class AnonymousThrottle(AnonRateThrottle):
         return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
 
     def get_ident(self, request):
-        return client_ip(request) or "unknown"
+        return client_key(request) or "unknown"

@@ -9,7 +9,7 @@ import hashlib
 
 from django.core.cache import cache
 
-from ogptracker.client_address import client_ip
+from ogptracker.client_address import client_key
 
 PER_ADDRESS = 3
 ADDRESS_WINDOW = 24 * 60 * 60
@@ -29,7 +29,7 @@ def _hit(key: str, limit: int, window: int) -> bool:
 
 
 def client_allowed(request) -> bool:
-    return _hit(f"follow:client:{client_ip(request) or 'unknown'}", PER_CLIENT, CLIENT_WINDOW)
+    return _hit(f"follow:client:{client_key(request) or 'unknown'}", PER_CLIENT, CLIENT_WINDOW)
 
 
 def address_allowed(email: str) -> bool:

@@ -1,4 +1,4 @@
-"""The client's address behind the trusted reverse proxies, for django-axes' per-client lockout.
+"""The client's address behind the trusted reverse proxies, and the key the limits count it by.
 
 Each proxy appends the address it received the request from to X-Forwarded-For, so with N
 trusted proxies in front of the app the N-th entry from the right is the client as the outermost
@@ -29,3 +29,26 @@ def client_ip(request) -> str | None:
         # Not an address (a misconfigured proxy): the lockout still needs one, and axes stores it
         # in an address column.
         return direct
+
+
+# One IPv6 subscriber is handed a whole /64 (RFC 6177 recommends at least that much per site), and
+# picks a fresh address in it for every connection if it likes (privacy addresses, RFC 8981):
+# keyed by address, each request would start a new throttle, lockout and follow count.
+IPV6_CLIENT_PREFIX = 64
+
+
+def client_key(request) -> str | None:
+    """Whom the limits count (the API's anonymous throttle, django-axes' sign-in lockout, the follow
+    limits): an IPv4 client by its address, an IPv6 client by its /64, written as the network's
+    first address so that it still fits axes' address column; an IPv4-mapped IPv6 address
+    (::ffff:192.0.2.1, from a dual-stack socket) is its IPv4 address."""
+    address = client_ip(request)
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 6 and parsed.ipv4_mapped:
+        return str(parsed.ipv4_mapped)
+    if parsed.version == 6:
+        return str(ipaddress.ip_network(f"{parsed}/{IPV6_CLIENT_PREFIX}", strict=False).network_address)
+    return str(parsed)

@@ -211,3 +211,14 @@ def test_production_trusts_one_proxy_unless_told_otherwise():
     assert production_settings("TRUSTED_PROXY_COUNT", TRUSTED_PROXY_COUNT="2").stdout.split()[-1:] == ["2"]
     refused = production_settings("TRUSTED_PROXY_COUNT", TRUSTED_PROXY_COUNT="yes")
     assert refused.returncode != 0 and "TRUSTED_PROXY_COUNT must be a whole number" in refused.stderr
+
+
+def test_ipv6_clients_are_locked_out_by_their_64(settings, staff):
+    """Every attempt from a new address of the same /64 still counts towards one lockout, recorded
+    under the network's first address; the next /64 signs in."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(behind_proxy(f"2001:db8:1:2::{attempt + 1:x}"), "ana", "wrong")
+    assert sign_in(behind_proxy("2001:db8:1:2:ffff::9"), "ana", PASSWORD).status_code == 429
+    assert sign_in(behind_proxy("2001:db8:1:3::1"), "ana", PASSWORD).status_code == 302
+    assert AccessAttempt.objects.get().ip_address == "2001:db8:1:2::"

@@ -138,7 +138,7 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # "One address" is the client's, not the reverse proxy's: read from X-Forwarded-For as written by
 # the TRUSTED_PROXY_COUNT proxies in front of the app (ogptracker/client_address.py; 0, the
 # default outside production, ignores the header).
-AXES_CLIENT_IP_CALLABLE = "ogptracker.client_address.client_ip"
+AXES_CLIENT_IP_CALLABLE = "ogptracker.client_address.client_key"
 
 
 def proxy_count(default: str) -> int:

@@ -446,3 +446,15 @@ def test_the_page_and_the_api_read_the_same_detail(client, catalogue):
     body = get(client, "commitments/AL0001/").json()
     assert [m["id"] for m in body["milestones"]] == [m.pk for m in context["milestones"]]
     assert body["progress"]["level"]["value"] == context["progress"].level
+
+
+def test_ipv6_clients_share_the_allowance_of_their_64(client, catalogue, settings):
+    """A client given a /64 picks a new address per request at will: the throttle counts the /64."""
+    limited = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "3/minute"}}
+    with override_settings(REST_FRAMEWORK=limited):
+        for address in ("2001:db8:a:b::1", "2001:db8:a:b::2", "2001:db8:a:b:ffff:ffff:ffff:fffe"):
+            get(client, "members/", REMOTE_ADDR=address)
+        get(client, "members/", status=429, REMOTE_ADDR="2001:db8:a:b:1234:5678:9abc:def0")
+        # The neighbouring /64 is another subscriber, with its own allowance; IPv4 stays per address.
+        get(client, "members/", REMOTE_ADDR="2001:db8:a:c::1")
+        get(client, "members/", REMOTE_ADDR="203.0.113.10")

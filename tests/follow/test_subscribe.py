@@ -296,3 +296,16 @@ def test_a_follow_request_costs_a_few_queries(chile, client, inbox, django_asser
         client.post("/follow/", data)
     with django_assert_max_num_queries(4):
         client.get("/follow/sent/", {"target": "commitment", "key": "CL0050"})
+
+
+def test_ipv6_clients_are_counted_by_their_64(chile, inbox):
+    for number in range(limits.PER_CLIENT):
+        follow(Client(REMOTE_ADDR=f"2001:db8:5:6::{number + 1:x}"), PAGES["site"], f"v6-{number}@example.org")
+    assert follow(Client(REMOTE_ADDR="2001:db8:5:6:aaaa::1"), PAGES["site"],
+                  "late@example.org").status_code == 429
+    assert follow(Client(REMOTE_ADDR="2001:db8:5:7::1"), PAGES["site"], "late@example.org").status_code == 303
+    # An IPv4 address reaching a dual-stack socket is the IPv4 client it is.
+    for number in range(limits.PER_CLIENT):
+        follow(Client(REMOTE_ADDR="192.0.2.50"), PAGES["site"], f"v4-{number}@example.org")
+    mapped = Client(REMOTE_ADDR="::ffff:192.0.2.50")
+    assert follow(mapped, PAGES["site"], "mapped@example.org").status_code == 429
