@@ -50,6 +50,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A NUL in the admin's query string is a 400, not PostgreSQL's 500 (ogptracker/admin_input.py).
+    "ogptracker.admin_input.AdminQueryGuard",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records the signed-in user on history rows saved outside the services (admin inlines).
     "simple_history.middleware.HistoryRequestMiddleware",
