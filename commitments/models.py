@@ -14,7 +14,14 @@ from simple_history.models import HistoricalRecords
 from reviews.scales import Completion, OpenGovernment, PotentialForResults, PotentialImpact, YesNo
 
 from . import progress
-from .validators import validate_identifier, validate_link, validate_ogp_id, validate_text
+from .validators import (
+    validate_identifier,
+    validate_integer,
+    validate_link,
+    validate_ogp_id,
+    validate_small_integer,
+    validate_text,
+)
 
 # The IRM's ratings stored on each commitment, named as reviews.ratings.RULES names their rules.
 STORED_RATING_FIELDS = ("mid_term_completion", "end_of_term_completion", "potential_impact",
@@ -76,12 +83,13 @@ class ActionPlan(models.Model):
 
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="action_plans",
                                verbose_name=_("member"))
-    number = models.PositiveSmallIntegerField(_("number"))
+    number = models.PositiveSmallIntegerField(_("number"), validators=[validate_small_integer])
     ogp_id = models.CharField(_("OGP id"), max_length=30, unique=True, validators=[validate_ogp_id],
                               help_text=_("As in OGP's export, e.g. AP_CHL03."))
     title = models.CharField(_("title"), max_length=300, validators=[validate_text])
-    submission_year = models.PositiveSmallIntegerField(_("year of submission"))
-    end_year = models.PositiveSmallIntegerField(_("end year"))
+    submission_year = models.PositiveSmallIntegerField(_("year of submission"),
+                                                       validators=[validate_small_integer])
+    end_year = models.PositiveSmallIntegerField(_("end year"), validators=[validate_small_integer])
 
     class Meta:
         ordering = ["member__name", "-submission_year", "-number"]
@@ -396,7 +404,7 @@ class Milestone(models.Model):
 
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="milestones",
                                    verbose_name=_("commitment"))
-    order = models.PositiveSmallIntegerField(_("order"))
+    order = models.PositiveSmallIntegerField(_("order"), validators=[validate_small_integer])
     text = models.TextField(_("text"), validators=[validate_text])
     start_date = models.DateField(_("start date"), null=True, blank=True)
     end_date = models.DateField(_("end date"), null=True, blank=True)
@@ -432,7 +440,7 @@ class Source(models.Model):
 
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="sources",
                                    verbose_name=_("commitment"))
-    footnote = models.PositiveIntegerField(_("footnote number"))
+    footnote = models.PositiveIntegerField(_("footnote number"), validators=[validate_integer])
     text = models.TextField(_("text"), validators=[validate_text])
     url = models.URLField(_("link"), max_length=1000, blank=True, validators=[validate_link])
 

@@ -4,14 +4,15 @@ The admin, the staff pages, the importer (and later the API) all ask here, so a 
 can never store what a public page, a feed or an export cannot carry:
 - identifiers and OGP ids have OGP's shape (they are in URLs: `UA 0001` cannot be reversed);
 - texts hold no control characters but tab and newline (XML and XLSX cannot hold them);
-- links are http or https (a `javascript:` link in a page is an attack, not a source).
+- links are http or https (a `javascript:` link in a page is an attack, not a source);
+- whole numbers fit PostgreSQL's columns on every database (SQLite would store any 64-bit value).
 """
 
 import re
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 # OGP's commitment identifiers: a member's prefix of letters, then digits (CL0050, BUE0001).
@@ -98,3 +99,13 @@ def validate_upload_size(upload, limit_bytes: int) -> None:
     if upload.size > limit_bytes:
         raise ValidationError(_("The file is larger than %(size)s MB.")
                               % {"size": limit_bytes // (1024 * 1024)})
+
+
+# PostgreSQL's upper bounds for the positive integer columns. Django bounds a field by the
+# database in use, and SQLite's bound is 2**63 - 1: a milestone order of 99,999,999,999 saved on
+# SQLite and was refused by PostgreSQL. Stated on the fields, the bound is the same on both, shown
+# as a form error in the admin and the staff pages and as `maximum` in the API's schema.
+SMALL_INTEGER_MAX = 32767
+INTEGER_MAX = 2147483647
+validate_small_integer = MaxValueValidator(SMALL_INTEGER_MAX)
+validate_integer = MaxValueValidator(INTEGER_MAX)

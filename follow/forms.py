@@ -7,6 +7,7 @@ from commitments.models import Commitment, Member
 
 from .models import Subscription
 
+DOMAIN_LITERAL = _("Enter an address with a domain name (name@example.org), not a machine's number.")
 UNKNOWN_TARGET = _("This page cannot be followed: it may have been removed. Go back and reload it.")
 
 
@@ -16,7 +17,12 @@ class FollowForm(forms.Form):
     key = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
 
     def clean_email(self):
-        return self.cleaned_data["email"].strip().lower()
+        email = self.cleaned_data["email"].strip().lower()
+        # Django's validator takes a domain literal (a@[127.0.0.1], RFC 5321 4.1.3): a mail to an
+        # address, aimed at a host of the sender's choosing (ours included), not at a mailbox.
+        if email.rpartition("@")[2].startswith("["):
+            raise forms.ValidationError(DOMAIN_LITERAL, code="domain_literal")
+        return email
 
     def clean(self):
         data = super().clean()

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from commitments.models import ActionPlan, Commitment
-from commitments.validators import validate_link, validate_text
+from commitments.validators import validate_link, validate_small_integer, validate_text
 
 from .scales import (
     ChangeInCompletion,
@@ -43,7 +43,8 @@ class IRMReport(models.Model):
                                     verbose_name=_("action plan"))
     kind = models.CharField(_("type"), max_length=30, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=300, validators=[validate_text])
-    publication_year = models.PositiveSmallIntegerField(_("publication year"), null=True, blank=True)
+    publication_year = models.PositiveSmallIntegerField(_("publication year"), null=True, blank=True,
+                                                        validators=[validate_small_integer])
     researcher = models.CharField(_("IRM researcher"), max_length=500, blank=True, validators=[validate_text])
     url = models.URLField(_("link"), max_length=500, blank=True, validators=[validate_link])
 

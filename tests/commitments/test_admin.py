@@ -216,3 +216,39 @@ def test_the_kept_columns_fieldsets_speak_spanish(chile, admin_client):
                             HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Otras columnas de la exportación de OGP" in body
     assert "solo los revisores del IRM las modifican" in body
+
+
+# --- Whole numbers: PostgreSQL's bounds on every database -----------------------------------------
+
+
+@pytest.mark.parametrize("value", ["99999999999", "32768"])
+def test_a_milestone_order_beyond_the_columns_bound_is_a_form_error_on_every_database(
+        chile, admin_client, value):
+    """SQLite stored 99,999,999,999 where PostgreSQL refused it: the bound is the field's now."""
+    from commitments.models import Commitment
+
+    cl0050 = Commitment.objects.get(identifier="CL0050")
+    url = f"/admin/commitments/commitment/{cl0050.pk}/change/"
+    data = form_data(admin_client.get(url).content.decode(), form_id="commitment_form")
+    data["milestones-0-order"] = value
+    data["change_note"] = "Renumbering"
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    errors = response.context["inline_admin_formsets"][0].formset.errors[0]
+    assert "order" in errors and "32767" in str(errors["order"])
+    assert sorted(cl0050.milestones.values_list("order", flat=True)) == [1, 2, 3, 4, 5]
+
+
+def test_every_positive_whole_number_field_states_postgresqls_bound():
+    from django.apps import apps
+    from django.core.validators import MaxValueValidator
+    from django.db import models
+
+    bounds = {models.PositiveSmallIntegerField: 32767, models.PositiveIntegerField: 2147483647}
+    for model in apps.get_models():
+        if model._meta.app_label not in ("commitments", "reviews"):
+            continue
+        for field in model._meta.get_fields():
+            if type(field) in bounds and field.editable:
+                stated = [v.limit_value for v in field.validators if isinstance(v, MaxValueValidator)]
+                assert bounds[type(field)] in stated, f"{model.__name__}.{field.name}"

@@ -208,7 +208,7 @@ def test_the_client_limit_counts_the_address_the_trusted_proxy_saw(chile, inbox,
 
 @pytest.mark.parametrize("address", [
     "", "not-an-address", "a@b@c", "ana@example.org\nBcc: x@example.org", "ana\x00@example.org",
-    "<script>@example.org", "a" * 300 + "@example.org"])
+    "<script>@example.org", "a" * 300 + "@example.org", "a@[127.0.0.1]", "a@[IPv6:::1]"])
 def test_a_bad_address_gets_a_form_error_and_no_mail(chile, client, inbox, address):
     response = follow(client, PAGES["site"], address)
     assert response.status_code == 400
