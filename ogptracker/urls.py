@@ -7,6 +7,7 @@ from django.urls import include, path
 from api.tokens import api_tokens
 from ogptracker.errors import permission_denied
 from ogptracker.health import healthz
+from ogptracker.sign_in import SignInView
 
 # A 403 in the site's layout, saying why and where to go (Django's own says only "403 Forbidden").
 handler403 = permission_denied
@@ -16,7 +17,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     # Staff sign in here in the site's style; logout is a POST (a CSRF-protected form).
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    # Signing in lands where the person was going, or on the dashboard (ogptracker/sign_in.py).
+    path("accounts/login/", SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/api-tokens/", api_tokens, name="api-tokens"),
     path("api/v1/", include("api.urls")),
