@@ -460,18 +460,19 @@ class StaffMembershipInline(SafeAutocompleteAdmin, admin.TabularInline):
     fields = ["member", "institution"]
 
 
-class IRMReviewerRoleField:
+class IRMReviewerRoleField(forms.Form):
     """The IRM reviewer role as one checkbox on the user's pages (add and change), given and taken by
     the services grant_reviewer uses; the secretariat role is the memberships' inline below."""
 
+    irm_reviewer = forms.BooleanField(
+        label=_("IRM reviewer"), required=False,
+        help_text=_("Records the IRM's reports and assessments and reads every commitment. Saving with "
+                    "this role or a staff membership gives the account staff status (the admin)."))
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["irm_reviewer"] = forms.BooleanField(
-            label=_("IRM reviewer"), required=False,
-            initial=bool(self.instance.pk) and self.instance.groups.filter(
-                name=permissions.REVIEWERS_GROUP).exists(),
-            help_text=_("Records the IRM's reports and assessments and reads every commitment. Saving "
-                        "with this role or a staff membership gives the account staff status (the admin)."))
+        self.fields["irm_reviewer"].initial = bool(self.instance.pk) and self.instance.groups.filter(
+            name=permissions.REVIEWERS_GROUP).exists()
 
 
 class StaffUserChangeForm(IRMReviewerRoleField, UserChangeForm):
