@@ -276,3 +276,9 @@ def test_is_staff_is_set_in_services_only():
     places = [str(path.relative_to(ROOT)) for package in packages
               for path in (ROOT / package).rglob("*.py") if setting.search(path.read_text())]
     assert places == ["commitments/services.py"]
+
+
+def test_the_admins_role_checkbox_is_in_spanish(client, superuser):
+    client.force_login(superuser)
+    page = client.get("/admin/auth/user/add/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Revisor del IRM" in page and "estatus de personal" in page
