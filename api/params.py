@@ -10,11 +10,14 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 
 from commitments.facets import FACET_FILTERS
 from commitments.feeds import FEED_LENGTH
-from commitments.filters import SORT_CHOICES, CommitmentFilter
+from commitments.filters import SORT_CHOICES, YEAR_BOUNDS, CommitmentFilter
+from commitments.validators import INTEGER_MAX
+from commitments.views.pages import AS_OF_PATTERN, parse_as_of
+from reviews.models import IRMReport
 
 from .pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
@@ -28,8 +31,10 @@ LIST_EXTRA = (*PAGING, "ordering", "facets")
 
 
 def only(request, *names):
-    """Refuse (400) any parameter but these, and any value holding NUL: no stored text holds one,
-    and PostgreSQL refuses it even in a query's parameter."""
+    """Refuse (400) any parameter but these, any value holding NUL (no stored text holds one, and
+    PostgreSQL refuses it even in a query's parameter), and an empty value of a parameter whose
+    schema has no empty value (a number, a date, one of a list: NOT_EMPTY, read from the schema's
+    declarations below): `?since=` is a client's mistake, not a request for everything."""
     unknown = sorted(set(request.query_params) - set(names) - set(COMMON))
     if unknown:
         raise ValidationError({name: ["Not a parameter of this endpoint (see /api/v1/docs/)."]
@@ -38,6 +43,11 @@ def only(request, *names):
                       if any("\x00" in value for value in values))
     if with_nul:
         raise ValidationError({name: ["A value holds a NUL character."] for name in with_nul})
+    empty = sorted(name for name, values in request.query_params.lists()
+                   if name in NOT_EMPTY and any(not value.strip() for value in values))
+    if empty:
+        error = "An empty value: give one, or leave the parameter out."
+        raise ValidationError({name: [error] for name in empty})
 
 
 def filter_data(request):
@@ -94,45 +104,121 @@ def moment(request, name) -> datetime.datetime | None:
     try:
         return (value if timezone.is_aware(value) else timezone.make_aware(value)).astimezone(datetime.UTC)
     except OverflowError:
-        error = "Out of range: in UTC it falls before year 1 or after 9999."
-        raise ValidationError({name: [error]}) from None
+        # A moment UTC cannot hold (year 1 or 9999 at an offset) is any date-time the schema allows:
+        # it lies before or after every change, so it reads as the first or last moment there is.
+        edge = datetime.datetime.min if value.year == 1 else datetime.datetime.max
+        return edge.replace(tzinfo=datetime.UTC)
+
+
+def as_of_day(request) -> datetime.date | None:
+    """?as_of=YYYY-MM-DD (the page's rule, parse_as_of): not a date is a bad request (400); a day
+    after today is a day the record does not hold yet (404), as the schema says: it cannot say
+    "up to today" in JSON Schema, and a client may well ask for the day its clock says."""
+    day, error = parse_as_of(request.query_params.get("as_of"))
+    if error is None:
+        return day
+    if _is_date(request.query_params["as_of"]):
+        raise NotFound(error)
+    raise ValidationError({"as_of": [error]})
+
+
+def _is_date(raw: str) -> bool:
+    try:
+        return AS_OF_PATTERN.fullmatch(raw) is not None and bool(datetime.date.fromisoformat(raw))
+    except ValueError:
+        return False
 
 
 # -- the schema's description of them -----------------------------------------------------------
+# Every refusal above that JSON Schema can say is said here (a bound, a pattern, a format), so a
+# client generated from /api/v1/schema/ builds no request the server refuses for its shape; what it
+# cannot say (a slug no member has, a stale cursor) is in the parameter's description.
 
+# Any text but NUL (only() refuses it). The \u escape reads alike in JSON Schema's and Python's regexes.
+TEXT = {"type": "string", "pattern": r"^[^\u0000]*$"}
+
+
+def _integer(low, high=INTEGER_MAX):
+    return {"type": "integer", "minimum": low, "maximum": high}
+
+
+# page: at most nine digits (pagination.paginate); a page past the last answers 404.
 PAGE_PARAMETERS = [
-    OpenApiParameter("page", OpenApiTypes.INT, description="Page number, from 1."),
-    OpenApiParameter("page_size", OpenApiTypes.INT,
+    OpenApiParameter("page", _integer(1, 999_999_999),
+                     description="Page number, from 1 (past the last: 404)."),
+    OpenApiParameter("page_size", _integer(1, MAX_PAGE_SIZE),
                      description=f"Items per page, 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE})."),
 ]
 
 
 def _commitment_list_parameters():
     filters = CommitmentFilter.base_filters
-    parameters = [OpenApiParameter("q", OpenApiTypes.STR, description=str(filters["q"].label))]
+    parameters = [OpenApiParameter("q", TEXT, description=str(filters["q"].label))]
     for name, flt in filters.items():
         if name in ("q", "sort"):
             continue
         label = str(flt.label)
         choices = [str(value) for value, _label in flt.extra.get("choices", [])] or None
         if name in ("year_min", "year_max"):
-            parameters.append(OpenApiParameter(name, OpenApiTypes.INT, description=label))
+            parameters.append(OpenApiParameter(name, _integer(*YEAR_BOUNDS), description=label))
         elif name in CommitmentFilter.MULTIPLE:
-            kind = OpenApiTypes.INT if name == "lead_institution" else OpenApiTypes.STR
-            parameters.append(OpenApiParameter(name, kind, many=True, explode=True, enum=choices,
-                                               description=f"{label}; repeat it for several (any of them)."))
+            kind = _integer(1) if name == "lead_institution" else OpenApiTypes.STR if choices else TEXT
+            # drf-spectacular makes an array of a named type (many=True), not of a schema given whole.
+            kind = {"type": "array", "items": kind} if isinstance(kind, dict) else kind
+            known = "" if choices else " Its values: /api/v1/docs/; one no row has is refused (400)."
+            parameters.append(OpenApiParameter(
+                name, kind, many=True, explode=True, enum=choices,
+                description=f"{label}; repeat it for several (any of them).{known}"))
         else:
             parameters.append(OpenApiParameter(name, OpenApiTypes.STR, enum=choices, description=label))
     return [
         *parameters,
         OpenApiParameter("ordering", OpenApiTypes.STR, enum=[value for value, _label in SORT_CHOICES],
                          description="The order (default: identifier); not with a cursor."),
-        OpenApiParameter("facets", OpenApiTypes.STR, description="Facets to count, comma separated: "
+        OpenApiParameter("facets", TEXT, description="Facets to count, comma separated: "
                          + ", ".join(FACET_FILTERS)),
         *PAGE_PARAMETERS,
-        OpenApiParameter("cursor", OpenApiTypes.STR, description="Walk every match: empty to start, then "
-                         "follow `next`."),
+        OpenApiParameter("cursor", TEXT, description="Walk every match: empty to start, then "
+                         "follow `next` (a cursor the API did not give is refused, 400)."),
     ]
 
 
 COMMITMENT_LIST_PARAMETERS = _commitment_list_parameters()
+
+AS_OF_PARAMETERS = [OpenApiParameter(
+    "as_of", OpenApiTypes.DATE, description="The commitment as it stood at the end of this day (YYYY-MM-DD). "
+    "A day after today, or before the commitment was recorded, answers 404.")]
+
+CHANGE_LIST_PARAMETERS = [
+    OpenApiParameter("since", {"anyOf": [{"type": "string", "format": "date-time"},
+                                         {"type": "string", "format": "date"}]},
+                     description="Only changes after this moment (ISO 8601: 2024-05-01 or "
+                     "2024-05-01T12:00:00Z; a date or a time without offset is in the site's time zone)."),
+    OpenApiParameter("member", TEXT, description="One member's changes (its slug; one no member has is "
+                     "refused, 400)."),
+    OpenApiParameter("cursor", TEXT, description="Where the page starts: leave it out for the first, then "
+                     "follow `next` (it keeps `since` and `member`; a cursor the API did not give is "
+                     "refused, 400)."),
+]
+
+# A row's number in a path (/reports/12/): what an id column holds; 0 and beyond are never one (404).
+ID_PARAMETERS = [OpenApiParameter("id", _integer(1), OpenApiParameter.PATH)]
+
+REPORT_LIST_PARAMETERS = [
+    *PAGE_PARAMETERS,
+    OpenApiParameter("member", TEXT, description="One member's reports (its slug)."),
+    OpenApiParameter("action_plan", TEXT, description="One plan's reports (its OGP id)."),
+    OpenApiParameter("kind", OpenApiTypes.STR, enum=IRMReport.Kind.values),
+]
+
+
+def _may_be_empty(parameter) -> bool:
+    """Whether the schema lets this parameter be empty: free text only."""
+    schema = parameter.type
+    schema = schema.get("items", schema) if isinstance(schema, dict) else schema
+    return schema in (TEXT, OpenApiTypes.STR) and not parameter.enum
+
+
+NOT_EMPTY = frozenset(parameter.name for parameter in (
+    *COMMITMENT_LIST_PARAMETERS, *AS_OF_PARAMETERS, *CHANGE_LIST_PARAMETERS, *REPORT_LIST_PARAMETERS)
+    if not _may_be_empty(parameter))

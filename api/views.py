@@ -13,8 +13,7 @@ from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import http_date
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import generics
 from rest_framework.exceptions import NotFound, ValidationError
@@ -29,7 +28,6 @@ from commitments import facets, history, queries
 from commitments.filters import CommitmentFilter
 from commitments.freshness import versions
 from commitments.models import ActionPlan, Commitment, Member
-from commitments.views.pages import parse_as_of
 from reviews.models import IRMReport
 from reviews.summaries import combine, summaries_by_action_plan
 
@@ -80,18 +78,15 @@ class CommitmentDetail(CommitmentWrites, generics.RetrieveAPIView):
     serializer_class = serializers.CommitmentDetail
     lookup_field = "identifier"
 
-    @extend_schema(parameters=[OpenApiParameter(
-        "as_of", OpenApiTypes.DATE, description="The commitment as it stood at the end of this day "
-        "(YYYY-MM-DD, up to today).")], responses={200: serializers.CommitmentDetail, 301: None, **ERRORS})
+    @extend_schema(parameters=params.AS_OF_PARAMETERS,
+                   responses={200: serializers.CommitmentDetail, 301: None, **ERRORS})
     def get(self, request, *args, **kwargs):
         params.only(request, "as_of")
         identifier = kwargs["identifier"]
         commitment = queries.commitment_detail_queryset().filter(identifier=identifier).first()
         if commitment is None:
             return _canonical(identifier, "api:commitment-detail", request)
-        day, error = parse_as_of(request.query_params.get("as_of"))
-        if error:
-            raise ValidationError({"as_of": [error]})
+        day = params.as_of_day(request)
         context = queries.commitment_detail_context(commitment, as_of=day)
         if context["as_of_missing"]:
             raise NotFound("The commitment was not yet recorded at the end of that day.")
@@ -127,13 +122,8 @@ class ChangeList(APIView):
     """The changes across the record, newest first: the site's feed as JSON, paged so that a client
     can read every one (a feed gives only the latest)."""
 
-    @extend_schema(parameters=[
-        OpenApiParameter("since", OpenApiTypes.DATETIME, description="Only changes after this moment "
-                         "(ISO 8601: 2024-05-01 or 2024-05-01T12:00:00Z)."),
-        OpenApiParameter("member", OpenApiTypes.STR, description="One member's changes (its slug)."),
-        OpenApiParameter("cursor", OpenApiTypes.STR, description="Where the page starts: leave it out for "
-                         "the first, then follow `next` (it keeps `since` and `member`)."),
-    ], operation_id="changes_list", responses={200: serializers.ChangePage, **ERRORS})
+    @extend_schema(parameters=params.CHANGE_LIST_PARAMETERS, operation_id="changes_list",
+                   responses={200: serializers.ChangePage, **ERRORS})
     def get(self, request):
         params.only(request, "since", "member", "cursor")
         since = params.moment(request, "since")
@@ -195,12 +185,8 @@ class ActionPlanDetail(APIView):
 class ReportList(APIView):
     """The IRM's reports, each with its number of assessments."""
 
-    @extend_schema(parameters=[
-        *params.PAGE_PARAMETERS,
-        OpenApiParameter("member", OpenApiTypes.STR, description="One member's reports (its slug)."),
-        OpenApiParameter("action_plan", OpenApiTypes.STR, description="One plan's reports (its OGP id)."),
-        OpenApiParameter("kind", OpenApiTypes.STR, enum=IRMReport.Kind.values),
-    ], operation_id="reports_list", responses={200: serializers.ReportPage, **ERRORS})
+    @extend_schema(parameters=params.REPORT_LIST_PARAMETERS, operation_id="reports_list",
+                   responses={200: serializers.ReportPage, **ERRORS})
     def get(self, request):
         params.only(request, "page", "page_size", "member", "action_plan", "kind")
         reports = (IRMReport.objects.select_related("action_plan__member")
@@ -220,7 +206,7 @@ class ReportList(APIView):
 class ReportDetail(APIView):
     """One IRM report with its assessment of each commitment."""
 
-    @extend_schema(responses={200: serializers.ReportDetail, **ERRORS})
+    @extend_schema(parameters=params.ID_PARAMETERS, responses={200: serializers.ReportDetail, **ERRORS})
     def get(self, request, pk):
         params.only(request)
         report = get_object_or_404(IRMReport.objects.select_related("action_plan__member")

@@ -14,6 +14,8 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import force_instance
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
@@ -21,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
 
+from api import params
 from api.authentication import BearerTokenAuthentication
 from commitments import permissions, services
 from commitments.forms import NOTE_MAX_LENGTH
@@ -78,15 +81,28 @@ class JSONBodyParser(JSONParser):
             raise exceptions.ParseError(f"JSON parse error - {error}") from None
 
 
+# validators.validate_text's rule as JSON Schema says it: no control character but tab and line
+# breaks (a carriage return is stored as a newline), and, the text being trimmed, one that shows.
+CONTROL = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
+NOTE_PATTERN = rf"^[^{CONTROL}]*[^{CONTROL}\s][^{CONTROL}]*$"
+
+
+@extend_schema_field({"type": "string", "minLength": 1, "maxLength": NOTE_MAX_LENGTH,
+                      "pattern": NOTE_PATTERN})
+class NoteField(StrictCharField):
+    """The change's public note: required, not blank, a text the history can hold."""
+
+
 class _Write(serializers.Serializer):
     """What every write carries: the version read and the public note."""
 
     version = StrictIntegerField(
         min_value=1, help_text="The commitment's `version` as the client read it (a milestone: its "
                                "commitment's). A commitment saved since answers 409 with what changed.")
-    note = StrictCharField(
-        required=False, default="", allow_blank=True, max_length=NOTE_MAX_LENGTH, validators=[validate_text],
-        help_text="Required when anything changes. Public: shown in the commitment's history and feeds.")
+    note = NoteField(
+        max_length=NOTE_MAX_LENGTH, validators=[validate_text],
+        help_text="Why the change is made: public, shown in the commitment's history and feeds. No control "
+                  "characters but tab and line breaks.")
     start_date = StrictDateField(required=False, allow_null=True)
     end_date = StrictDateField(required=False, allow_null=True)
 
@@ -187,6 +203,18 @@ class WriteSchema(AutoSchema):
         if self.method == "PATCH":
             return self.view.patch_serializer_class
         return super().get_request_serializer()
+
+    def resolve_serializer(self, serializer, direction, bypass_extensions=False):
+        # The body is validated whole, not as DRF's partial update (WriteMixin.validated_body): its
+        # required fields (version, note) are required in the schema too, where drf-spectacular's
+        # "Patched" component would mark none; and a field it does not name is refused (400).
+        if direction == "request" and self.method == "PATCH":
+            serializer = force_instance(serializer)
+            serializer.partial = False
+        component = super().resolve_serializer(serializer, direction, bypass_extensions)
+        if direction == "request" and self.method == "PATCH" and component.schema:
+            component.schema["additionalProperties"] = False
+        return component
 
     def get_response_serializers(self):
         if self.method != "PATCH":
@@ -320,6 +348,7 @@ class MilestoneWrite(WriteMixin, generics.GenericAPIView):
     patch_serializer_class = MilestonePatch
     http_method_names = ["patch", "options"]
 
+    @extend_schema(parameters=params.ID_PARAMETERS)
     def patch(self, request, pk):
         milestone = get_object_or_404(self.get_queryset(), pk=pk)
         commitment = milestone.commitment
