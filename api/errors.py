@@ -6,8 +6,18 @@ answers JSON; anything else is a bug and is left to surface as one.
 
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class NamesNothing(NotFound):
+    """A value the schema allows that names nothing here: a member's slug no member has, a cursor
+    the API did not give. 404 naming the parameter, as /members/nobody/ or ?page=9 past the last
+    page is a 404; a value the schema refuses (a malformed date, a page of 0) is a 400."""
+
+    def __init__(self, errors: dict):
+        self.errors = errors
+        super().__init__(f"Not found: see {', '.join(sorted(errors))}.")
 
 
 def exception_handler(exc, context):
@@ -18,6 +28,8 @@ def exception_handler(exc, context):
         errors = response.data if isinstance(response.data, dict) else {"request": response.data}
         names = ", ".join(sorted(errors))
         response.data = {"detail": f"Bad request: see {names}.", "errors": errors}
+    elif isinstance(exc, NamesNothing):
+        response.data = {"detail": str(exc.detail), "errors": exc.errors}
     elif isinstance(response.data, dict) and "detail" in response.data:
         response.data = {"detail": str(response.data["detail"]), "errors": {}}
     return response

@@ -20,6 +20,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from api.errors import NamesNothing
 from commitments import history
 
 DEFAULT_PAGE_SIZE = 50
@@ -65,8 +66,8 @@ def paginate(request, queryset, *, count=None) -> PagedResults:
     size = page_size(request)
     _one_value(request, "page", "cursor")
     if walks(request):
-        if "page" in request.query_params:  # a walk goes by `next`: a page number would be ignored
-            raise ValidationError({"page": ["Not with cursor=: a walk follows `next`."]})
+        # A walk goes by `next` in identifier order: a page number or an order (CommitmentList) has
+        # no part in it, as the schema says (params.py); refusing them is a rule no schema can state.
         return _walk(request, queryset, size, count)
     raw = request.query_params.get("page", "1")
     if not raw.strip().isdigit() or int(raw) < 1 or len(raw) > 9:
@@ -88,7 +89,7 @@ def paginate(request, queryset, *, count=None) -> PagedResults:
 
 
 class IdentifierCursor(CursorPagination):
-    """DRF's cursor over the identifier; a malformed cursor is a bad request (400), not a 404."""
+    """DRF's cursor over the identifier; a cursor it did not give names no position (404 naming it)."""
 
     ordering = ("identifier",)
     page_size_query_param = None
@@ -98,11 +99,11 @@ class IdentifierCursor(CursorPagination):
         # DRF reads any text as some cursor (an unreadable one as the first page): a cursor this
         # API gave holds its position, offset or direction, and nothing else.
         if encoded and not _well_formed(encoded):
-            raise ValidationError({"cursor": [BAD_CURSOR]})
+            raise NamesNothing({"cursor": [BAD_CURSOR]})
         try:
             return super().decode_cursor(request)
         except NotFound:
-            raise ValidationError({"cursor": [BAD_CURSOR]}) from None
+            raise NamesNothing({"cursor": [BAD_CURSOR]}) from None
 
 
 BAD_CURSOR = "Not a cursor this API gave: start a walk with ?cursor= (empty) and follow `next`."
@@ -146,7 +147,7 @@ def changes_position(request) -> history.Position | None:
         return None
     position = _position(encoded) if len(encoded) <= CHANGES_CURSOR_LENGTH else None
     if position is None:
-        raise ValidationError({"cursor": ["Not a cursor this API gave: leave it out for the first page, "
+        raise NamesNothing({"cursor": ["Not a cursor this API gave: leave it out for the first page, "
                                           "then follow `next`."]})
     return position
 

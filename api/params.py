@@ -19,6 +19,7 @@ from commitments.validators import INTEGER_MAX
 from commitments.views.pages import AS_OF_PATTERN, parse_as_of
 from reviews.models import IRMReport
 
+from .errors import NamesNothing
 from .pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 __all__ = ["FEED_LENGTH"]
@@ -61,16 +62,22 @@ def filter_data(request):
 
 
 def check_filters(request, filterset):
-    """Refuse (400) values the FilterSet cannot use, and several values for a one-value filter."""
-    errors = {}
+    """Refuse (400) values the FilterSet cannot use, and several values for a one-value filter; a
+    well-formed value of a filter whose values are rows (ROW_FILTERS) that no row has is a 404."""
+    errors, missing = {}, {}
     for name in filterset.repeated:
         errors[name] = ["Takes one value."]
     for name, values in filterset.unknown_values().items():
-        errors.setdefault(name, []).extend(f"Not a valid value: {value[:60]!r}." for value in values)
+        for value in values:
+            well_formed = name in ROW_FILTERS and (name != "lead_institution" or value.isdigit())
+            (missing if well_formed else errors).setdefault(name, []).append(
+                f"{'No such value' if well_formed else 'Not a valid value'}: {value[:60]!r}.")
     if "sort" in errors and "ordering" in request.query_params:
         errors["ordering"] = errors.pop("sort")
     if errors:
         raise ValidationError(errors)
+    if missing:
+        raise NamesNothing(missing)
 
 
 def facet_names(request) -> list[str]:
@@ -165,7 +172,7 @@ def _commitment_list_parameters():
             kind = _integer(1) if name == "lead_institution" else OpenApiTypes.STR if choices else TEXT
             # drf-spectacular makes an array of a named type (many=True), not of a schema given whole.
             kind = {"type": "array", "items": kind} if isinstance(kind, dict) else kind
-            known = "" if choices else " Its values: /api/v1/docs/; one no row has is refused (400)."
+            known = "" if choices else " Its values: /api/v1/docs/; one no row has answers 404."
             parameters.append(OpenApiParameter(
                 name, kind, many=True, explode=True, enum=choices,
                 description=f"{label}; repeat it for several (any of them).{known}"))
@@ -175,15 +182,21 @@ def _commitment_list_parameters():
         *parameters,
         OpenApiParameter("ordering", OpenApiTypes.STR, enum=[value for value, _label in SORT_CHOICES],
                          description="The order (default: identifier); not with a cursor."),
-        OpenApiParameter("facets", TEXT, description="Facets to count, comma separated: "
-                         + ", ".join(FACET_FILTERS)),
+        # Comma separated (OpenAPI's form style, not exploded): ?facets=member,completion.
+        OpenApiParameter("facets", OpenApiTypes.STR, many=True, explode=False, enum=list(FACET_FILTERS),
+                         description="Facets to count, comma separated."),
         *PAGE_PARAMETERS,
-        OpenApiParameter("cursor", TEXT, description="Walk every match: empty to start, then "
-                         "follow `next` (a cursor the API did not give is refused, 400)."),
+        OpenApiParameter("cursor", TEXT, description="Walk every match, in identifier order (`ordering` "
+                         "and `page` do not apply): empty to start, then follow `next` (a cursor the "
+                         "API did not give: 404)."),
     ]
 
 
 COMMITMENT_LIST_PARAMETERS = _commitment_list_parameters()
+# The list's filters whose values are rows (a member's slug, an institution's id): the schema lists
+# no values for them, so one no row has is a 404 (check_filters), not a malformed request.
+ROW_FILTERS = frozenset(name for name, flt in CommitmentFilter.base_filters.items()
+                        if name in CommitmentFilter.MULTIPLE and not flt.extra.get("choices"))
 
 AS_OF_PARAMETERS = [OpenApiParameter(
     "as_of", OpenApiTypes.DATE, description="The commitment as it stood at the end of this day (YYYY-MM-DD). "
@@ -194,11 +207,11 @@ CHANGE_LIST_PARAMETERS = [
                                          {"type": "string", "format": "date"}]},
                      description="Only changes after this moment (ISO 8601: 2024-05-01 or "
                      "2024-05-01T12:00:00Z; a date or a time without offset is in the site's time zone)."),
-    OpenApiParameter("member", TEXT, description="One member's changes (its slug; one no member has is "
-                     "refused, 400)."),
+    OpenApiParameter("member", TEXT, description="One member's changes (its slug; one no member has: "
+                     "404)."),
     OpenApiParameter("cursor", TEXT, description="Where the page starts: leave it out for the first, then "
-                     "follow `next` (it keeps `since` and `member`; a cursor the API did not give is "
-                     "refused, 400)."),
+                     "follow `next` (it keeps `since` and `member`; a cursor the API did not give: "
+                     "404)."),
 ]
 
 # A row's number in a path (/reports/12/): what an id column holds; 0 and beyond are never one (404).

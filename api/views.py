@@ -21,8 +21,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api import docs, pagination, params, read, serializers
-from api.pagination import paginate, walks
+from api import docs, errors, pagination, params, read, serializers
+from api.pagination import paginate
 from api.writes import CommitmentWrites
 from commitments import facets, history, queries
 from commitments.filters import CommitmentFilter
@@ -60,8 +60,6 @@ class CommitmentList(APIView):
         filterset = CommitmentFilter(data, queryset=Commitment.objects.all(), request=request)
         params.check_filters(request, filterset)
         wanted = params.facet_names(request)
-        if walks(request) and "sort" in data:
-            raise ValidationError({"ordering": ["A cursor walks in identifier order: leave out ordering."]})
         page = paginate(request, read.row_values(filterset.qs), count=read.total(filterset))
         body = page.response_data(read.commitment_rows(request, page.rows))
         if wanted:
@@ -132,7 +130,7 @@ class ChangeList(APIView):
         if request.query_params.get("member"):
             member = Member.objects.filter(slug=request.query_params["member"]).first()
             if member is None:
-                raise ValidationError({"member": ["No member has this slug."]})
+                raise errors.NamesNothing({"member": ["No member has this slug."]})
         entries, resume_after = history.recent_page(member=member, since=since, after=after,
                                                     limit=params.FEED_LENGTH)
         body = [read.entry(request, item) for item in entries]
