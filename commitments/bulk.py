@@ -11,20 +11,25 @@ unless every row passes, and the rows are checked again at the confirmation.
 
 import csv
 import datetime
+import functools
 import io
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
+from itertools import zip_longest
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from openpyxl import Workbook, load_workbook
+from django.utils.translation import gettext_lazy, override
+from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from ogptracker.spreadsheets import neutralise, unneutralise, xlsx_cell
+from ogptracker import xlsx
+from ogptracker.spreadsheets import neutralise, unneutralise
 from reviews.scales import Completion
 
 from . import permissions, services
@@ -92,14 +97,31 @@ def open_rows(member) -> list[list]:
     return rows
 
 
+STATUS_COLUMN, MILESTONE_COLUMN = COLUMNS.index("status"), COLUMNS.index("milestone")
+# The statuses a row may take: a commitment's (False) or a milestone's (True), as the edit page.
+STATUS_CHOICES = {False: Commitment.Status.choices, True: Completion.choices}
+CHOICES_SHEET = "Choices"
+
+
 def xlsx_bytes(member) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Updates")
-    sheet.append(list(COLUMNS))
-    for row in open_rows(member):
-        sheet.append([xlsx_cell(cell) for cell in row])
+    """The workbook: the rows, each status as its label in the active language, offered as a
+    drop-down of the labels its row (a commitment's or a milestone's) may take; the lists are on
+    a hidden sheet, so a label may hold any character. read_upload takes labels and slugs."""
+    rows = open_rows(member)
+    labels = {kind: {value: str(label) for value, label in choices}
+              for kind, choices in STATUS_CHOICES.items()}
+    kinds = [row[MILESTONE_COLUMN] is not None for row in rows]
+    for row, kind in zip(rows, kinds, strict=True):
+        row[STATUS_COLUMN] = labels[kind].get(row[STATUS_COLUMN], row[STATUS_COLUMN])
+    validations = [xlsx.Validation(STATUS_COLUMN, [index for index, each in enumerate(kinds) if each == kind],
+                                   xlsx.choices_ref(CHOICES_SHEET, int(kind), len(labels[kind])))
+                   for kind in (False, True)]
     output = io.BytesIO()
-    workbook.save(output)
+    xlsx.write(output, [
+        xlsx.Sheet("Updates", COLUMNS, rows, validations=validations),
+        xlsx.Sheet(CHOICES_SHEET, [_("Commitment status"), _("Milestone status")],
+                   zip_longest(labels[False].values(), labels[True].values()), hidden=True),
+    ])
     return output.getvalue()
 
 
@@ -288,12 +310,29 @@ def _quoted(text: str) -> str:
     return Truncator(text).chars(QUOTE_LENGTH) or "—"
 
 
-def _status_value(text: str, choices) -> str:
-    """The stored value a cell names: the value itself, or its label in the page's language."""
-    by_label = {str(label).casefold(): value for value, label in choices}
-    values = {str(value).casefold(): value for value, _label in choices}
-    key = text.casefold()
-    return values.get(key) or by_label.get(key) or text
+def _folded(text: str) -> str:
+    """A name as compared: any case, accents and spacing ("No iniciado" is "no  INICIADO")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(bare.casefold().split())
+
+
+@functools.cache
+def _status_names(milestone: bool) -> dict[str, str]:
+    """Every name of each status of a row: its slug, and its label in each of the site's
+    languages (the download writes its user's; a colleague may upload it in the other)."""
+    choices = STATUS_CHOICES[milestone]
+    names = {_folded(str(value)): value for value, _label in choices}
+    for language, _name in settings.LANGUAGES:
+        with override(language):
+            for value, label in choices:
+                names.setdefault(_folded(str(label)), value)
+    return names
+
+
+def _status_value(text: str, milestone: bool) -> str:
+    """The stored value a cell names: the value itself, or its label in English or Spanish."""
+    return _status_names(milestone).get(_folded(text), text)
 
 
 def _as_saved(instance, names) -> dict:
@@ -361,11 +400,13 @@ def check_rows(member, rows: list[dict]) -> Check:
 
 def _check_row(result, updates, row, commitment, milestone) -> None:
     line = row["line"]
-    choices = Commitment.Status.choices if milestone is None else Completion.choices
-    status = _status_value(row["status"], choices)
+    choices = STATUS_CHOICES[milestone is not None]
+    status = _status_value(row["status"], milestone is not None)
     if status not in dict(choices):
-        result.refusals.append(Refusal(line, _("Unknown status “%(status)s”: use one of %(values)s.") % {
-            "status": _quoted(row["status"]), "values": ", ".join(value for value, _label in choices)}))
+        result.refusals.append(Refusal(line, _("Unknown status “%(status)s”: choose one of the list "
+                                               "(%(labels)s) or write its value (%(values)s).") % {
+            "status": _quoted(row["status"]), "labels": ", ".join(str(label) for _value, label in choices),
+            "values": ", ".join(value for value, _label in choices)}))
         return
     if milestone is None:
         values = {"status": status}

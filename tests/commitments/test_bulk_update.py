@@ -108,7 +108,7 @@ def test_the_download_lists_open_commitments_and_milestones_with_their_version(s
     assert keys == [("AL0001", None), ("AL0001", 1), ("AL0001", 3), ("AL0001", 4), ("AL0002", None),
                     ("AL0003", None)]
     number = sheet.row("AL0001", 1)
-    assert sheet.get(number, "status") == "limited" and sheet.get(number, "version") == data.current.version
+    assert sheet.get(number, "status") == "Limited" and sheet.get(number, "version") == data.current.version
     assert sheet.get(number, "note") is None and sheet.get(number, "note_evidence_url") is None
 
 

@@ -1,6 +1,7 @@
 """The list's exports: CSV, XLSX and JSON in OGP's columns, filtered as the list, streamed."""
 
 import csv
+import datetime
 import io
 import json
 import tracemalloc
@@ -115,7 +116,9 @@ def test_the_xlsx_export_holds_the_filtered_commitments(client, some_sample):
     assert rows[0] == list(COLUMN_NAMES)
     assert [row[0] for row in rows[1:]] == CHILE
     cl0069 = dict(zip(COLUMN_NAMES, rows[1 + CHILE.index("CL0069")], strict=True))
-    assert cl0069["Start Date"] == "3/1/2021"
+    # Typed cells: OGP's month/day/year date as a date, a year as a number.
+    assert cl0069["Start Date"] == datetime.datetime(2021, 3, 1)
+    assert cl0069["Year Of Submission"] == 2020 and cl0069["Commitment Dummy"] == 1
     assert cl0069["Potential for Results"] == "Substantial"
 
 
@@ -259,8 +262,8 @@ def peak_memory(client, url) -> int:
         tracemalloc.stop()
 
 
-# XLSX too: openpyxl's write-only mode writes each row to a temporary file as it comes, with its
-# texts inline (no shared-strings table), and the response streams that file.
+# XLSX too: ogptracker/xlsx.py writes each row to a temporary file as it comes, with its texts
+# inline (no shared-strings table), and the response streams that file.
 @pytest.mark.parametrize("url", ["/commitments/export.csv", "/commitments/export.json",
                                  "/commitments/export.xlsx"])
 def test_the_memory_of_an_export_stays_flat_as_rows_grow(client, db, url, monkeypatch):
