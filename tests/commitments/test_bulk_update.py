@@ -1,6 +1,7 @@
 """Bulk updates by spreadsheet from the staff dashboard: download, edit, upload, preview, confirm."""
 
 import csv
+import datetime
 import io
 import zipfile
 
@@ -17,6 +18,7 @@ from commitments.models import Commitment, Milestone
 from reviews.scales import Completion
 from tests.commitments.dashboard_data import days, make_desk_data, staff_of
 from tests.commitments.factories import CommitmentFactory, MilestoneFactory
+from tests.test_spreadsheets import assert_made_for_people
 
 XLSX = "/staff/aland/updates.xlsx"
 CSV = "/staff/aland/updates.csv"
@@ -426,3 +428,77 @@ def test_stored_hostile_texts_are_neutralised_in_both_downloads(staff, data):
     rows = list(csv.reader(io.StringIO(staff.get(CSV).content.decode())))
     titles = {row[0]: row[COLUMNS.index("title")] for row in rows[1:] if not row[1]}
     assert titles["AL0002"].startswith("'=cmd")
+
+
+# The sheet made for people: labels with drop-downs, in the user's language -----------------------
+
+LABELS = {
+    "en": (["Active", "Inactive"],
+           ["Withdrawn", "Unclear", "Not Started", "Limited", "Substantial", "Complete", "No data",
+            "Not reviewed", "Not applicable"]),
+    "es": (["Activo", "Inactivo"],
+           ["Retirado", "Poco claro", "No iniciado", "Limitado", "Sustancial", "Completo", "Sin datos",
+            "No revisado", "No aplica"]),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_sheet_offers_each_status_as_a_drop_down_of_labels_in_the_users_language(staff, data, language):
+    response = staff.get(XLSX, HTTP_ACCEPT_LANGUAGE=language)
+    workbook = load_workbook(io.BytesIO(response.content))
+    sheet, choices = workbook.worksheets
+    commitment_labels, milestone_labels = LABELS[language]
+
+    assert_made_for_people(sheet)
+    assert choices.title == "Choices" and choices.sheet_state == "hidden"
+    listed = list(choices.iter_rows(min_row=2, values_only=True))
+    assert [row[0] for row in listed if row[0]] == commitment_labels
+    assert [row[1] for row in listed] == milestone_labels
+    status = COLUMNS.index("status") + 1
+    # Rows 2-6: AL0001, its milestones 1, 3 and 4, AL0002, AL0003; each status written as its label.
+    assert [sheet.cell(number, status).value for number in range(2, 8)] == [
+        commitment_labels[0], milestone_labels[3], milestone_labels[2], milestone_labels[2],
+        commitment_labels[0], commitment_labels[0]]
+    validations = sheet.data_validations.dataValidation
+    assert {validation.formula1: str(validation.sqref) for validation in validations} == {
+        "'Choices'!$A$2:$A$3": "D2 D6:D7", "'Choices'!$B$2:$B$10": "D3:D5"}
+    assert {validation.type for validation in validations} == {"list"}
+    # Numbers and dates are typed cells.
+    assert sheet.cell(3, COLUMNS.index("milestone") + 1).value == 1
+    assert sheet.cell(3, COLUMNS.index("version") + 1).data_type == "n"
+    end_date = sheet.cell(3, COLUMNS.index("end_date") + 1).value
+    assert end_date == datetime.datetime.combine(days(-10), datetime.time())
+
+
+@pytest.mark.parametrize(("download_language", "upload_language", "milestone", "commitment"), [
+    ("es", "en", "Completo", "inactivo"),
+    ("en", "es", "Complete", "Inactive"),
+    ("en", "en", "COMPLETO", "INACTIVO"),
+    ("es", "es", "complete", "inactive"),
+    ("en", "en", "  completo ", "Inactívo"),
+])
+def test_labels_round_trip_in_either_language_any_case_or_accents(staff, data, download_language,
+                                                                  upload_language, milestone, commitment):
+    sheet = Sheet(staff.get(XLSX, HTTP_ACCEPT_LANGUAGE=download_language).content)
+    first = sheet.set("AL0001", 1, status=milestone, note="Data published")
+    quiet = sheet.set("AL0002", status=commitment, note="Merged into AL0001")
+
+    preview = upload(staff, sheet.content(), HTTP_ACCEPT_LANGUAGE=upload_language)
+    assert preview.status_code == 200, refusals(preview)
+    assert {(change.line, change.identifier) for change in preview.context["check"].changes} == {
+        (first, "AL0001"), (quiet, "AL0002")}
+    # Every other row, its status a label of the download's language, is read as unchanged.
+    assert preview.context["check"].unchanged == 4
+
+    staff.post(CONFIRM, {"token": preview.context["token"]}, HTTP_ACCEPT_LANGUAGE=upload_language)
+    assert Milestone.objects.get(commitment=data.current, order=1).status == Completion.COMPLETE
+    assert Commitment.objects.get(identifier="AL0002").status == Commitment.Status.INACTIVE
+
+
+def test_an_unknown_status_names_the_labels_and_values_it_may_take(staff, data):
+    sheet = download(staff)
+    bad = sheet.set("AL0001", 1, status="Finished", note="x")
+    page = upload(staff, sheet.content(), HTTP_ACCEPT_LANGUAGE="es")
+
+    reason = refusals(page)[bad]
+    assert "Finished" in reason and "Completo" in reason and "complete" in reason
