@@ -146,46 +146,77 @@ def _widths(header, rows) -> list[float]:
     return [min(WIDTH_MAX, max(WIDTH_MIN, width + 1)) for width in widths]
 
 
-def _cell(reference: str, value) -> str:
-    """A cell's XML; "" for an empty one (not written)."""
+# Cells carry no reference (r="B7"): the format makes it optional, each cell then being the next
+# of its row, so an empty cell is written as <c/> and a value's XML is the same in every row:
+# texts met again (a status, a rating, a 0/1 flag) are written once (Fragments).
+EMPTY = "<c/>"
+# Texts whose XML is kept for the next rows: at most so many, of at most so many characters (a
+# sheet's few-valued cells are a few hundred short texts; titles and descriptions are not kept).
+FRAGMENTS_KEPT = 5_000
+FRAGMENT_LENGTH = 60
+
+
+# Values looked up in Fragments: of these exact types only, so that no two of them are equal
+# (1 == True == 1.0, a date never equals a datetime).
+FRAGMENT_TYPES = frozenset({str, int, datetime.date, type(None)})
+
+
+class Fragments(dict):
+    """Each value's cell XML, worked out the first time it is met (short texts, whole numbers,
+    dates: the few-valued cells of a sheet; FRAGMENT_TYPES)."""
+
+    def __missing__(self, value) -> str:
+        xml = _cell(value)
+        if len(self) < FRAGMENTS_KEPT and not (type(value) is str and len(value) > FRAGMENT_LENGTH):
+            self[value] = xml
+        return xml
+
+
+def _cell(value) -> str:
+    """A cell's XML."""
     kind = type(value)
     if kind is str:
         if not value:
-            return ""
-        return f'<c r="{reference}" t="inlineStr">{_inline(value)}</c>'
+            return EMPTY
+        return f'<c t="inlineStr">{_inline(value)}</c>'
     if value is None:
-        return ""
+        return EMPTY
     if kind is bool:
-        return f'<c r="{reference}" t="b"><v>{int(value)}</v></c>'
+        return f'<c t="b"><v>{int(value)}</v></c>'
     if kind is int:
         # Beyond 15 digits a spreadsheet rounds a number: such an integer is kept as its text.
         if abs(value) < 10**15:
-            return f'<c r="{reference}"><v>{value}</v></c>'
-        return _cell(reference, str(value))
+            return f"<c><v>{value}</v></c>"
+        return _cell(str(value))
     if kind is float:
         if math.isfinite(value):
-            return f'<c r="{reference}"><v>{value!r}</v></c>'
-        return _cell(reference, str(value))
+            return f"<c><v>{value!r}</v></c>"
+        return _cell(str(value))
     if isinstance(value, datetime.datetime):
         serial = (value.replace(tzinfo=None) - EPOCH).total_seconds() / 86400
-        return f'<c r="{reference}" s="{DATETIME}"><v>{serial!r}</v></c>'
+        return f'<c s="{DATETIME}"><v>{serial!r}</v></c>'
     if isinstance(value, datetime.date):
-        return f'<c r="{reference}" s="{DATE}"><v>{(value - EPOCH.date()).days}</v></c>'
+        return f'<c s="{DATE}"><v>{(value - EPOCH.date()).days}</v></c>'
     # Subclasses: a lazy translation turned to text, an IntEnum, a Decimal.
     if isinstance(value, str):
-        return _cell(reference, str.__str__(value))
+        return _cell(str.__str__(value))
     if isinstance(value, int):
-        return _cell(reference, int(value))
+        return _cell(int(value))
     if isinstance(value, float | decimal.Decimal):
-        return _cell(reference, float(value))
-    return _cell(reference, str(value))
+        return _cell(float(value))
+    return _cell(str(value))
 
 
-def _header_row(number: int, names, letters) -> str:
-    cells = "".join(
-        f'<c r="{letter}{number}" t="inlineStr" s="{BOLD}">{_inline(str(name))}</c>'
-        for letter, name in zip(letters, names, strict=False) if str(name))
-    return f'<row r="{number}">{cells}</row>'
+def _row(row, fragments: Fragments) -> str:
+    types = FRAGMENT_TYPES
+    cells = [fragments[value] if type(value) in types else _cell(value) for value in row]
+    return "<row>" + "".join(cells) + "</row>"
+
+
+def _header_row(names) -> str:
+    cells = "".join(f'<c t="inlineStr" s="{BOLD}">{_inline(str(name))}</c>' if str(name) else EMPTY
+                    for name in names)
+    return f"<row>{cells}</row>"
 
 
 def _write_sheet(part, sheet: Sheet) -> tuple:
@@ -211,26 +242,22 @@ def _write_sheet(part, sheet: Sheet) -> tuple:
                           for index, width in enumerate(_widths(sheet.header, sample), start=1))
                 + "</cols><sheetData>").encode())
     if sheet.title is not None:
-        part.write(_header_row(1, [sheet.title], letters).encode())
-    part.write(_header_row(header_number, sheet.header, letters).encode())
+        part.write(_header_row([sheet.title]).encode())
+    part.write(_header_row(sheet.header).encode())
 
     number = header_number
     buffer = []
+    fragments = Fragments()
     # The sample is let go once written: the memory held is WIDTH_SAMPLE rows at the start, then
     # FLUSH_ROWS rows, however long the sheet.
     for source in (_drained(sample), rows):
         for row in source:
-            number += 1
-            if number > MAX_SHEET_ROWS:
-                raise ValueError(f"a sheet holds at most {MAX_SHEET_ROWS} rows")
-            suffix = str(number)
-            cells = "".join([_cell(letter + suffix, value)
-                             for letter, value in zip(letters, row, strict=False)])
-            buffer.append(f'<row r="{suffix}">{cells}</row>')
+            if len(row) > columns:
+                raise ValueError(f"a row has more cells than the header ({columns})")
+            buffer.append(_row(row, fragments))
             if len(buffer) >= FLUSH_ROWS:
-                part.write("".join(buffer).encode())
-                buffer = []
-    part.write("".join(buffer).encode())
+                number = _flush(part, buffer, number)
+    number = _flush(part, buffer, number)
 
     tail = f'</sheetData><autoFilter ref="A{header_number}:{letters[-1]}{number}"/>'
     validations = "".join(
@@ -243,6 +270,16 @@ def _write_sheet(part, sheet: Sheet) -> tuple:
         tail += f'<dataValidations count="{count}">{validations}</dataValidations>'
     part.write((tail + "</worksheet>").encode())
     return "A", header_number, letters[-1], number
+
+
+def _flush(part, buffer: list, number: int) -> int:
+    """Writes the rows held and lets them go; the number of the last row written."""
+    number += len(buffer)
+    if number > MAX_SHEET_ROWS:
+        raise ValueError(f"a sheet holds at most {MAX_SHEET_ROWS} rows")
+    part.write("".join(buffer).encode())
+    buffer.clear()
+    return number
 
 
 def _drained(rows: list):
