@@ -30,9 +30,10 @@ from . import rows as export_rows
 CHUNK_SIZE = 1000
 # Streamed CSV/JSON is sent in pieces of about this many characters.
 FLUSH_SIZE = 64 * 1024
-# Commitments an XLSX download holds at most: the workbook is written whole before it is sent
-# (about 30 s for 20,000 rows on two cores), unlike CSV and JSON, which stream.
-XLSX_MAX_ROWS = 20_000
+# Commitments an XLSX download holds at most: the workbook is written whole before it is sent,
+# unlike CSV and JSON, which stream. At 2,400 rows a second (bench/xlsx.py on two cores under a
+# load of 11; bench/RESULTS.md) 100,000 rows take about 41 s, a third of gunicorn's 120 s timeout.
+XLSX_MAX_ROWS = 100_000
 # A date as OGP's export writes one (columns.format_date): month/day/year, no leading zeros.
 OGP_DATE = re.compile(r"([1-9]|1[0-2])/([1-9]|[12][0-9]|3[01])/([1-9][0-9]{3})")
 # Longer whole numbers are rounded by spreadsheets (15 significant digits): kept as text.
