@@ -17,6 +17,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from itertools import zip_longest
+from xml.parsers import expat
 
 from django import forms
 from django.conf import settings
@@ -28,7 +29,7 @@ from django.utils.translation import gettext_lazy, override
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from ogptracker import xlsx
+from ogptracker import xlsx, xlsx_bounds
 from ogptracker.spreadsheets import neutralise, unneutralise
 from reviews.scales import Completion
 
@@ -53,6 +54,10 @@ NOTE_EVIDENCE_LABEL = gettext_lazy("Evidence link of the note")
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 3000
+# What an XLSX may hold, checked before a row is read (ogptracker/xlsx_bounds.py): unpacked parts,
+# cells in a row (the sheet has 10 columns), characters in a cell (Excel's own limit).
+XLSX_BOUNDS = xlsx_bounds.Bounds(unpacked_bytes=20 * 1024 * 1024, rows=MAX_ROWS + 1, cells_per_row=64,
+                                 field_chars=32767)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -169,6 +174,12 @@ _UNREADABLE_XLSX = (InvalidFileException, zipfile.BadZipFile, SyntaxError, KeyEr
 def _xlsx_rows(data: bytes) -> list[list[str]]:
     unreadable = FileRefused(_("This file cannot be read as an XLSX workbook."))
     try:
+        xlsx_bounds.check(data, XLSX_BOUNDS)
+    except xlsx_bounds.OutOfBounds as refused:
+        raise FileRefused(_bounds_message(refused.what)) from refused
+    except (*_UNREADABLE_XLSX, expat.ExpatError) as error:
+        raise unreadable from error
+    try:
         # Formulas are never evaluated: a cell holding one is read as its text.
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except _UNREADABLE_XLSX as error:
@@ -186,6 +197,18 @@ def _xlsx_rows(data: bytes) -> list[list[str]]:
     finally:
         workbook.close()
     return rows
+
+
+def _bounds_message(what: str) -> str:
+    bounds = XLSX_BOUNDS
+    return {
+        "unpacked": _("The workbook unpacks to more than %(megabytes)s MB.")
+        % {"megabytes": bounds.unpacked_bytes // (1024 * 1024)},
+        "rows": _("The file has more than %(rows)s rows.") % {"rows": MAX_ROWS},
+        "cells": _("A row of the workbook has more than %(cells)s cells.") % {"cells": bounds.cells_per_row},
+        "field": _("A cell of the workbook holds more than %(chars)s characters.")
+        % {"chars": bounds.field_chars},
+    }[what]
 
 
 def _csv_rows(data: bytes) -> list[list[str]]:

@@ -3,6 +3,8 @@
 import csv
 import datetime
 import io
+import time
+import tracemalloc
 import zipfile
 
 import pytest
@@ -12,9 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from commitments import history, services
+from commitments import bulk, history, services
 from commitments.bulk import COLUMNS, check_rows
 from commitments.models import Commitment, Milestone
+from ogptracker import xlsx
 from reviews.scales import Completion
 from tests.commitments.dashboard_data import days, make_desk_data, staff_of
 from tests.commitments.factories import CommitmentFactory, MilestoneFactory
@@ -502,3 +505,65 @@ def test_an_unknown_status_names_the_labels_and_values_it_may_take(staff, data):
 
     reason = refusals(page)[bad]
     assert "Finished" in reason and "Completo" in reason and "complete" in reason
+
+
+# Bounded work per upload (issue 23, point 1): refused before a row is read ------------------------
+
+def _zipped(sheet_xml: str, extra: dict | None = None) -> bytes:
+    """A workbook made as a forger would: a real download with its first sheet replaced."""
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("[Content_Types].xml", xlsx._content_types(1))
+        package.writestr("_rels/.rels", xlsx._package_rels())
+        package.writestr("xl/workbook.xml", xlsx._workbook([xlsx.Sheet("S", ["a"], [])], [("A", 1, "A", 1)]))
+        package.writestr("xl/_rels/workbook.xml.rels", xlsx._workbook_rels(1))
+        package.writestr("xl/styles.xml", xlsx.STYLES)
+        package.writestr("xl/worksheets/sheet1.xml", sheet_xml)
+        for name, content in (extra or {}).items():
+            package.writestr(name, content)
+    return output.getvalue()
+
+
+SHEET = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{dimension}'
+         "<sheetData>{rows}</sheetData></worksheet>")
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    # The issue's file: 336 KB, 114 MB unpacked.
+    ("3,000,000 cells in a row", lambda: _zipped(SHEET.format(
+        dimension="", rows="<row>" + '<c t="inlineStr"><is><t>x</t></is></c>' * 3_000_000 + "</row>")),
+     "unpacks to more than 20 MB"),
+    ("300,000 cells in a row", lambda: _zipped(SHEET.format(
+        dimension="", rows="<row>" + '<c t="inlineStr"><is><t>x</t></is></c>' * 300_000 + "</row>")),
+     "has more than 64 cells"),
+    ("a dimension claiming every column", lambda: _zipped(SHEET.format(
+        dimension='<dimension ref="A1:XFD2"/>', rows="<row><c><v>1</v></c></row>")),
+     "has more than 64 cells"),
+    ("a dimension claiming a million rows", lambda: _zipped(SHEET.format(
+        dimension='<dimension ref="A1:J1048576"/>', rows="<row><c><v>1</v></c></row>")),
+     "more than 3000 rows"),
+    ("a cell of 10,000,000 characters", lambda: _zipped(SHEET.format(
+        dimension="", rows='<row><c t="inlineStr"><is><t>' + "x" * 10_000_000 + "</t></is></c></row>")),
+     "more than 32767 characters"),
+    ("200 MB unpacked", lambda: _zipped(SHEET.format(dimension="", rows=""),
+                                        {"xl/media/padding.bin": b"\0" * (200 * 1024 * 1024)}),
+     "unpacks to more than 20 MB"),
+])
+def test_a_workbook_beyond_the_bounds_is_refused_quickly_in_little_memory(staff, data, name, content,
+                                                                          message):
+    made = content()
+    assert len(made) <= bulk.MAX_UPLOAD_BYTES, (name, len(made))
+    started = time.perf_counter()
+    response = upload(staff, made)
+    seconds = time.perf_counter() - started
+    # Memory apart: tracing every allocation slows the request down several times.
+    tracemalloc.start()
+    try:
+        upload(staff, made)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert response.status_code == 400 and message in response.content.decode(), name
+    assert seconds < 2, (name, seconds)
+    assert peak < 100 * 1024 * 1024, (name, peak)
