@@ -16,7 +16,7 @@ from ..filters import SORT_CHOICES, YEAR_BOUNDS, CommitmentFilter
 from ..freshness import pages
 from ..models import Commitment
 from ..queries import LIST_COLUMNS
-from ..search import SNIPPET_COLUMNS, clean_query, normalize
+from ..search import SNIPPET_COLUMNS, clean_query, normalize, snippet_values
 
 PAGE_SIZE = 25
 FACET_PAGE_SIZE = 50
@@ -97,7 +97,8 @@ class ListPage:
 
     @cached_property
     def current_sort(self):
-        return dict(self.state).get("sort", "identifier")
+        # "relevance" when searching without a sort: no column head then claims the order.
+        return self.filterset.current_sort()
 
     @cached_property
     def active_filters(self):
@@ -107,7 +108,9 @@ class ListPage:
     def rows(self):
         # The page's rows as plain values (counting stays on the queryset without their columns).
         # With a text search, in the same query, the texts each row's snippet is read from.
-        return list(self.page_obj.object_list.values(*LIST_COLUMNS, *(SNIPPET_COLUMNS if self.query else ())))
+        if not self.query:
+            return list(self.page_obj.object_list.values(*LIST_COLUMNS))
+        return list(self.page_obj.object_list.values(*LIST_COLUMNS, *SNIPPET_COLUMNS, **snippet_values()))
 
     @cached_property
     def page_links(self):
@@ -115,7 +118,7 @@ class ListPage:
 
     @cached_property
     def sort_headers(self):
-        return _sort_headers(self.state)
+        return _sort_headers(self.state, self.current_sort)
 
     @cached_property
     def state_query(self):
@@ -218,9 +221,8 @@ def _active_filters(filterset, state):
     return active
 
 
-def _sort_headers(state):
+def _sort_headers(state, current):
     """Per sortable column: the link that sorts by it (reversing the current order) and its aria-sort."""
-    current = dict(state).get("sort", "identifier")
     others = [(key, value) for key, value in state if key != "sort"]
     headers = {}
     for key in ("identifier", "title", "year", "completion"):

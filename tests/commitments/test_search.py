@@ -331,12 +331,12 @@ def test_a_long_text_is_cut_around_the_match(client):
 
 
 @pytest.mark.django_db
-def test_a_match_only_in_a_supporting_institution_shows_the_matched_words(client):
+def test_a_match_only_in_a_supporting_institution_shows_its_name_as_written(client):
     helper = InstitutionFactory(name="Biblioteca del Congreso Nacional")
     CommitmentFactory(identifier="SN0007", title="Portal", supporting_institutions=[helper])
     found = snippets(client, "biblioteca congreso")["SN0007"]
-    assert found.startswith('<span class="snippet-source">Matched words:</span>')
-    assert marked(found) == ["biblioteca", "congreso"]
+    assert found == ('<span class="snippet-source">Supporting institutions:</span> '
+                     '<mark>Biblioteca</mark> del <mark>Congreso</mark> Nacional')
 
 
 @pytest.mark.django_db
@@ -348,7 +348,7 @@ def test_the_spanish_page_names_the_source_in_spanish(client):
     assert found.startswith('<span class="snippet-source">Descripción:</span>')
     assert marked(found) == ["Transparencia"]
     found = snippets(client, "biblioteca", HTTP_ACCEPT_LANGUAGE="es")["SN0009"]
-    assert found.startswith('<span class="snippet-source">Palabras coincidentes:</span>')
+    assert found.startswith('<span class="snippet-source">Instituciones de apoyo:</span>')
 
 
 @pytest.mark.django_db
