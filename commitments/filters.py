@@ -308,9 +308,11 @@ class CommitmentFilter(django_filters.FilterSet):
                 params.extend((name, self.value_key(name, item)) for item in value)
             else:
                 raw = str(self.form.data.get(name)).strip()
-                if name == "sort" and raw in ("relevance", self.default_sort()):
-                    continue  # relevance is the default with a search, and means nothing without
-                if self.DEFAULTS.get(name) != raw:
+                if name == "sort":
+                    # Relevance is the default with a search and means nothing without one.
+                    if raw not in ("relevance", self.default_sort()):
+                        params.append((name, raw))
+                elif self.DEFAULTS.get(name) != raw:
                     params.append((name, raw))
         return params
 

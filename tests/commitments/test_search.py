@@ -394,3 +394,133 @@ def test_the_snippet_marks_whole_characters(text, expected):
 def test_overlapping_matches_make_one_mark():
     pieces = snippet({"title": "Xabcd y"}, words("abc bcd y"))[1]
     assert pieces == [("X", False), ("abcd", True), (" ", False), ("y", True)]
+
+
+
+# Relevance: the order of a search's results unless sorted -----------------------------------------
+
+def listed(client, params, **headers) -> list[str]:
+    """The identifiers of the list's rows, in order, for these parameters (no redirect expected)."""
+    response = client.get(LIST_URL, params, **headers)
+    assert response.status_code == 200
+    return re.findall(r'<td class="identifier-cell">([^<]+)</td>', response.content.decode())
+
+
+@pytest.fixture
+def wetlands(db):
+    """Three commitments found by "humedales costeros", in identifier order the reverse of relevance."""
+    CommitmentFactory(identifier="RL0001", title="Portal de datos",
+                      description="Los humedales costeros y otros humedales costeros del país.")
+    CommitmentFactory(identifier="RL0002", title="Plan de HUMEDALES",
+                      description="Un registro público de los sitios costeros.")
+    CommitmentFactory(identifier="RL0003", title="Protección de Humedales Costeros", description="Un plan.")
+
+
+@pytest.mark.django_db
+def test_a_search_lists_title_matches_first(client, wetlands):
+    # Both words in the title, then one (and the other in the description), then none in the title.
+    assert listed(client, {"q": "humedales costeros"}) == ["RL0003", "RL0002", "RL0001"]
+    # Accents and case do not matter to the ranking either.
+    assert listed(client, {"q": "HUMEDALES costéros"}) == ["RL0003", "RL0002", "RL0001"]
+
+
+@pytest.mark.django_db
+def test_a_title_match_ranks_above_a_description_only_match(client):
+    CommitmentFactory(identifier="RL0010", title="Datos abiertos",
+                      description="Transparencia activa, transparencia pasiva y más transparencia.")
+    CommitmentFactory(identifier="RL0011", title="Ley de Transparencia", description="Una reforma.")
+    assert listed(client, {"q": "transparencia"}) == ["RL0011", "RL0010"]
+
+
+@pytest.mark.django_db
+def test_a_sort_given_replaces_relevance(client, wetlands):
+    assert listed(client, {"q": "humedales costeros", "sort": "identifier"}) == ["RL0001", "RL0002", "RL0003"]
+    assert listed(client, {"q": "humedales costeros", "sort": "-title"}) == ["RL0003", "RL0001", "RL0002"]
+
+
+@pytest.mark.django_db
+def test_relevance_is_the_default_with_a_search_and_nothing_without(client, wetlands):
+    # The canonical URL leaves the default out; the identifier order with a search is no default.
+    response = client.get(LIST_URL, {"q": "humedales", "sort": "relevance"})
+    assert response.status_code == 302 and response["Location"] == f"{LIST_URL}?q=humedales"
+    response = client.get(LIST_URL, {"sort": "relevance"})
+    assert response.status_code == 302 and response["Location"] == LIST_URL
+    assert client.get(LIST_URL, {"q": "humedales", "sort": "identifier"}).status_code == 200
+    response = client.get(LIST_URL, {"sort": "identifier"})
+    assert response.status_code == 302 and response["Location"] == LIST_URL
+    # A query of punctuation only searches nothing: the identifier order, and no relevance to name.
+    assert listed(client, {"q": "¿?"}) == ["RL0001", "RL0002", "RL0003"]
+
+
+@pytest.mark.django_db
+def test_a_cached_page_keeps_the_redirect_of_its_other_spellings(client, wetlands):
+    """The page cache skips the redirect for a kept page: the kept one must have been canonical."""
+    clear_caches()
+    assert listed(client, {"q": "humedales"}) == listed(client, {"q": "humedales"})
+    assert client.get(LIST_URL, {"q": "humedales", "sort": "relevance"}).status_code == 302
+    assert listed(client, {"q": "humedales", "sort": "identifier"}) == ["RL0001", "RL0002", "RL0003"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_list_says_it_is_ordered_by_relevance(client, wetlands, language):
+    html = client.get(LIST_URL, {"q": "humedales"}, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    label = {"en": "Relevance (best match first)", "es": "Relevancia (mejor coincidencia primero)"}[language]
+    assert f'<option value="relevance" selected>{label}</option>' in html
+    # No column head claims the order, and each links to its own sort, keeping the search.
+    head = html[html.index("<thead"):html.index("</thead>")]
+    assert "aria-sort" not in head
+    assert 'href="?q=humedales&amp;sort=identifier"' in head
+    html = client.get(LIST_URL, {"q": "humedales", "sort": "title"}).content.decode()
+    assert '<option value="relevance">' in html and '<option value="title" selected>' in html
+    head = html[html.index("<thead"):html.index("</thead>")]
+    assert head.count('aria-sort="ascending"') == 1 and 'href="?q=humedales&amp;sort=-title"' in head
+    # Without a search the identifier order is current, as before.
+    html = client.get(LIST_URL).content.decode()
+    assert '<option value="identifier" selected>' in html
+
+
+@pytest.mark.django_db
+def test_pages_of_equally_relevant_results_are_stable(client):
+    for number in range(30, 0, -1):
+        CommitmentFactory(identifier=f"EQ{number:04d}", title="Gobierno abierto", description="Igual.")
+    first = listed(client, {"q": "gobierno abierto"})
+    second = listed(client, {"q": "gobierno abierto", "page": 2})
+    assert first + second == [f"EQ{number:04d}" for number in range(1, 31)]
+
+
+@pytest.mark.django_db
+def test_the_api_and_the_exports_follow_the_same_order(client, wetlands):
+    items = client.get("/api/v1/commitments/", {"q": "humedales costeros"}).json()["results"]
+    assert [item["identifier"] for item in items] == ["RL0003", "RL0002", "RL0001"]
+    items = client.get("/api/v1/commitments/", {"q": "humedales costeros", "ordering": "identifier"}).json()
+    assert [item["identifier"] for item in items["results"]] == ["RL0001", "RL0002", "RL0003"]
+    items = client.get("/api/v1/commitments/", {"q": "humedales costeros", "ordering": "relevance"}).json()
+    assert [item["identifier"] for item in items["results"]] == ["RL0003", "RL0002", "RL0001"]
+    # A cursor walks in identifier order whatever the search.
+    items = client.get("/api/v1/commitments/", {"q": "humedales costeros", "cursor": ""}).json()
+    assert [item["identifier"] for item in items["results"]] == ["RL0001", "RL0002", "RL0003"]
+    export = b"".join(client.get("/commitments/export.csv", {"q": "humedales costeros"}).streaming_content)
+    text = export.decode("utf-8-sig")
+    assert text.index("RL0003") < text.index("RL0002") < text.index("RL0001")
+
+
+@pytest.mark.django_db
+def test_the_ranking_runs_on_hostile_input(client):
+    CommitmentFactory(identifier="RL0020", title="<b>Ley</b> ' OR 1=1 -- \\ % _",
+                      description="ley % _ \\ 'x'")
+    for query in ["ley ' OR 1=1 --", "% _ \\", "ley:* & !x", "ß ﬁ É", "ley \x00"]:
+        response = client.get(LIST_URL, {"q": query}, follow=True)
+        assert response.status_code == 200
+    assert listed(client, {"q": "ley"}) == ["RL0020"]
+
+
+@pytest.mark.django_db
+def test_the_seed_searched_shows_its_words_as_written(client, chile):
+    """A search on the seed: every snippet's marked words are as the page's texts spell them."""
+    found = snippets(client, "secretaria general presidencia")
+    assert found
+    for html in found.values():
+        assert html and marked(html)
+        assert all(word[0].isupper() or word in ("general", "presidencia") for word in marked(html))
+    assert any("Secretaría" in marked(html) for html in found.values())
