@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -139,25 +138,25 @@ def facet_page(request, name):
         choices = [choice for choice in choices if wanted in normalize(choice[1])]
     page = _page(Paginator(choices, FACET_PAGE_SIZE), request.GET.get("facet_page"), notices)
     state = [(key, value) for key, value in filterset.url_params() if key != "page"]
-    several = name in filterset.MULTIPLE
     shown = [facet_counts.FacetChoice(*choice) for choice in page]
-    items = [{"choice": choice, "url": _chosen_url(state, name, choice, several)} for choice in shown]
     return render(request, "commitments/facet_page.html", {
-        "name": name, "label": filterset.filters[name].label, "several": several,
-        "items": items, "page_obj": page, "facet_query": facet_query, "notices": notices,
+        "name": name, "label": filterset.filters[name].label, "several": name in filterset.MULTIPLE,
+        "choices": shown, "page_obj": page, "facet_query": facet_query, "notices": notices,
         "hidden_state": state,  # the facet search form carries the list's state
+        "kept_state": _kept_state(state, name, shown, several=name in filterset.MULTIPLE),
         "list_url": _url(state),
         "page_links": _facet_page_links(page, [*state, *([("facet_q", facet_query)] if facet_query else [])]),
     })
 
 
-def _chosen_url(state, name, choice, several):
-    """The list with this choice added to the filter (several values) or in place of it; a chosen
-    one links to the list without it."""
-    others = [(key, value) for key, value in state if key != name or (several and value != choice.value)]
-    if choice.selected:
-        return reverse("commitments:commitment-list") + _url(others)
-    return reverse("commitments:commitment-list") + _url([*others, (name, choice.value)])
+def _kept_state(state, name, shown, several):
+    """What the choosing form sends besides its boxes: the other filters and, for a filter of
+    several values, its chosen values that this page does not show (on another page, or hidden by
+    the facet search), so that applying the boxes ticked here replaces only the choices seen. A
+    filter of one value is the radio buttons' alone."""
+    shown_values = {str(choice.value) for choice in shown}
+    return [(key, value) for key, value in state
+            if key != name or (several and value not in shown_values)]
 
 
 def _canonical_redirect(listing):

@@ -21,7 +21,12 @@ from commitments.search import (
 )
 from commitments.stored import refresh_search_text
 from tests.caches import clear_caches
-from tests.commitments.factories import ActionPlanFactory, CommitmentFactory, InstitutionFactory
+from tests.commitments.factories import (
+    ActionPlanFactory,
+    CommitmentFactory,
+    InstitutionFactory,
+    PolicyAreaFactory,
+)
 
 
 def found(text) -> list[str]:
@@ -524,3 +529,108 @@ def test_the_seed_searched_shows_its_words_as_written(client, chile):
         assert html and marked(html)
         assert all(word[0].isupper() or word in ("general", "presidencia") for word in marked(html))
     assert any("Secretaría" in marked(html) for html in found.values())
+
+
+# Search boxes and the facet page's choosing form ------------------------------------------------
+
+def form_fields(html, form_class) -> tuple[str, list[tuple[str, str]], list[tuple[str, str, bool]]]:
+    """A form's action, its hidden (name, value)s and its boxes (name, value, checked), in order."""
+    form = re.search(rf'<form method="get" action="([^"]*)" class="{form_class}"[^>]*>(.*?)</form>', html,
+                     re.S)
+    assert form, form_class
+    hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form.group(2))
+    boxes = [(name, value, bool(checked)) for name, value, checked in re.findall(
+        r'<input type="(?:checkbox|radio)" name="([^"]+)" value="([^"]*)"( checked)?', form.group(2))]
+    return form.group(1), hidden, boxes
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_home_page_search_box_opens_the_list_searched(client, chile, language):
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    action, hidden, _boxes = form_fields(html, "search-box")
+    assert action == LIST_URL and hidden == []
+    label = {"en": "Search the commitments", "es": "Buscar en los compromisos"}[language]
+    assert f'<label for="home-search" id="home-search-label">{label}</label>' in html
+    assert '<input type="search" id="home-search" name="q"' in html
+    response = client.get(action, {"q": "Secretaría Ejecutiva"}, follow=True)
+    assert response.status_code == 200 and "CL0050" in listed(client, {"q": "Secretaría Ejecutiva"})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_member_page_search_box_searches_that_members_commitments(client, chile, language):
+    other = CommitmentFactory(identifier="ZZ0001", title="Secretaría ejecutiva de otro país")
+    html = client.get("/members/chile/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    action, hidden, _boxes = form_fields(html, "search-box")
+    assert action == LIST_URL and hidden == [("member", "chile")]
+    label = {"en": "Search Chile's commitments", "es": "Buscar en los compromisos de Chile"}[language]
+    assert f'id="member-search-label">{label}</label>' in html
+    found = listed(client, [("q", "secretaria ejecutiva"), *hidden])  # the form's order
+    assert "CL0050" in found and other.identifier not in found
+    assert other.identifier in listed(client, {"q": "secretaria ejecutiva"})
+
+
+@pytest.mark.django_db
+def test_ticking_several_choices_on_a_facet_page_lists_their_union(client):
+    areas = [PolicyAreaFactory(name=name, slug=name.lower()) for name in ("Agua", "Bosques", "Costas")]
+    for number, area in enumerate([*areas, areas[0]]):
+        CommitmentFactory(identifier=f"FU000{number}", title="Gobierno abierto" if number < 3 else "Otro",
+                          policy_areas=[area])
+    url = "/commitments/facets/policy_area/"
+    html = client.get(url, {"q": "gobierno", "sort": "-year"}).content.decode()
+    action, hidden, boxes = form_fields(html, "facet-choose")
+    assert action == LIST_URL
+    assert hidden == [("q", "gobierno"), ("sort", "-year")]  # the list's state, kept
+    assert boxes == [("policy_area", "agua", False), ("policy_area", "bosques", False),
+                     ("policy_area", "costas", False)]
+    ticked = [("policy_area", "agua"), ("policy_area", "bosques")]
+    response = client.get(action, [*hidden, *ticked], follow=True)
+    assert response.status_code == 200
+    shown = re.findall(r'<td class="identifier-cell">([^<]+)</td>', response.content.decode())
+    assert sorted(shown) == ["FU0000", "FU0001"]
+    # Back on the facet page, both are ticked: unticking one and applying removes it alone.
+    html = client.get(url, [*hidden, *ticked]).content.decode()
+    _action, hidden, boxes = form_fields(html, "facet-choose")
+    assert [(name, value) for name, value, checked in boxes if checked] == ticked
+    assert listed(client, [("q", "gobierno"), ("policy_area", "bosques"), ("sort", "-year")]) == ["FU0001"]
+
+
+@pytest.mark.django_db
+def test_choices_the_facet_page_does_not_show_are_kept(client):
+    alpha = InstitutionFactory(name="Alpha Office")
+    beta = InstitutionFactory(name="Beta Office")
+    gamma = InstitutionFactory(name="Gamma Agency")
+    for number, institution in enumerate((alpha, beta, gamma)):
+        CommitmentFactory(identifier=f"FP000{number}", lead_institution=institution)
+    # Alpha chosen; the facet search shows only the offices' names with "beta".
+    html = client.get("/commitments/facets/lead_institution/",
+                      {"lead_institution": alpha.pk, "facet_q": "beta"}).content.decode()
+    action, hidden, boxes = form_fields(html, "facet-choose")
+    assert hidden == [("lead_institution", str(alpha.pk))]
+    assert boxes == [("lead_institution", str(beta.pk), False)]
+    assert listed(client, [*hidden, ("lead_institution", str(beta.pk))]) == ["FP0000", "FP0001"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_facet_page_of_one_value_offers_radio_buttons(client, language):
+    CommitmentFactory(identifier="FP0010", status=Commitment.Status.ACTIVE)
+    CommitmentFactory(identifier="FP0011", status=Commitment.Status.INACTIVE)
+    response = client.get("/commitments/facets/status/", {"status": "active"}, HTTP_ACCEPT_LANGUAGE=language)
+    action, hidden, boxes = form_fields(response.content.decode(), "facet-choose")
+    assert hidden == [] and ("status", "active", True) in boxes and ("status", "inactive", False) in boxes
+    assert '<input type="radio"' in response.content.decode()
+    text = {"en": "Apply to the list", "es": "Aplicar a la lista"}[language]
+    assert f'<button type="submit">{text}</button>' in response.content.decode()
+    assert listed(client, {"status": "inactive"}) == ["FP0011"]
+
+
+@pytest.mark.django_db
+def test_hostile_choice_names_stay_text_on_the_facet_page(client):
+    institution = InstitutionFactory(name='"><script>alert(1)</script> Ofic\u00edna')
+    CommitmentFactory(identifier="FP0020", lead_institution=institution)
+    html = client.get("/commitments/facets/lead_institution/", {"q": '"><b>x'}).content.decode()
+    assert "<script>alert" not in html and "<b>x" not in html
+    html = client.get("/commitments/facets/lead_institution/").content.decode()
+    assert "&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt; Ofic\u00edna" in html
