@@ -634,3 +634,17 @@ def test_hostile_choice_names_stay_text_on_the_facet_page(client):
     assert "<script>alert" not in html and "<b>x" not in html
     html = client.get("/commitments/facets/lead_institution/").content.decode()
     assert "&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt; Ofic\u00edna" in html
+
+
+@pytest.mark.django_db
+def test_relevance_and_snippets_add_no_query(client, wetlands, django_assert_max_num_queries):
+    """The ranking is in the rows' query, the snippets' texts (institutions' names too) as well."""
+    clear_caches()
+    with CaptureQueriesContext(connection) as few:
+        assert len(listed(client, {"q": "humedales"})) == 3
+    for number in range(40):
+        CommitmentFactory(title=f"Humedales {number}", supporting_institutions=[InstitutionFactory()])
+    clear_caches()
+    # 12 on 2026-12-08: the version, the facets' counts (a search's ids once), the rows.
+    with django_assert_max_num_queries(min(len(few), 12)):
+        assert len(listed(client, {"q": "humedales"})) == 25
