@@ -41,7 +41,7 @@ def search_words(query) -> list[str]:
 class Snippet(NamedTuple):
     """Why a row matches a text search, as its template shows it (search.snippet)."""
 
-    source: str  # the label of the column it was read from, "Matched words" for the search text
+    source: str  # the label of the text it was read from ("Description", "Supporting institutions")
     pieces: list[tuple[str, bool]]  # (text, matched): the matched pieces are marked
     cut_before: bool
     cut_after: bool
