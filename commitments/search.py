@@ -217,7 +217,7 @@ def snippet_values() -> dict:
     the supporting institutions' names, by name, one subquery per row of the page."""
     links = Commitment.supporting_institutions.through.objects.filter(commitment_id=OuterRef("pk"))
     if connection.vendor == "postgresql":
-        names = StringAgg("institution__name", NAME_SEPARATOR, ordering="institution__name")
+        names = StringAgg("institution__name", NAME_SEPARATOR, order_by="institution__name")
     else:
         names = _GroupConcat("institution__name", Value(NAME_SEPARATOR))
     return {SUPPORTING: Subquery(links.values("commitment_id").annotate(names=names).values("names")[:1])}
