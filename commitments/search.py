@@ -6,7 +6,6 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import (
     SearchQuery,
     SearchRank,
@@ -16,23 +15,17 @@ from django.contrib.postgres.search import (
 )
 from django.db import connection
 from django.db.models import (
-    Aggregate,
     Case,
     F,
     Func,
     OrderBy,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    TextField,
     Value,
     When,
 )
 from django.db.models.functions import Lower, StrIndex
 from django.db.models.lookups import GreaterThan
-
-from .models import Commitment
 
 # A search needs no more than this; longer input is cut (the list page says so).
 MAX_QUERY_LENGTH = 200
@@ -195,7 +188,8 @@ def relevance(text: str) -> list[OrderBy]:
 
 # The list's row values a snippet is read from, in the order a tie between them is settled: every
 # text the search text is made of (build_search_text), as stored, so the snippet shows the words
-# as written. SUPPORTING is the supporting institutions' names, read in the rows' own query.
+# as written. SUPPORTING is the supporting institutions' names, read in the rows' own query
+# (queries.snippet_values).
 SUPPORTING = "supporting_institution_names"
 SNIPPET_SOURCES = ("title", "short_title", "description", *SEARCHED_FIELDS[4:], "lead_institution__name",
                    SUPPORTING, "identifier")
@@ -203,24 +197,6 @@ SNIPPET_COLUMNS = tuple(name for name in SNIPPET_SOURCES
                         if name not in ("title", "lead_institution__name", "identifier", SUPPORTING))
 # Between two supporting institutions' names in a snippet.
 NAME_SEPARATOR = "; "
-
-
-class _GroupConcat(Aggregate):
-    """SQLite's group_concat(text, separator)."""
-
-    function = "GROUP_CONCAT"
-    output_field = TextField()
-
-
-def snippet_values() -> dict:
-    """The row values besides SNIPPET_COLUMNS a snippet reads, as expressions for values():
-    the supporting institutions' names, by name, one subquery per row of the page."""
-    links = Commitment.supporting_institutions.through.objects.filter(commitment_id=OuterRef("pk"))
-    if connection.vendor == "postgresql":
-        names = StringAgg("institution__name", NAME_SEPARATOR, order_by="institution__name")
-    else:
-        names = _GroupConcat("institution__name", Value(NAME_SEPARATOR))
-    return {SUPPORTING: Subquery(links.values("commitment_id").annotate(names=names).values("names")[:1])}
 
 
 # About two lines of the title column; the first match starts after at most SNIPPET_LEAD characters.

@@ -14,8 +14,8 @@ from .. import facets as facet_counts
 from ..filters import SORT_CHOICES, YEAR_BOUNDS, CommitmentFilter
 from ..freshness import pages
 from ..models import Commitment
-from ..queries import LIST_COLUMNS
-from ..search import SNIPPET_COLUMNS, clean_query, normalize, snippet_values
+from ..queries import LIST_COLUMNS, snippet_values
+from ..search import SNIPPET_COLUMNS, clean_query, normalize
 
 PAGE_SIZE = 25
 FACET_PAGE_SIZE = 50
