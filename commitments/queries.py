@@ -9,7 +9,9 @@ from itertools import groupby
 from operator import itemgetter
 from typing import NamedTuple
 
-from django.db.models import Count, Exists, Min, OuterRef, Prefetch
+from django.contrib.postgres.aggregates import StringAgg
+from django.db import connection
+from django.db.models import Aggregate, Count, Exists, Min, OuterRef, Prefetch, Subquery, TextField, Value
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -17,7 +19,7 @@ from reviews import ratings
 from reviews.models import Assessment, IRMReport
 from reviews.scales import MISSING_CODES
 
-from . import history, past, progress
+from . import history, past, progress, search
 from .models import LINEAGE_LIMIT, ActionPlan, Commitment, Member, Milestone, PolicyArea
 
 RECENTLY_UPDATED_COUNT = 10
@@ -280,3 +282,24 @@ def other_commitments_by_plan(commitment) -> list[PlanCommitments]:
     return [PlanCommitments(plan_title, cycle, [OtherCommitment(pk, identifier, title, starred, area)
                                                 for *_plan, pk, identifier, title, starred, area in items])
             for (_plan_id, plan_title, cycle), items in groupby(rows, key=itemgetter(0, 1, 2))]
+
+
+# The list's snippets (search.snippet): the texts no column of the row holds -----------------------
+
+class _GroupConcat(Aggregate):
+    """SQLite's group_concat(text, separator)."""
+
+    function = "GROUP_CONCAT"
+    output_field = TextField()
+
+
+def snippet_values() -> dict:
+    """The row values besides search.SNIPPET_COLUMNS a snippet reads, as expressions for values():
+    the supporting institutions' names, by name, one subquery per row of the page."""
+    links = Commitment.supporting_institutions.through.objects.filter(commitment_id=OuterRef("pk"))
+    if connection.vendor == "postgresql":
+        names = StringAgg("institution__name", search.NAME_SEPARATOR, order_by="institution__name")
+    else:
+        names = _GroupConcat("institution__name", Value(search.NAME_SEPARATOR))
+    per_commitment = links.values("commitment_id").annotate(names=names).values("names")
+    return {search.SUPPORTING: Subquery(per_commitment[:1])}
