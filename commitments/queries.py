@@ -106,7 +106,8 @@ def commitment_detail_queryset(today: datetime.date | None = None):
     The page shows neither the search text nor the export's unmodelled columns: not read.
     """
     today = today or timezone.localdate()
-    return Commitment.objects.defer("search_text", "ogp_extra").select_related(
+    return Commitment.objects.defer("search_text", "ogp_extra").annotate(
+        history_first_at=past.first_record_at()).select_related(
         "action_plan__member", "lead_institution").prefetch_related(
         "supporting_institutions",
         POLICY_AREAS_BY_NAME,
@@ -126,10 +127,12 @@ def commitment_detail_context(commitment, as_of: datetime.date | None = None) ->
     tables and the authors' memberships, and for as_of three more (past.state_as_of).
     """
     snapshot = past.state_as_of(commitment, as_of) if as_of else None
+    # The days the record holds, which the page and the API name and the date control offers.
+    days = {"history_begins": past.history_begins(commitment), "today": timezone.localdate()}
     if as_of and snapshot is None:
         # Not yet recorded that day: nothing of the page is shown rather than a made-up state.
         return {"commitment": commitment, "member": commitment.action_plan.member,
-                "plan": commitment.action_plan, "as_of": as_of, "as_of_missing": True}
+                "plan": commitment.action_plan, "as_of": as_of, "as_of_missing": True, **days}
     if snapshot:
         shown, milestones, assessments = snapshot.commitment, snapshot.milestones, snapshot.assessments
         # The plan's reports have no date of their own here: those that had assessed it by then.
@@ -174,6 +177,7 @@ def commitment_detail_context(commitment, as_of: datetime.date | None = None) ->
         "timeline": timeline,
         "as_of": as_of,
         "as_of_missing": False,
+        **days,
         # The stored ratings on a past day's commitment are computed from that day's assessments.
         "progress": progress.for_commitment(shown, milestones),
         "progress_rule": progress.RULE,
