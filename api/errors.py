@@ -28,11 +28,18 @@ def exception_handler(exc, context):
         errors = response.data if isinstance(response.data, dict) else {"request": response.data}
         names = ", ".join(sorted(errors))
         response.data = {"detail": f"Bad request: see {names}.", "errors": errors}
-    elif isinstance(exc, NamesNothing):
-        response.data = {"detail": str(exc.detail), "errors": exc.errors}
     elif isinstance(response.data, dict) and "detail" in response.data:
-        response.data = {"detail": str(response.data["detail"]), "errors": {}}
+        response.data = {"detail": str(response.data["detail"]), "errors": getattr(exc, "errors", {})}
     return response
+
+
+class NotRecorded(NotFound):
+    """404 for a day the record does not hold (as_of before its history begins): the detail names
+    the first recorded day and its address, `errors` the parameter and the days that can be asked."""
+
+    def __init__(self, detail: str, errors: dict):
+        super().__init__(detail)
+        self.errors = errors
 
 
 @csrf_exempt

@@ -181,7 +181,8 @@ def _commitment_list_parameters():
     return [
         *parameters,
         OpenApiParameter("ordering", OpenApiTypes.STR, enum=[value for value, _label in SORT_CHOICES],
-                         description="The order (default: identifier); not with a cursor."),
+                         description="The order (default: relevance with q, identifier without); "
+                         "not used with a cursor, which walks in identifier order."),
         # Comma separated (OpenAPI's form style, not exploded): ?facets=member,completion.
         OpenApiParameter("facets", OpenApiTypes.STR, many=True, explode=False, enum=list(FACET_FILTERS),
                          description="Facets to count, comma separated."),
@@ -199,8 +200,10 @@ ROW_FILTERS = frozenset(name for name, flt in CommitmentFilter.base_filters.item
                         if name in CommitmentFilter.MULTIPLE and not flt.extra.get("choices"))
 
 AS_OF_PARAMETERS = [OpenApiParameter(
-    "as_of", OpenApiTypes.DATE, description="The commitment as it stood at the end of this day (YYYY-MM-DD). "
-    "A day after today, or before the commitment was recorded, answers 404.")]
+    "as_of", OpenApiTypes.DATE, description="The commitment as it stood at the end of this day (YYYY-MM-DD, "
+    "up to today: a later day answers 404). The record holds days from `history_begins` (the day it was "
+    "first recorded here) on: a day before answers 404, whose `detail` names that first day with the "
+    "address of it and whose `errors.as_of` gives the days that can be asked.")]
 
 CHANGE_LIST_PARAMETERS = [
     OpenApiParameter("since", {"anyOf": [{"type": "string", "format": "date-time"},
@@ -226,7 +229,10 @@ REPORT_LIST_PARAMETERS = [
 
 
 def _may_be_empty(parameter) -> bool:
-    """Whether the schema lets this parameter be empty: free text only."""
+    """Whether the schema lets this parameter be empty: free text, or a comma-separated list (empty:
+    none)."""
+    if parameter.explode is False:
+        return True
     schema = parameter.type
     schema = schema.get("items", schema) if isinstance(schema, dict) else schema
     return schema in (TEXT, OpenApiTypes.STR) and not parameter.enum

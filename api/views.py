@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import docs, errors, pagination, params, read, serializers
+from api.errors import NotRecorded
 from api.pagination import paginate
 from api.writes import CommitmentWrites
 from commitments import facets, history, queries
@@ -87,7 +88,13 @@ class CommitmentDetail(CommitmentWrites, generics.RetrieveAPIView):
         day = params.as_of_day(request)
         context = queries.commitment_detail_context(commitment, as_of=day)
         if context["as_of_missing"]:
-            raise NotFound("The commitment was not yet recorded at the end of that day.")
+            begins, today = context["history_begins"].isoformat(), context["today"].isoformat()
+            first_day = request.build_absolute_uri(
+                reverse("api:commitment-detail", args=[identifier]) + f"?as_of={begins}")
+            raise NotRecorded(
+                f"{identifier} was not yet recorded at the end of {day.isoformat()}: its history begins "
+                f"on {begins}, the day it was first recorded here. The first recorded day: {first_day}",
+                {"as_of": [f"Choose a day from {begins} (history_begins) to {today}."]})
         return Response(read.commitment_detail(request, context))
 
 
