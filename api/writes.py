@@ -28,7 +28,7 @@ from api.authentication import BearerTokenAuthentication
 from commitments import permissions, services
 from commitments.forms import NOTE_MAX_LENGTH
 from commitments.models import Commitment, Milestone
-from commitments.validators import validate_link, validate_text
+from commitments.validators import INTEGER_MAX, validate_link, validate_text
 from reviews.scales import Completion
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
@@ -97,14 +97,16 @@ class _Write(serializers.Serializer):
     """What every write carries: the version read and the public note."""
 
     version = StrictIntegerField(
-        min_value=1, help_text="The commitment's `version` as the client read it (a milestone: its "
-                               "commitment's). A commitment saved since answers 409 with what changed.")
+        min_value=1, max_value=INTEGER_MAX,
+        help_text="The commitment's `version` as the client read it (a milestone: its commitment's). Another "
+                  "answers 409 with the version now (and, if saved since, what changed).")
     note = NoteField(
         max_length=NOTE_MAX_LENGTH, validators=[validate_text],
         help_text="Why the change is made: public, shown in the commitment's history and feeds. No control "
                   "characters but tab and line breaks.")
     start_date = StrictDateField(required=False, allow_null=True)
-    end_date = StrictDateField(required=False, allow_null=True)
+    end_date = StrictDateField(required=False, allow_null=True,
+                               help_text="Not before the start date (the one sent, else the saved one).")
 
     def validate(self, data):
         # Checked against the saved dates when only one is sent; the database holds the same rule.
@@ -138,14 +140,22 @@ class MilestonePatch(_Write):
     completed_on = StrictDateField(
         required=False, allow_null=True,
         help_text="The date the milestone was met; set to today when its status becomes complete and none "
-                  "is sent, cleared when it leaves complete.")
+                  "is sent, cleared when it leaves complete. Only with \"status\": \"complete\" in the same "
+                  "body; not after today.")
     change_evidence_url = StrictCharField(required=False, default="", allow_blank=True,
                                           help_text=EVIDENCE_HELP)
+    # The rule below as the schema states it (WriteSchema): a date met (not null) comes with
+    # "status": "complete" in the same body.
+    schema_rules = {"anyOf": [
+        {"properties": {"completed_on": {"enum": [None]}}},
+        {"required": ["status"], "properties": {"status": {"enum": [Completion.COMPLETE]}}},
+    ]}
 
     def validate(self, data):
         # services.with_completion clears the date of a milestone not complete: a date sent with
         # another status would be dropped and the write answered "nothing changed", so it is named.
-        if data.get("completed_on") and data.get("status", self.instance.status) != Completion.COMPLETE:
+        # The status is sent with it, as the schema says, even when the milestone is complete now.
+        if data.get("completed_on") and data.get("status") != Completion.COMPLETE:
             raise serializers.ValidationError({"completed_on": [ONLY_COMPLETE_MET]})
         return super().validate(data)
 
@@ -214,6 +224,7 @@ class WriteSchema(AutoSchema):
         component = super().resolve_serializer(serializer, direction, bypass_extensions)
         if direction == "request" and self.method == "PATCH" and component.schema:
             component.schema["additionalProperties"] = False
+            component.schema.update(getattr(serializer, "schema_rules", {}))
         return component
 
     def get_response_serializers(self):
@@ -284,10 +295,13 @@ class WriteMixin:
 
     @staticmethod
     def refused_version(refused: services.VersionRefused) -> Response:
-        """The service's refusal of the version sent: 400, or 409 with what changed meanwhile and
-        the version to read again."""
+        """The service's refusal of the version sent, 409 with the version to read again: what changed
+        meanwhile for a stale one, nothing for one the commitment never reached. The body's schema
+        took the version (a whole number from 1: the serializer refuses anything else with 400); that
+        it is not the commitment's own is a conflict with the commitment's state, which no schema states."""
         if not isinstance(refused, services.StaleEdit):
-            return _invalid({"version": [refused.detail]})
+            return _refusal(refused.detail, {"version": [refused.detail]}, code=status.HTTP_409_CONFLICT,
+                            version=refused.commitment.version, changes=[])
         return _refusal(refused.message, {"version": [refused.detail]}, code=refused.status,
                         version=refused.current, changes=EntryOut(refused.changes, many=True).data)
 

@@ -284,11 +284,14 @@ def test_a_stale_version_is_409_with_what_changed_meanwhile(client, chile_staff,
     assert state(cl0050()) == before
 
 
-def test_a_version_never_reached_is_400(client, token):
+def test_a_version_never_reached_is_a_409_with_the_version_now(client, token):
+    """The schema takes any version from 1 (it cannot know the commitment's): one it never reached
+    conflicts with its state, as a stale one does, and the answer gives the version to read."""
     commitment = cl0050()
     response = patch(client, URL, {"version": commitment.version + 5, "status": "inactive", "note": "x"},
                      token)
-    assert response.status_code == 400 and "version" in response.json()["errors"]
+    assert response.status_code == 409 and "version" in response.json()["errors"]
+    assert response.json()["version"] == commitment.version and response.json()["changes"] == []
 
 
 # --- 400 ----------------------------------------------------------------------------------------------
