@@ -27,7 +27,7 @@ from api import params
 from api.authentication import BearerTokenAuthentication
 from commitments import permissions, services
 from commitments.forms import NOTE_MAX_LENGTH
-from commitments.models import Commitment, Milestone
+from commitments.models import EVIDENCE_MAX_LENGTH, Commitment, Milestone
 from commitments.validators import INTEGER_MAX, validate_link, validate_text
 from reviews.scales import Completion
 
@@ -93,6 +93,20 @@ class NoteField(StrictCharField):
     """The change's public note: required, not blank, a text the history can hold."""
 
 
+# The links a write takes, as a pattern: http(s), a host name with its top-level domain, an optional
+# port, then any text but controls and spaces. What validators.validate_link and the history's URL
+# field (services.evidence_errors) both accept, so a client that follows the schema is never refused;
+# they accept a few forms more (an IP address, localhost), which the schema does not promise.
+# (Empty is the other choice drf-spectacular states for a field that may be blank.)
+LINK_PATTERN = (r"^[Hh][Tt][Tt][Pp][Ss]?://(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
+                rf"(?::[1-9][0-9]{{0,3}})?(?:[/?#][^{CONTROL}\s]*)?$")
+
+
+@extend_schema_field({"type": "string", "pattern": LINK_PATTERN})
+class LinkField(StrictCharField):
+    """An http(s) link (or empty, for none, where the field allows it)."""
+
+
 class _Write(serializers.Serializer):
     """What every write carries: the version read and the public note."""
 
@@ -126,14 +140,15 @@ class CommitmentPatch(_Write):
     """PATCH /api/v1/commitments/<identifier>/: only the fields sent change."""
 
     status = serializers.ChoiceField(choices=Commitment.Status.choices, required=False)
-    evidence_url = StrictCharField(required=False, default="", allow_blank=True, help_text=EVIDENCE_HELP)
+    evidence_url = LinkField(required=False, default="", allow_blank=True, max_length=EVIDENCE_MAX_LENGTH,
+                             help_text=EVIDENCE_HELP)
 
 
 class MilestonePatch(_Write):
     """PATCH /api/v1/milestones/<id>/: only the fields sent change."""
 
     status = serializers.ChoiceField(choices=Completion.choices, required=False)
-    evidence_url = StrictCharField(
+    evidence_url = LinkField(
         required=False, allow_blank=True, max_length=Milestone._meta.get_field("evidence_url").max_length,
         validators=[validate_link], help_text="The milestone's own link to the evidence of its progress "
                                               "(its means of verification); empty to remove it.")
@@ -142,13 +157,15 @@ class MilestonePatch(_Write):
         help_text="The date the milestone was met; set to today when its status becomes complete and none "
                   "is sent, cleared when it leaves complete. Only with \"status\": \"complete\" in the same "
                   "body; not after today.")
-    change_evidence_url = StrictCharField(required=False, default="", allow_blank=True,
-                                          help_text=EVIDENCE_HELP)
+    change_evidence_url = LinkField(required=False, default="", allow_blank=True,
+                                    max_length=EVIDENCE_MAX_LENGTH, help_text=EVIDENCE_HELP)
     # The rule below as the schema states it (WriteSchema): a date met (not null) comes with
     # "status": "complete" in the same body.
+    # (Patterns and `not`, not enums: drf-spectacular would hoist an enum into a component of its own.)
     schema_rules = {"anyOf": [
-        {"properties": {"completed_on": {"enum": [None]}}},
-        {"required": ["status"], "properties": {"status": {"enum": [Completion.COMPLETE]}}},
+        {"properties": {"completed_on": {"not": {"type": "string"}}}},
+        {"required": ["status"],
+         "properties": {"status": {"type": "string", "pattern": f"^{Completion.COMPLETE}$"}}},
     ]}
 
     def validate(self, data):
@@ -326,6 +343,10 @@ class WriteMixin:
         except services.VersionRefused as refused:
             return self.refused_version(refused)
         except DjangoValidationError as error:
+            if getattr(error, "code", None) == services.NOTHING_CHANGED:
+                # A body that asks for what the record holds already is done, not wrong: 200 with the
+                # record unchanged (same version, no history). No schema can say "differs from now".
+                return None
             return _invalid(_service_errors(error, names))
         return None
 

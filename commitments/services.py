@@ -35,6 +35,7 @@ STALE_EDIT_MESSAGE = _("Someone saved this commitment after you opened it; nothi
                        "Their changes are listed below: review them, then make your edit again.")
 NOTE_REQUIRED_MESSAGE = _("Write a short public note saying why this changed.")
 NOTHING_CHANGED_MESSAGE = _("Nothing was changed, so nothing was saved.")
+NOTHING_CHANGED = "nothing_changed"  # the code of that refusal: the API answers it as a 200 (api/writes.py)
 COMPLETED_IN_FUTURE_MESSAGE = _("The date met cannot be later than today.")
 # The key of a change's evidence in a ValidationError: prefixed "milestone-<pk>-" for a milestone's
 # (a milestone has an evidence_url field of its own, its means of verification).
@@ -376,7 +377,7 @@ def commitment_update(*, commitment: Commitment, user, data: dict, note: str, ex
     if errors:
         raise ValidationError(errors)
     if not changed_fields and not any(change.changed for change in milestones):
-        raise ValidationError(NOTHING_CHANGED_MESSAGE)
+        raise ValidationError(NOTHING_CHANGED_MESSAGE, code=NOTHING_CHANGED)
 
     # The commitment is saved even without changes of its own: its new version is the lock.
     commitment.full_clean()

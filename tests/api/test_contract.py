@@ -112,16 +112,20 @@ def every_check() -> list[str]:
     return [check.__name__ for check in CHECK_REGISTRY.get_all()]
 
 
-def failures_of(schema) -> tuple[dict, list]:
-    """The run's failures, one per (check, operation, title), with the request that found it; and its
-    errors (an operation the engine could not test)."""
-    failures, errors = {}, []
+def failures_of(schema) -> tuple[dict, list, set]:
+    """The run's failures, one per (check, operation, title), with the request that found it; its
+    errors (an operation the engine could not test); and the (method, path, status) it saw."""
+    failures, errors, seen = {}, [], set()
     for event in from_schema(schema).execute():
         if isinstance(event, (events.NonFatalError, events.FatalError)):
             errors.append(event)
         if not isinstance(event, (events.ScenarioFinished, events.FuzzScenarioFinished)):
             continue
         recorder = event.recorder
+        for case_id, interaction in recorder.interactions.items():
+            if interaction.response is not None:
+                case = recorder.cases[case_id].value
+                seen.add((case.method, case.operation.path, interaction.response.status_code))
         for case_id, checks in recorder.checks.items():
             for check in (check for check in checks if check.failure_info is not None):
                 case = recorder.cases[case_id].value
@@ -130,7 +134,7 @@ def failures_of(schema) -> tuple[dict, list]:
                 answer = interaction and interaction.response
                 failures.setdefault(key, (case.path_parameters, case.query, case.body,
                                           answer and (answer.status_code, answer.content[:500])))
-    return failures, errors
+    return failures, errors, seen
 
 
 def within_the_described_rules(context, body) -> bool:
@@ -167,6 +171,10 @@ def test_schemathesis_with_every_check_finds_no_failure(chile, catalogue, superu
         "generation": {"max-examples": EXAMPLES_PER_OPERATION, "mode": "all", "deterministic": True,
                        "database": "none"},
         "headers": {"Authorization": f"Bearer {token}"},
+        # One commitment's address given, so that its reads and writes reach a row (CL0050: a seeded
+        # commitment with milestones, written to by the superuser's token); other paths are drawn.
+        "operations": [{"include-path": "/api/v1/commitments/{identifier}/",
+                        "parameters": {"path.identifier": "CL0050"}}],
         # Nothing written into the repository; and no request values taken from answers: they put a
         # 400's `errors` key into a body whose schema says additionalProperties: false.
         "cache": {"enabled": False},
@@ -179,9 +187,17 @@ def test_schemathesis_with_every_check_finds_no_failure(chile, catalogue, superu
     operations = {(result.ok().method.upper(), result.ok().path) for result in schema.get_all_operations()}
     assert {("PATCH", "/api/v1/commitments/{identifier}/"), ("PATCH", "/api/v1/milestones/{id}/"),
             ("GET", "/api/v1/changes/")} <= operations and len(operations) == 11
-    failures, errors = failures_of(schema)
+    failures, errors, seen = failures_of(schema)
     assert not errors, errors
     assert not failures, "\n".join(f"{key}: {value}" for key, value in failures.items())
+    # It reached rows and refusals, not only 404s (test_every_get_endpoint_keeps_its_schema reads
+    # every kind of row by its address).
+    statuses = {(method, path): {status for m, p, status in seen if (m, p) == (method, path)}
+                for method, path, _status in seen}
+    assert {200, 400} <= statuses["GET", "/api/v1/commitments/"]
+    assert 200 in statuses["GET", "/api/v1/commitments/{identifier}/"]
+    for write in ("/api/v1/commitments/{identifier}/", "/api/v1/milestones/{id}/"):
+        assert {200, 400, 409} <= statuses["PATCH", write], statuses["PATCH", write]
 
 
 def test_an_unknown_api_address_answers_json_404_whatever_the_method(client):
