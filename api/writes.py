@@ -116,6 +116,7 @@ class _Write(serializers.Serializer):
                   "answers 409 with the version now (and, if saved since, what changed).")
     note = NoteField(
         max_length=NOTE_MAX_LENGTH, validators=[validate_text],
+        error_messages={"required": services.NOTE_REQUIRED_MESSAGE, "blank": services.NOTE_REQUIRED_MESSAGE},
         help_text="Why the change is made: public, shown in the commitment's history and feeds. No control "
                   "characters but tab and line breaks.")
     start_date = StrictDateField(required=False, allow_null=True)

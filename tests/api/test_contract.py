@@ -96,7 +96,8 @@ def test_every_get_endpoint_keeps_its_schema(catalogue, application):
     for path in ("/api/v1/commitments/", "/api/v1/commitments/{identifier}/", "/api/v1/members/{slug}/",
                  "/api/v1/reports/{id}/", "/api/v1/action-plans/{ogp_id}/"):
         assert (path, 200) in seen, path
-    assert ("/api/v1/commitments/", 400) in seen
+    # Every request was drawn from the schema (positive data): none is refused as malformed.
+    assert not {path for path, status in seen if status == 400}
 
 
 # -- schemathesis with every check, every operation, over HTTP ----------------------------------

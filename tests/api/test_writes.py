@@ -456,17 +456,22 @@ def test_the_schema_describes_the_patch_bodies_and_the_bearer_scheme(client, db)
     assert schema["components"]["securitySchemes"]["bearerAuth"] == {
         "type": "http", "scheme": "bearer",
         "description": schema["components"]["securitySchemes"]["bearerAuth"]["description"]}
-    for path, body in [("/api/v1/commitments/{identifier}/", "PatchedCommitmentPatch"),
-                       ("/api/v1/milestones/{id}/", "PatchedMilestonePatch")]:
+    for path, body in [("/api/v1/commitments/{identifier}/", "CommitmentPatch"),
+                       ("/api/v1/milestones/{id}/", "MilestonePatch")]:
         operation = schema["paths"][path]["patch"]
         assert {"bearerAuth": []} in operation["security"]
         reference = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
         assert reference.endswith(body)
         assert {"200", "400", "401", "403", "404", "409"} <= set(operation["responses"])
-    properties = schema["components"]["schemas"]["PatchedMilestonePatch"]["properties"]
+    properties = schema["components"]["schemas"]["MilestonePatch"]["properties"]
     assert {"version", "note", "status", "start_date", "end_date", "evidence_url"} <= set(properties)
-    assert set(schema["components"]["schemas"]["PatchedCommitmentPatch"]["properties"]) >= {
+    assert set(schema["components"]["schemas"]["CommitmentPatch"]["properties"]) >= {
         "version", "note", "status", "start_date", "end_date"}
+    # As the server validates them: whole bodies, version and note required, no other field.
+    for body in ("CommitmentPatch", "MilestonePatch"):
+        component = schema["components"]["schemas"][body]
+        assert set(component["required"]) == {"version", "note"}
+        assert component["additionalProperties"] is False
 
 
 # --- Two clients, one version ---------------------------------------------------------------------
