@@ -59,7 +59,8 @@ def test_a_secretariat_day(journey, django_user_model, tmp_path):
     milestone(page, t, 3, "note").fill("Training started in two ministries")
     page.get_by_role("button", name=t("Save changes")).click()
     page.wait_for_url(f"{journey.site}/commitments/AL0001/")
-    assert t("Saved: %(what)s.", what=t("Milestone %(order)s", order=3)) in page.locator(".messages").inner_text()
+    saved = t("Saved: %(what)s.", what=t("Milestone %(order)s", order=3))
+    assert saved in page.locator(".messages").inner_text()
     journey.step(page, "4-saved")
     assert Milestone.objects.get(commitment=data.current, order=3).status == Completion.LIMITED
 
@@ -84,8 +85,9 @@ def test_a_secretariat_day(journey, django_user_model, tmp_path):
     workbook = load_workbook(path)
     sheet = workbook.worksheets[0]
     header = [cell.value for cell in sheet[1]]
+    identifier, order = header.index("identifier"), header.index("milestone")
     row = next(row for row in sheet.iter_rows(min_row=2)
-               if row[header.index("identifier")].value == "AL0001" and row[header.index("milestone")].value == 1)
+               if (row[identifier].value, row[order].value) == ("AL0001", 1))
     # TODO(issue 22, point 8): picked from the status column's drop-down, in the user's language.
     row[header.index("status")].value = Completion.COMPLETE
     row[header.index("note")].value = "Budget data published"
