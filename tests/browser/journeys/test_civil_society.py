@@ -59,7 +59,7 @@ def test_a_civil_society_day(journey, inbox):
     assert page.get_by_role("navigation", name=t("Contents")).is_visible()
 
     # A past day: the record began when the seed was loaded (today).
-    # TODO(issue 22, point 3): the page names the first recorded day and the control offers only days in range.
+    # TODO(issue 22, point 3): the page names the first recorded day; the control offers only days in range.
     today = timezone.localdate()
     page.locator("#as-of-date").fill(today.isoformat())
     page.locator(".as-of-form").get_by_role("button", name=t("Show")).click()
