@@ -46,12 +46,12 @@ class Command(BaseCommand):
 
         User = get_user_model()
         if User.objects.filter(is_superuser=True).exists():
-            self.stdout.write("Sign in at http://127.0.0.1:8000/admin/ with your existing admin account.")
+            self.stdout.write(f"Sign in at {settings.SITE_URL}/admin/ with your existing admin account.")
             return
         password = secrets.token_urlsafe(12)
         User.objects.create_superuser(username=username, email="", password=password)
         self.stdout.write(self.style.SUCCESS(
-            f"Created a local admin account. Sign in at http://127.0.0.1:8000/admin/ "
+            f"Created a local admin account. Sign in at {settings.SITE_URL}/admin/ "
             f"as {username!r} with password {password!r} "
             f"(change it with: .venv/bin/python manage.py changepassword {username})."
         ))
