@@ -4,10 +4,11 @@ assessment added to it, and the list and the member's report showing the new fin
 import re
 
 import pytest
+from django.core.management import call_command
 
 from reviews.models import Assessment, IRMReport
 from reviews.scales import Completion
-from tests.commitments.dashboard_data import reviewer
+from tests.commitments.dashboard_data import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,9 +22,10 @@ def pick(page, field, search, choice):
     page.locator(".select2-results__option", has_text=choice).first.click()
 
 
-def test_a_reviewers_day(journey, django_user_model):
-    # TODO(issue 22, point 1): `grant_reviewer irm --create` makes this account in one step.
-    reviewer(django_user_model)
+def test_a_reviewers_day(journey, monkeypatch):
+    # `manage.py grant_reviewer irm --create`, its password read from the environment (README).
+    monkeypatch.setenv("OGPTRACKER_PASSWORD", PASSWORD)
+    call_command("grant_reviewer", "irm", "--create", verbosity=0)
     t = journey.t
     page = journey.new_page()
     page.goto(f"{journey.site}/members/chile/report/")

@@ -2,6 +2,7 @@
 page (a save refused for its missing note, then a conflict with a second editor), a bulk update."""
 
 import re
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -9,18 +10,18 @@ from openpyxl import load_workbook
 
 from commitments.models import Milestone
 from reviews.scales import Completion
-from tests.commitments.dashboard_data import PASSWORD, make_desk_data
+from tests.commitments.dashboard_data import make_desk_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ROLE = "secretariat"
 
 
-def make_account(django_user_model, username, member):
-    # TODO(issue 22, point 1): `grant_member USERNAME MEMBER --create` makes the account in one step;
-    # until it lands the account is made here and the command gives the role.
-    django_user_model.objects.create_user(username, f"{username}@example.org", PASSWORD)
-    call_command("grant_member", username, member.slug, verbosity=0)
+def make_account(username, member) -> str:
+    """`manage.py grant_member USERNAME MEMBER --create`, as the README says: the password it prints once."""
+    out = StringIO()
+    call_command("grant_member", username, member.slug, "--create", stdout=out)
+    return re.search(r"with the password '([^']+)'", out.getvalue()).group(1)
 
 
 def milestone(page, t, order, field):
@@ -29,13 +30,19 @@ def milestone(page, t, order, field):
     return group.locator(f"[name$='-{field}']")
 
 
-def test_a_secretariat_day(journey, django_user_model, tmp_path):
+def test_a_secretariat_day(journey, tmp_path):
     data = make_desk_data()  # Aland: a current plan with an overdue milestone (the seed's plans have ended)
-    make_account(django_user_model, "aland-staff", data.aland)
+    password = make_account("aland-staff", data.aland)
     t = journey.t
     page = journey.new_page()
 
-    journey.sign_in(page, "aland-staff")
+    # Signing in from the home page's header lands on the dashboard.
+    page.goto(f"{journey.site}/")
+    page.get_by_role("navigation", name=t("Main")).get_by_role("link", name=t("Sign in")).click()
+    page.locator("#id_username").fill("aland-staff")
+    page.locator("#id_password").fill(password)
+    page.locator("#login-form button[type=submit]").click()
+    page.wait_for_url(f"{journey.site}/staff/")
     journey.step(page, "1-dashboard")
     assert page.get_by_role("heading", name=t("Staff dashboard"), level=1).is_visible()
     overdue = page.get_by_role("link", name=f"AL0001 · {t('Milestone %(order)s', order=1)}")
@@ -45,7 +52,7 @@ def test_a_secretariat_day(journey, django_user_model, tmp_path):
 
     # A second editor opens the same page before the first one saves.
     other = journey.new_page()
-    journey.sign_in(other, "aland-staff")
+    journey.sign_in(other, "aland-staff", password)
     other.goto(f"{journey.site}/commitments/AL0001/edit/")
 
     # A change without its public note is refused, and says why; nothing is saved.
