@@ -34,4 +34,7 @@ def test_a_data_users_day(journey, tmp_path):
     identifiers = [row[0] for row in rows[1:]]
     assert sorted(identifiers) == sorted(text.strip() for text in listed)
     assert all(row[1] == "Chile" for row in rows[1:])
-    # TODO(issue 22, point 8): a bold, frozen header with an autofilter, widths, typed numbers and dates.
+    # Made for people: a bold, frozen header with an autofilter over the rows.
+    assert all(cell.font.bold for cell in sheet[1])
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref and sheet.auto_filter.ref.startswith("A1:")

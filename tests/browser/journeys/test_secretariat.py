@@ -95,8 +95,11 @@ def test_a_secretariat_day(journey, tmp_path):
     identifier, order = header.index("identifier"), header.index("milestone")
     row = next(row for row in sheet.iter_rows(min_row=2)
                if (row[identifier].value, row[order].value) == ("AL0001", 1))
-    # TODO(issue 22, point 8): picked from the status column's drop-down, in the user's language.
-    row[header.index("status")].value = Completion.COMPLETE
+    # The status is picked from the column's drop-down, as its labels read in the user's language.
+    status = row[header.index("status")]
+    (choices,) = [rule for rule in sheet.data_validations.dataValidation if status.coordinate in rule.sqref]
+    assert choices.type == "list"
+    status.value = t("Complete")
     row[header.index("note")].value = "Budget data published"
     workbook.save(path)
     page.get_by_label(t("Spreadsheet (XLSX or CSV)")).set_input_files(str(path))
