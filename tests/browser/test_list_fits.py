@@ -226,3 +226,31 @@ def test_with_the_filters_open_on_a_phone_apply_stays_on_screen(long_site, phone
     page.locator("#commitment-filters button[type=submit]").click()
     page.wait_for_url("**/commitments/?member=chile")
     assert page.locator(".list-table tbody tr").count() == 25
+
+
+def axe_problems(page) -> list[str]:
+    """axe-core's violations and critical "incomplete" results on the page as it stands."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response
+    return [f"{result['id']} ({result['impact']}): {[node['target'] for node in result['nodes']][:3]}"
+            for result in found["violations"]
+            + [result for result in found["incomplete"] if result["impact"] == "critical"]]
+
+
+def test_the_cards_and_the_wide_table_pass_axe(long_site, wide, phone, language):
+    open_list(wide, long_site, PATHS[0][1], language)
+    assert axe_problems(wide) == []
+    open_list(phone, long_site, PATHS[0][1], language)
+    phone.locator(".filters-fold > summary").click()
+    assert axe_problems(phone) == []
+
+
+def test_on_a_phone_the_sort_links_show_when_a_keyboard_reaches_them(long_site, phone, language):
+    open_list(phone, long_site, PATHS[0][1], language)
+    head = phone.locator(".list-table thead")
+    assert head.bounding_box()["height"] <= 1, "kept for assistive technology, not shown"
+    phone.locator(".list-table thead a").first.focus()
+    box = head.bounding_box()
+    assert box["height"] > 10 and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
