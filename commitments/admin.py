@@ -233,12 +233,16 @@ KeptColumnsForm = type("KeptColumnsForm", (forms.Form,),
                        {field: _kept_column_field(column) for column, field in extra.FIELD_NAMES.items()})
 
 
+CONTINUES_REFUSED = _("You may link only to a commitment of a member you are staff of.")
+
+
 class CommitmentAdminForm(KeptColumnsForm, forms.ModelForm):
     """Adds the version the editor loaded (refused when stale), the public note of a change and the
     kept OGP columns; CommitmentAdmin.get_form says which of those the user may write."""
 
     may_write_irm_columns = False
     may_write_other_columns = False
+    user = None  # the editor, set by CommitmentAdmin.get_form
     version_refused = None
 
     # Read by services.check_version, which says why a version is refused (missing, not a number…).
@@ -273,6 +277,10 @@ class CommitmentAdminForm(KeptColumnsForm, forms.ModelForm):
     def clean(self):
         data = super().clean()
         self._clean_kept_columns(data)
+        predecessor = data.get("continues")
+        if "continues" in self.changed_data and predecessor and not permissions.can_continue(
+                self.user, predecessor):
+            self.add_error("continues", CONTINUES_REFUSED)
         if not self.instance.pk:
             return data
         # Every save of an existing commitment in the admin is an edit, so it needs its note.
@@ -386,6 +394,7 @@ class CommitmentAdmin(SafeAutocompleteAdmin, OGPImportAdminMixin, MemberScopedAd
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         return type(form.__name__, (form,), {
+            "user": request.user,
             "may_write_irm_columns": permissions.can_edit_assessment(request.user),
             "may_write_other_columns": self._writes_the_secretariats_fields(request, obj)})
 

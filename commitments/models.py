@@ -4,7 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import F, Min, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.text import capfirst
@@ -35,6 +35,22 @@ DESCRIPTION_SECTION_FIELDS = ("problem", "main_objective", "brief_description", 
 
 # How far the commitment page follows a lineage each way, and the longest chain the admin accepts.
 LINEAGE_LIMIT = 10
+# The PostgreSQL advisory lock that lineage changes take in turn (lock_lineage): any fixed number
+# that no other lock of the project uses.
+LINEAGE_LOCK = 0x0CE1_1A6E
+
+
+def lock_lineage() -> None:
+    """Until the transaction ends, no other transaction checks or changes a `continues` link.
+
+    Lineage changes are rare (a secretariat links plans once), so one lock for all of them costs
+    nothing and needs no order among locks. The admin validates and saves in one transaction
+    (ModelAdmin.changeform_view), so the lock covers both. Outside a transaction the lock would end
+    with its own statement, so none is taken; SQLite (development, one server) takes none.
+    """
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LINEAGE_LOCK])
 
 
 def _stored_rating(verbose_name, scale):
@@ -321,11 +337,22 @@ class Commitment(models.Model):
         self._clean_continues()
 
     def _clean_continues(self):
-        """A commitment continues another, never itself nor one that (through others) continues it."""
+        """A commitment continues another, never itself nor one that (through others) continues it.
+
+        Checked only when `continues` changes: a cycle stored before this rule (or by hand in the
+        database) must not refuse every later edit of its commitments, a title's included. Two
+        saves that would close a cycle together (A continues B, B continues A, at the same moment)
+        each see the other's old link; lock_lineage() makes them take turns, so the second one
+        walks the chain as the first one left it and is refused.
+        """
         if self.continues_id is None:
             return
         if self.pk is not None and self.continues_id == self.pk:
             raise ValidationError({"continues": _("A commitment cannot continue itself.")})
+        if self.pk is not None and self.continues_id == (
+                Commitment.objects.filter(pk=self.pk).values_list("continues_id", flat=True).first()):
+            return
+        lock_lineage()
         seen, current = {self.pk}, self.continues_id
         # Walking the predecessors: one query per step, bounded by LINEAGE_LIMIT.
         for _step in range(LINEAGE_LIMIT):

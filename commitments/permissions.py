@@ -93,6 +93,13 @@ def can_edit_action_plan(user, action_plan) -> bool:
     return can_edit_member(user, action_plan.member_id)
 
 
+def can_continue(user, predecessor) -> bool:
+    """May the user link a commitment to `predecessor` as the one it continues? Only within the
+    members they serve (superusers anywhere): the link shows on the predecessor's public page
+    ("Continued in …", with the title its editors chose), which is another member's otherwise."""
+    return can_edit_commitment(user, predecessor)
+
+
 def can_edit_assessment(user, assessment=None) -> bool:
     """Reviewers and superusers write the IRM's findings; the secretariat never does."""
     return is_superuser(user) or is_reviewer(user)

@@ -144,8 +144,8 @@ def commitment_detail_context(commitment, as_of: datetime.date | None = None) ->
         milestone.reschedule_count = reschedules.get(milestone.pk, 0)
     mid_term = ratings.latest_assessment(assessments, ratings.MID_TERM)
     end_of_term = ratings.latest_assessment(assessments, ratings.END_OF_TERM)
-    # The earliest report holds the design reading (later reports restate it).
-    design = ratings.earliest_assessment(assessments)
+    # The design reading: the same rule as the stored ratings, the list and the API (reviews/ratings.py).
+    design, design_values = ratings.design_assessment(assessments), ratings.design_values(assessments)
     latest_first = assessments[::-1]
     return {
         "commitment": shown,
@@ -160,7 +160,8 @@ def commitment_detail_context(commitment, as_of: datetime.date | None = None) ->
         "mid_term": mid_term,
         "end_of_term": end_of_term,
         "design": design,
-        "uses_potential_for_results": uses_potential_for_results(design),
+        "design_values": design_values,
+        "uses_potential_for_results": uses_potential_for_results(design, design_values),
         "early_results": early_results(end_of_term),
         # The IRM's latest words on the commitment's aim and on whether it was carried forward.
         "irm_summary": next((a.summary for a in latest_first if a.summary), ""),
@@ -230,12 +231,12 @@ def lineage(commitment) -> Lineage:
                    continued_in=_lineage_side(commitment, "continued_in"))
 
 
-def uses_potential_for_results(design) -> bool:
+def uses_potential_for_results(design, design_values) -> bool:
     """The IRM rates potential for results from 2020 (action plan reviews), potential impact before."""
     if design is None:
         return False
     return (design.report.kind in (IRMReport.Kind.ACTION_PLAN_REVIEW, IRMReport.Kind.RESULTS)
-            or design.potential_for_results not in MISSING_CODES)
+            or (design_values.get("potential_for_results") or "ND") not in MISSING_CODES)
 
 
 def early_results(assessment):

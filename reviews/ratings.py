@@ -107,6 +107,24 @@ def earliest_assessment(assessments):
     return min(assessments, key=_key) if assessments else None
 
 
+DESIGN_RULES = {name: rule for name, rule in RULES.items() if rule.stage == DESIGN}
+
+
+def design_assessment(assessments):
+    """The assessment a page's Design section is read from: the earliest that rated the design
+    (any DESIGN rule's source other than ND), else the earliest. Its rated values are those of
+    design_values(): a later report that rated what the earliest left "ND" is the one shown."""
+    assessments = list(assessments)
+    rated = [a for a in assessments if any(getattr(a, rule.source) != ND for rule in DESIGN_RULES.values())]
+    return earliest_assessment(rated) or earliest_assessment(assessments)
+
+
+def design_values(assessments) -> dict:
+    """Each design rating by its rule (value()), as the stored ratings, the list and the API read it."""
+    assessments = list(assessments)
+    return {name: value(rule, assessments) for name, rule in DESIGN_RULES.items()}
+
+
 def value(rule: Rule, assessments):
     """The rule applied to a commitment's assessments (with their reports): what expression() gives."""
     assessments = list(assessments)

@@ -171,3 +171,59 @@ def test_python_and_sql_agree_on_reports_without_a_year_and_on_ties():
     assert stored(commitment)["mid_term_completion"] == "limited"
     assert stored(commitment)["end_of_term_completion"] == "complete"
     assert stored(commitment)["potential_impact"] == "moderate"
+
+
+# --- One design reading: the page says what the stored rating, the list and the API say ----------
+
+DESIGN_CODES = ["ND", "ND", "none", "minor", "moderate", "transformative", "NR", "NA"]
+RESULTS_CODES = ["ND", "ND", "unclear", "modest", "substantial", "NA"]
+
+
+def _page_design(client, commitment) -> tuple[str, str]:
+    """(the label the page shows under its design rating, which rating that is)."""
+    import re
+
+    page = client.get(commitment.get_absolute_url()).content.decode()
+    section = page[page.index('id="design-heading"'):page.index('id="implementation-heading"')]
+    found = re.search(r'<dt>(Potential (?:impact|for results))</dt>'
+                      r'<dd><span class="rating[^"]*">([^<]*)</span>', section)
+    return found.group(2), found.group(1)
+
+
+def test_the_page_reads_the_design_ratings_as_the_stored_values_do(client):
+    """Generated reports, kinds and years shuffled, ND included: for every commitment the page's
+    design rating is the label of the stored value (issue 23.8: the page read the earliest report
+    even when it said ND, everything else the earliest that rated it)."""
+    import random
+
+    from reviews.scales import PotentialForResults, PotentialImpact
+    from reviews.templatetags.irm import scale_label
+
+    rng = random.Random(238)
+    # Before 2020 the IRM rated potential impact (design, progress, end-of-term reports), from 2020
+    # potential for results (action plan review, results report); either may say ND.
+    eras = [([IRMReport.Kind.DESIGN, IRMReport.Kind.PROGRESS, IRMReport.Kind.END_OF_TERM], "potential_impact",
+             DESIGN_CODES), ([IRMReport.Kind.ACTION_PLAN_REVIEW, IRMReport.Kind.RESULTS],
+                             "potential_for_results", RESULTS_CODES)]
+    commitments = []
+    for number in range(30):
+        commitment = CommitmentFactory(identifier=f"DZ{number:04d}")
+        kinds, field, codes = eras[number % 3 == 2]
+        for kind in rng.sample(kinds, rng.randint(1, len(kinds))):  # one report of each kind per plan
+            report = IRMReportFactory(action_plan=commitment.action_plan, kind=kind,
+                                      publication_year=rng.choice([None, 2015, 2017, 2019, 2021]))
+            rated = {"potential_impact": "ND", "potential_for_results": "ND", field: rng.choice(codes)}
+            AssessmentFactory(commitment=commitment, report=report, **rated)
+        commitments.append(commitment)
+    seen_nd_first = 0
+    for commitment in commitments:
+        values = stored(commitment)
+        shown, which = _page_design(client, commitment)
+        if which == "Potential impact":
+            assert shown == scale_label(values["potential_impact"], PotentialImpact.__name__), commitment
+        else:
+            assert shown == scale_label(values["potential_for_results"],
+                                        PotentialForResults.__name__), commitment
+        earliest = ratings.earliest_assessment(list(commitment.assessments.select_related("report")))
+        seen_nd_first += earliest.potential_impact == "ND" and values["potential_impact"] not in (None, "ND")
+    assert seen_nd_first  # the case the issue found: the earliest said ND, a later report rated it
