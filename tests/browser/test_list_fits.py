@@ -185,10 +185,14 @@ def test_at_390_px_each_commitment_is_a_card(long_site, phone, language, screens
             # One card under the other, never side by side.
             assert previous_bottom is None or card["top"] >= previous_bottom - 0.5
             previous_bottom = card["bottom"]
+            # A card is read at a glance: no taller than the screen (a long title and names included).
+            assert card["bottom"] - card["top"] < PHONE["height"], (path, card)
             for thing in ("identifier", "title", "plan", "mid", "end"):
                 shown = card[thing]
                 assert shown and shown["text"], (path, thing, card)
-                assert shown["width"] > 0 and shown["height"] > 0, (path, thing, shown)
+                # Each a line of the card, as wide as the card (less its padding), not a sliver.
+                assert shown["width"] >= 0.8 * (card["right"] - card["left"]), (path, thing, shown)
+                assert shown["height"] > 0, (path, thing, shown)
                 assert 0 <= shown["left"] and shown["right"] <= PHONE["width"], (path, thing, shown)
             # Both completions say which they are, in the page's language.
             assert mid_label in card["mid"]["label"] and end_label in card["end"]["label"], card
