@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import Truncator
@@ -25,6 +27,7 @@ from reviews.models import Assessment
 from reviews.scales import Completion
 
 from . import history, permissions
+from .freshness.saves import bulk_write
 from .models import Commitment, Institution, Member, Milestone, Source, StaffMembership
 from .ogp import extra
 
@@ -147,13 +150,51 @@ def staff_membership_grant(*, user, member: Member,
 
 
 def staff_access_grant(user) -> None:
-    """Make a user who holds a secretariat role staff (Django's is_staff: the admin, where the role
-    works). The one place is_staff is set: staff_membership_grant, and the admin's user page when a
-    membership is added there."""
-    if user.is_staff or not StaffMembership.objects.filter(user=user).exists():
+    """Make a user who holds a staff role (a secretariat membership, the IRM reviewers' group) staff:
+    Django's is_staff opens the admin, where both roles work (a reviewer's reports and assessments
+    are written there). The one place is_staff is set: staff_membership_grant, reviewer_grant, and
+    the admin's user page when a membership or the group is added there."""
+    if user.is_staff or not (StaffMembership.objects.filter(user=user).exists()
+                             or user.groups.filter(name=permissions.REVIEWERS_GROUP).exists()):
         return
     get_user_model().objects.filter(pk=user.pk).update(is_staff=True)
     user.is_staff = True
+
+
+@transaction.atomic
+def reviewer_grant(*, user) -> None:
+    """Give a user the IRM reviewer role: the group made by reviews migration 0003, and the admin."""
+    user.groups.add(Group.objects.get(name=permissions.REVIEWERS_GROUP))
+    staff_access_grant(user)
+    forget_cached_permissions(user)
+
+
+@transaction.atomic
+def reviewer_revoke(*, user) -> None:
+    """Take the IRM reviewer role away (the admin access stays, as a superuser set it or another role
+    needs it: Staff status on the user's page)."""
+    user.groups.remove(*Group.objects.filter(name=permissions.REVIEWERS_GROUP))
+    forget_cached_permissions(user)
+
+
+def forget_cached_permissions(user) -> None:
+    """Django caches a user's permissions on the object: a role changed in this request must show."""
+    for attr in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+        if hasattr(user, attr):
+            delattr(user, attr)
+
+
+@transaction.atomic
+def staff_account_create(*, username: str, password: str, email: str = ""):
+    """A new account for a staff role, with a password that passes the site's rules (a
+    ValidationError says which it breaks). The role is given after, by its own grant."""
+    User = get_user_model()
+    user = User(**{User.USERNAME_FIELD: username}, email=email)
+    user.full_clean(exclude=["password"])
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    return user
 
 
 def ensure_history_baseline(commitment, *, when=None) -> None:
@@ -351,3 +392,60 @@ def commitment_update(*, commitment: Commitment, user, data: dict, note: str, ex
             change.milestone.save()
             saved.append(str(_("Milestone %(order)s") % {"order": change.milestone.order}))
     return saved
+
+
+# Institutions ----------------------------------------------------------------------------------
+
+# The public note on each commitment a merge moves (a history's change reason holds 100 characters).
+MERGE_NOTE = "Institutions merged: the same institution, kept under one name"
+MERGE_REFUSED_MESSAGE = _("Choose at least two institutions to merge, and one of them to keep.")
+
+
+@transaction.atomic
+def institutions_merge(*, kept: Institution, others, user) -> int:
+    """Merge `others` into `kept` (superusers only): every commitment that names one of them as its
+    lead or supporting institution names `kept` instead, by the edit rule (its next version, a
+    history record with the user and MERGE_NOTE); staff memberships move too; the earlier history
+    records name `kept` as their lead institution (it was one institution all along, and a deleted
+    one would read "(deleted)"); then the others are deleted. The institutions' own history records
+    who merged what and when. Returns how many commitments moved.
+
+    Runs in bulk_write(): the history records are updated in bulk, and every count naming the
+    merged institutions is stale."""
+    if not permissions.can_merge_institutions(user):
+        raise PermissionDenied
+    others = [other for other in others if other.pk != kept.pk]
+    if not others:
+        raise ValidationError(MERGE_REFUSED_MESSAGE, code="merge_refused")
+    other_ids = [other.pk for other in others]
+    with bulk_write():
+        linked = Commitment.objects.filter(Q(lead_institution__in=other_ids)
+                                           | Q(supporting_institutions__in=other_ids)).values("pk")
+        # Locked, so no editor saves one between its version read here and its save.
+        moved = Commitment.objects.filter(pk__in=linked).order_by("pk").select_for_update()
+        count = 0
+        for commitment in moved:
+            changed = []
+            if commitment.lead_institution_id in other_ids:
+                commitment.lead_institution = kept
+                changed.append("lead_institution")
+            commitment_save(commitment=commitment, user=user, note=MERGE_NOTE,
+                            expected_version=commitment.version, changed=changed)
+            supporting = set(commitment.supporting_institutions.filter(pk__in=other_ids)
+                             .values_list("pk", flat=True))
+            if supporting:
+                # After the save: the links' change joins the save's history record.
+                commitment.supporting_institutions.remove(*supporting)
+                commitment.supporting_institutions.add(kept)
+            count += 1
+        for membership in StaffMembership.objects.filter(institution__in=other_ids):
+            membership.institution = kept
+            membership.save(update_fields=["institution"])
+        Commitment.history.filter(lead_institution__in=other_ids).update(lead_institution=kept)
+        names = ", ".join(sorted(other.name for other in others))
+        set_history(kept, user, Truncator(f"Merged with: {names}").chars(100))
+        kept.save()
+        for other in others:
+            set_history(other, user, Truncator(f"Merged into: {kept.name}").chars(100))
+            other.delete()
+    return count

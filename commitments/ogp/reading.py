@@ -66,6 +66,10 @@ class ImportResult:
     # (--allow-moves, the preview's checkbox); every move found is listed in `moves` either way.
     allow_moves: bool = False
     moves: list["Move"] = field(default_factory=list)
+    # Identifiers whose rows are left out whole (setup_local leaves the seed's, --leave): read and
+    # parsed like any row, but neither checked against the database nor written; `left` lists them.
+    leave: frozenset = frozenset()
+    left: list["LeftRow"] = field(default_factory=list)
 
     @property
     def refused(self) -> bool:
@@ -84,6 +88,17 @@ class ImportResult:
         one per move to another member."""
         return [f"{name}: {self.created[name]} created, {self.updated[name]} updated"
                 for name in ENTITIES] + [str(move) for move in self.moves]
+
+
+@dataclass(frozen=True)
+class LeftRow:
+    """A row the import left out (ImportResult.leave): the line where it starts, its commitment."""
+
+    line: int
+    identifier: str
+
+    def __str__(self):
+        return f"line {self.line}: {self.identifier}"
 
 
 @dataclass(frozen=True)
@@ -192,7 +207,7 @@ class FileSummary:
     members: dict = field(default_factory=dict)  # slug -> model field -> value
     plans: dict = field(default_factory=dict)  # ogp_id -> model field -> value, and "member" slug
     plan_lines: dict = field(default_factory=dict)  # ogp_id -> (first line, member slug, number)
-    institutions: set = field(default_factory=set)  # names
+    institutions: Counter = field(default_factory=Counter)  # name -> rows naming it
     area_columns: list = field(default_factory=list)  # the policy area columns of the file
     used_areas: set = field(default_factory=set)  # slugs of the areas a row is tagged with
     reports: dict = field(default_factory=dict)  # (plan ogp_id, kind) -> publication year or None
@@ -209,7 +224,7 @@ class FileSummary:
             self.plans[row.plan_id] = {**values, "member": row.member_slug}
             self.plan_lines[row.plan_id] = (row.line, row.member_slug, row.values["Action Plan Number"])
         if lead := row.value("Lead Institution"):
-            self.institutions.add(lead)
+            self.institutions[lead] += 1
         self.institutions.update(row.value("Supporting Institution(s)", ()))
         if self.rows == 0:
             self.area_columns = [column for column in oc.POLICY_AREA_COLUMNS if column.name in row.values]
@@ -275,7 +290,9 @@ def parsed_rows(path, result: ImportResult):
                                                         f"{len(header)}"))
                 continue
             row = _parse_row(line, parsed_header, record, result)
-            if row is not None:
+            if row is not None and row.identifier in result.leave:
+                result.left.append(LeftRow(line, row.identifier))
+            elif row is not None:
                 yield row
     except _NotUTF8 as error:
         # Refused whole, alone: whatever the rows before it said is beside the point.
