@@ -113,7 +113,7 @@ class MilestoneEditForm(_KeptMixin, forms.Form):
                                   assume_scheme="https", validators=[validate_link])
     completed_on = forms.DateField(
         label=_("Date met"), required=False, widget=_DateInput(),
-        help_text=_("Read only when the status is Complete. A milestone becoming complete is prefilled "
+        help_text=_("Used only when the status is Complete. A milestone becoming complete is prefilled "
                     "with today while its action plan runs; for a past plan, give the day it was met."))
     note = _note_field()
     change_evidence_url = _change_evidence_field()
