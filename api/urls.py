@@ -1,25 +1,25 @@
 """The JSON API, version 1: /api/v1/…
 
-Every read answers a conditional GET: Django's ConditionalGetMiddleware, applied to each view
-(conditional_page), gives the response an ETag of its body and answers 304 to a matching
-If-None-Match (or, with no ETag sent, to an If-Modified-Since not older than Last-Modified).
+Every read answers a conditional GET or HEAD (ogptracker/http_caching.py body_conditional): an
+ETag of its body, and 304 to a matching If-None-Match (or, with no ETag sent, to an
+If-Modified-Since not older than Last-Modified).
 """
 
 from django.urls import path, re_path
-from django.views.decorators.http import conditional_page
 
 from api import errors, views, writes
 from commitments import converters  # noqa: F401  (registers <ogpid:>)
+from ogptracker.http_caching import body_conditional
 
 app_name = "api"
 
 
 def read(view):
-    return conditional_page(view.as_view())
+    return body_conditional(views.dated(view.as_view()))
 
 
 urlpatterns = [
-    path("schema/", conditional_page(views.SchemaView.as_view()), name="schema"),
+    path("schema/", body_conditional(views.SchemaView.as_view()), name="schema"),
     path("docs/", views.documentation, name="docs"),
     path("commitments/", read(views.CommitmentList), name="commitment-list"),
     path("commitments/<ogpid:identifier>/history/", read(views.CommitmentHistory), name="commitment-history"),

@@ -6,6 +6,8 @@ it), reads through the functions the pages use, and lets api/read.py build the v
 where the data has a date.
 """
 
+from functools import wraps
+
 from django.db.models import Count
 from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
@@ -34,14 +36,20 @@ from reviews.summaries import combine, summaries_by_action_plan
 ERRORS = {400: serializers.Error, 404: serializers.Error, 429: serializers.Error}
 
 
-def _dated(response):
-    """The response with the time the data last changed as its Last-Modified: any write moves it
-    (freshness/versions.py), so a client that revalidates by date alone is never told that a
-    changed record (an assessment, a milestone, a member's name) is not."""
-    moment = versions.last_changed()
-    if moment is not None:
-        response["Last-Modified"] = http_date(moment.timestamp())
-    return response
+def dated(view):
+    """Every read's answer with the time the data last changed as its Last-Modified: any write
+    moves it (freshness/versions.py), so a client that revalidates by date alone is never told that
+    a changed record (an assessment, a milestone, a member's name) is not. (api/urls.py applies it.)"""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        moment = versions.last_changed() if response.status_code == 200 else None
+        if moment is not None:
+            response["Last-Modified"] = http_date(moment.timestamp())
+        return response
+
+    return wrapped
 
 
 class CommitmentList(APIView):
@@ -62,7 +70,7 @@ class CommitmentList(APIView):
             # As the list and its facet pages count them (cached per state and data version).
             body["facets"] = {name: read.facet_choices(facets.facet_choices(filterset, name))
                               for name in wanted}
-        return _dated(Response(body))
+        return Response(body)
 
 
 class CommitmentDetail(CommitmentWrites, generics.RetrieveAPIView):
@@ -87,7 +95,7 @@ class CommitmentDetail(CommitmentWrites, generics.RetrieveAPIView):
         context = queries.commitment_detail_context(commitment, as_of=day)
         if context["as_of_missing"]:
             raise NotFound("The commitment was not yet recorded at the end of that day.")
-        return _dated(Response(read.commitment_detail(request, context)))
+        return Response(read.commitment_detail(request, context))
 
 
 def _canonical(identifier, name, request):
@@ -112,7 +120,7 @@ class CommitmentHistory(APIView):
         if commitment is None:
             return _canonical(identifier, "api:commitment-history", request)
         entries = [read.entry(request, item) for item in history.timeline(commitment)]
-        return _dated(Response({"count": len(entries), "results": entries}))
+        return Response({"count": len(entries), "results": entries})
 
 
 class ChangeList(APIView):
@@ -149,7 +157,7 @@ class MemberList(APIView):
     def get(self, request):
         params.only(request)
         members = [read.member_item(request, member) for member in queries.members_with_counts()]
-        return _dated(Response({"count": len(members), "results": members}))
+        return Response({"count": len(members), "results": members})
 
 
 class MemberDetail(APIView):

@@ -2,13 +2,17 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from reviews.models import Assessment
@@ -27,6 +31,7 @@ from .models import (
     PolicyArea,
     Source,
     StaffMembership,
+    preferred_spelling,
 )
 from .ogp import extra
 from .ogp.admin_import import OGPImportAdminMixin
@@ -126,10 +131,64 @@ class ProtectedWhileLinked:
         return deleted, counts, perms_needed, protected
 
 
+class InstitutionMergeForm(forms.Form):
+    """The merge's confirmation: which of the selected institutions is kept (the preferred spelling
+    offered first, models.preferred_spelling)."""
+
+    kept = forms.ModelChoiceField(queryset=Institution.objects.none(), widget=forms.RadioSelect,
+                                  label=_("Keep this name"), empty_label=None)
+
+    def __init__(self, *args, institutions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.institutions = list(institutions)
+        field = self.fields["kept"]
+        field.queryset = Institution.objects.filter(pk__in=[i.pk for i in self.institutions])
+        field.label_from_instance = lambda institution: ngettext(
+            "%(name)s (%(count)s commitment)", "%(name)s (%(count)s commitments)", institution.uses) % {
+            "name": institution.name, "count": institution.uses}
+        field.choices = [(i.pk, field.label_from_instance(i)) for i in self.institutions]
+        if self.institutions:
+            preferred = preferred_spelling({i.name: i.uses for i in self.institutions})
+            field.initial = next(i.pk for i in self.institutions if i.name == preferred)
+
+
 @admin.register(Institution)
-class InstitutionAdmin(ProtectedWhileLinked, ViewableByStaffRoles, admin.ModelAdmin):
+class InstitutionAdmin(ProtectedWhileLinked, ViewableByStaffRoles, SimpleHistoryAdmin):
     search_fields = ["name"]
     linked_commitments = "supported_commitments"
+    actions = ["merge_institutions"]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not permissions.can_merge_institutions(request.user):
+            actions.pop("merge_institutions", None)
+        return actions
+
+    @admin.action(description=_("Merge the selected institutions into one"))
+    def merge_institutions(self, request, queryset):
+        """First a confirmation page naming each institution and its commitments, the name to keep
+        chosen there; then the merge (services.institutions_merge), back on the list."""
+        if not permissions.can_merge_institutions(request.user):
+            raise PermissionDenied
+        institutions = list(queryset.annotate(
+            uses=Count("led_commitments", distinct=True) + Count("supported_commitments", distinct=True)))
+        if len(institutions) < 2:
+            self.message_user(request, services.MERGE_REFUSED_MESSAGE, messages.ERROR)
+            return None
+        form = InstitutionMergeForm(request.POST if "merge_confirmed" in request.POST else None,
+                                    institutions=institutions)
+        if form.is_valid():
+            kept = form.cleaned_data["kept"]
+            moved = services.institutions_merge(kept=kept, others=institutions, user=request.user)
+            self.message_user(request, _("Merged %(count)s institutions into “%(name)s”; %(moved)s "
+                                         "commitments now name it.") % {
+                "count": len(institutions), "name": kept.name, "moved": moved}, messages.SUCCESS)
+            return None
+        return TemplateResponse(request, "admin/commitments/institution/merge.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+            "institutions": institutions, "title": _("Merge institutions"),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        })
 
 
 @admin.register(PolicyArea)

@@ -1,6 +1,7 @@
 """OGP members, their action plans, commitments, milestones, institutions and policy areas."""
 
 import datetime
+import unicodedata
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,7 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from reviews.scales import Completion, OpenGovernment, PotentialForResults, PotentialImpact, YesNo
 
-from . import progress
+from . import progress, search
 from .validators import (
     validate_identifier,
     validate_integer,
@@ -129,10 +130,30 @@ class ActionPlan(models.Model):
         return self.submission_year
 
 
+def institution_key(name: str) -> str:
+    """What makes two institution names one institution: accents, case and spacing do not count
+    ("Ministerio Secretaría  General" and "ministerio secretaria general" are one)."""
+    return search.normalize(name)
+
+
+def preferred_spelling(uses: dict) -> str:
+    """Of several spellings of one institution (name -> how many commitments use it), the one kept:
+    the most used; on a tie the one with more accented letters (an accent dropped is the usual slip,
+    one added never is); then the first in alphabetical order, so the choice never depends on order."""
+    def accented(name):
+        return sum(1 for char in unicodedata.normalize("NFD", name) if unicodedata.combining(char))
+    return min(uses, key=lambda name: (-uses[name], -accented(name), name))
+
+
 class Institution(models.Model):
     """A government body or organisation that leads or supports commitments."""
 
     name = models.CharField(_("name"), max_length=1000, unique=True, validators=[validate_text])
+    # institution_key(name), stored by the save (freshness.saves.fill_name_key) and by bulk writers:
+    # its uniqueness is the rule "one institution, one name", held by the database.
+    name_key = models.CharField(max_length=1000, unique=True, editable=False)
+    # Who renamed or merged an institution, and when (services.institutions_merge).
+    history = HistoricalRecords(excluded_fields=["name_key"])
 
     class Meta:
         ordering = ["name"]
@@ -141,6 +162,15 @@ class Institution(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        super().clean()
+        same = (Institution.objects.filter(name_key=institution_key(self.name or ""))
+                .exclude(pk=self.pk).values_list("name", flat=True).first())
+        if same is not None:
+            raise ValidationError({"name": _("This is the institution “%(name)s”: names that differ "
+                                             "only by accents, case or spacing are one institution.")
+                                   % {"name": same}}, code="same_institution")
 
 
 class PolicyArea(models.Model):

@@ -128,6 +128,12 @@ def can_import_ogp(user) -> bool:
     return is_superuser(user)
 
 
+def can_merge_institutions(user) -> bool:
+    """Superusers only: a merge rewrites the lead and supporting institutions of any member's
+    commitments and every staff membership's institution."""
+    return is_superuser(user)
+
+
 def can_view_commitments_admin(user) -> bool:
     """The commitments pages of the admin: the secretariat (own members), reviewers (read only)."""
     return is_superuser(user) or is_secretariat(user) or is_reviewer(user)

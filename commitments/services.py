@@ -15,7 +15,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import Truncator
@@ -26,6 +26,7 @@ from reviews.models import Assessment
 from reviews.scales import Completion
 
 from . import history, permissions
+from .freshness.saves import bulk_write
 from .models import Commitment, Institution, Member, Milestone, Source, StaffMembership
 from .ogp import extra
 
@@ -383,3 +384,60 @@ def commitment_update(*, commitment: Commitment, user, data: dict, note: str, ex
             change.milestone.save()
             saved.append(str(_("Milestone %(order)s") % {"order": change.milestone.order}))
     return saved
+
+
+# Institutions ----------------------------------------------------------------------------------
+
+# The public note on each commitment a merge moves (a history's change reason holds 100 characters).
+MERGE_NOTE = "Institutions merged: the same institution, kept under one name"
+MERGE_REFUSED_MESSAGE = _("Choose at least two institutions to merge, and one of them to keep.")
+
+
+@transaction.atomic
+def institutions_merge(*, kept: Institution, others, user) -> int:
+    """Merge `others` into `kept` (superusers only): every commitment that names one of them as its
+    lead or supporting institution names `kept` instead, by the edit rule (its next version, a
+    history record with the user and MERGE_NOTE); staff memberships move too; the earlier history
+    records name `kept` as their lead institution (it was one institution all along, and a deleted
+    one would read "(deleted)"); then the others are deleted. The institutions' own history records
+    who merged what and when. Returns how many commitments moved.
+
+    Runs in bulk_write(): the history records are updated in bulk, and every count naming the
+    merged institutions is stale."""
+    if not permissions.can_merge_institutions(user):
+        raise PermissionDenied
+    others = [other for other in others if other.pk != kept.pk]
+    if not others:
+        raise ValidationError(MERGE_REFUSED_MESSAGE, code="merge_refused")
+    other_ids = [other.pk for other in others]
+    with bulk_write():
+        linked = Commitment.objects.filter(Q(lead_institution__in=other_ids)
+                                           | Q(supporting_institutions__in=other_ids)).values("pk")
+        # Locked, so no editor saves one between its version read here and its save.
+        moved = Commitment.objects.filter(pk__in=linked).order_by("pk").select_for_update()
+        count = 0
+        for commitment in moved:
+            changed = []
+            if commitment.lead_institution_id in other_ids:
+                commitment.lead_institution = kept
+                changed.append("lead_institution")
+            commitment_save(commitment=commitment, user=user, note=MERGE_NOTE,
+                            expected_version=commitment.version, changed=changed)
+            supporting = set(commitment.supporting_institutions.filter(pk__in=other_ids)
+                             .values_list("pk", flat=True))
+            if supporting:
+                # After the save: the links' change joins the save's history record.
+                commitment.supporting_institutions.remove(*supporting)
+                commitment.supporting_institutions.add(kept)
+            count += 1
+        for membership in StaffMembership.objects.filter(institution__in=other_ids):
+            membership.institution = kept
+            membership.save(update_fields=["institution"])
+        Commitment.history.filter(lead_institution__in=other_ids).update(lead_institution=kept)
+        names = ", ".join(sorted(other.name for other in others))
+        set_history(kept, user, Truncator(f"Merged with: {names}").chars(100))
+        kept.save()
+        for other in others:
+            set_history(other, user, Truncator(f"Merged into: {kept.name}").chars(100))
+            other.delete()
+    return count

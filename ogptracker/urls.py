@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 
 from api.tokens import api_tokens
 from ogptracker.errors import permission_denied
@@ -14,7 +16,10 @@ handler403 = permission_denied
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language switch in every page's header carries no CSRF token: a token renews the visitor's
+    # CSRF cookie on every page, which would make every page private to one browser
+    # (ogptracker/http_caching.py). A forged switch changes only the language the visitor reads in.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     # Staff sign in here in the site's style; logout is a POST (a CSRF-protected form).
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

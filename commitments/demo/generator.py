@@ -18,7 +18,7 @@ from reviews import scales
 from reviews.models import Assessment, IRMReport
 
 from ..freshness import saves
-from ..models import ActionPlan, Commitment, Institution, Member, Milestone, PolicyArea
+from ..models import ActionPlan, Commitment, Institution, Member, Milestone, PolicyArea, institution_key
 from ..search import build_search_text
 from .vocabulary import (
     CITY_PREFIXES,
@@ -177,7 +177,7 @@ class DemoDataGenerator:
         self.totals.members += 1
         institutions = Institution.objects.bulk_create(
             [
-                Institution(name=f"{kind} ({name})")
+                Institution(name=f"{kind} ({name})", name_key=institution_key(f"{kind} ({name})"))
                 for kind in self.rng.sample(
                     writer.words["institution_kinds"],
                     min(INSTITUTIONS_PER_MEMBER, len(writer.words["institution_kinds"])),

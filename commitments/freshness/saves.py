@@ -37,6 +37,7 @@ from ..models import (
     Milestone,
     PolicyArea,
     Source,
+    institution_key,
 )
 from .columns import COLUMN_GROUPS, COUNTED_FIELDS
 from .versions import invalidate
@@ -109,6 +110,12 @@ def supporting_search_text(instance, action, reverse, pk_set, **signal):
 
 def _commitments_of(institution):
     return Commitment.objects.filter(Q(lead_institution=institution) | Q(supporting_institutions=institution))
+
+
+def fill_name_key(instance, **signal):
+    """pre_save of an institution (loaddata's too): its name's key, which the database keeps unique
+    (models.institution_key: one institution, one name)."""
+    instance.name_key = institution_key(instance.name)
 
 
 def institution_search_text(instance, created, raw, **signal):
@@ -208,6 +215,7 @@ RECEIVERS = (
     (post_delete, Assessment, (ratings, ratings_tokens)),
     (post_save, IRMReport, (report_ratings, ratings_tokens)),
     (post_delete, IRMReport, (ratings_tokens,)),
+    (pre_save, Institution, (fill_name_key,)),
     (post_save, Institution, (institution_search_text, every_token)),
     (pre_delete, Institution, (remember_institution_commitments,)),
     (post_delete, Institution, (institution_deleted_search_text, every_token)),

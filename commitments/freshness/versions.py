@@ -48,6 +48,13 @@ def last_changed():
     return FacetDataVersion.objects.filter(pk=1).values_list("changed_at", flat=True).first()
 
 
+def record_state() -> tuple[str, object]:
+    """(the record token, when the data last changed), in one query: the validators (ETag and
+    Last-Modified) of the exports and feeds (ogptracker/http_caching.py)."""
+    row = FacetDataVersion.objects.filter(pk=1).values_list("record_token", "changed_at").first()
+    return row if row is not None else (versions().record_token, None)
+
+
 def data_version() -> str:
     """The version of all the data the facets count, a list page or an export shows: every write
     that changes any of it moves it (a date or a description saved too, by the record token)."""

@@ -192,7 +192,7 @@ class FileSummary:
     members: dict = field(default_factory=dict)  # slug -> model field -> value
     plans: dict = field(default_factory=dict)  # ogp_id -> model field -> value, and "member" slug
     plan_lines: dict = field(default_factory=dict)  # ogp_id -> (first line, member slug, number)
-    institutions: set = field(default_factory=set)  # names
+    institutions: Counter = field(default_factory=Counter)  # name -> rows naming it
     area_columns: list = field(default_factory=list)  # the policy area columns of the file
     used_areas: set = field(default_factory=set)  # slugs of the areas a row is tagged with
     reports: dict = field(default_factory=dict)  # (plan ogp_id, kind) -> publication year or None
@@ -209,7 +209,7 @@ class FileSummary:
             self.plans[row.plan_id] = {**values, "member": row.member_slug}
             self.plan_lines[row.plan_id] = (row.line, row.member_slug, row.values["Action Plan Number"])
         if lead := row.value("Lead Institution"):
-            self.institutions.add(lead)
+            self.institutions[lead] += 1
         self.institutions.update(row.value("Supporting Institution(s)", ()))
         if self.rows == 0:
             self.area_columns = [column for column in oc.POLICY_AREA_COLUMNS if column.name in row.values]

@@ -18,7 +18,16 @@ from reviews.models import Assessment, IRMReport
 
 from .. import services, stored
 from ..freshness import saves
-from ..models import OGP_VALUE_FIELDS, ActionPlan, Commitment, Institution, Member, PolicyArea
+from ..models import (
+    OGP_VALUE_FIELDS,
+    ActionPlan,
+    Commitment,
+    Institution,
+    Member,
+    PolicyArea,
+    institution_key,
+    preferred_spelling,
+)
 from . import columns as oc
 from .extra import text_entries
 from .reading import FileSummary, ImportResult, RowError, check_file, parsed_rows
@@ -173,15 +182,21 @@ class _Writer:
         return plans
 
     def _write_institutions(self):
-        names = self.summary.institutions
-        institutions = {}
-        for batch in stored.batches(sorted(names)):
-            institutions.update({institution.name: institution
-                                 for institution in Institution.objects.filter(name__in=batch)})
-        to_create = [Institution(name=name) for name in sorted(names - set(institutions))]
+        """Each name in the file -> its institution. Names of one key (models.institution_key: they
+        differ only by accents, case or spacing) are one institution: the existing one, whatever
+        its spelling (an import never renames), or one new under the file's preferred spelling."""
+        spellings = defaultdict(dict)  # key -> name -> rows naming it
+        for name, uses in self.summary.institutions.items():
+            spellings[institution_key(name)][name] = uses
+        by_key = {}
+        for batch in stored.batches(sorted(spellings)):
+            by_key.update({institution.name_key: institution
+                           for institution in Institution.objects.filter(name_key__in=batch)})
+        to_create = [Institution(name=preferred_spelling(names), name_key=key)
+                     for key, names in sorted(spellings.items()) if key not in by_key]
         self._save(Institution, "institutions", to_create, [], ())
-        institutions.update({institution.name: institution for institution in to_create})
-        return institutions
+        by_key.update({institution.name_key: institution for institution in to_create})
+        return {name: by_key[key] for key, names in spellings.items() for name in names}
 
     def _write_policy_areas(self):
         present = self.summary.area_columns
@@ -376,13 +391,17 @@ class _Writer:
         """ogp_extra after the import: unmodelled cells, and modelled ones the model cannot spell."""
         # Only the text cells of what is stored: anything else there (a number, a list) is no cell.
         extra = text_entries(commitment.ogp_extra)
+        # The names the export writes: each institution's own, so a cell naming it otherwise
+        # ("Secretaria" for "Secretaría") is a spelling kept below.
         if "Lead Institution" in row.values:
-            lead_name = row.values["Lead Institution"]
+            lead = row.values["Lead Institution"]
+            lead_name = self.institutions[lead].name if lead else None
         else:
             lead_name = commitment.lead_institution.name if commitment.lead_institution_id else None
         sources = oc.RowSources(
             commitment=commitment, member=plan.member, plan=plan, lead_name=lead_name,
-            supporting=row.values.get("Supporting Institution(s)", frozenset()),
+            supporting=frozenset(self.institutions[name].name
+                                 for name in row.values.get("Supporting Institution(s)", ())),
             area_slugs=frozenset().union(*(self.area_keys[pk] for pk in area_ids)),
             assessments=slots,
             report_years={slot: (assessment.report.publication_year if assessment else None)

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers as corsheaders_default_headers
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +41,10 @@ MIDDLEWARE = [
     # First, so the logged duration covers every other middleware.
     "ogptracker.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Compresses text answers once every other middleware has written them (ogptracker/http_caching.py).
+    "ogptracker.http_caching.TextGZipMiddleware",
+    # Above the session, CSRF and authentication middleware: it sees the cookies they set.
+    "ogptracker.http_caching.CacheControlMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -200,10 +205,12 @@ LOGGING = {
 
 # The API (/api/v1/). Public reads are open to every origin (no cookies are read there: writes use
 # bearer tokens), so a browser page elsewhere may fetch the record.
-CORS_URLS_REGEX = r"^/api/"
+# The feeds and the list's downloads are public reads too, for a feed reader or a notebook in a page.
+CORS_URLS_REGEX = r"^/(api/|feed/|members/[^/]+/feed/|commitments/[^/]+/feed/|commitments/export\.)"
 CORS_ALLOW_ALL_ORIGINS = True
-# Browsers may read the validators and the throttle's wait from a response.
+# Browsers may read the validators and the throttle's wait from a response, and revalidate with them.
 CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After"]
+CORS_ALLOW_HEADERS = [*corsheaders_default_headers, "if-none-match", "if-modified-since"]
 # A preflight names only the methods the API answers (reads, and the staff's PATCH), not
 # django-cors-headers' default list with DELETE, POST and PUT.
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS", "PATCH"]

@@ -26,6 +26,10 @@ from tests.reviews.factories import AssessmentFactory, IRMReportFactory
 
 pytestmark = pytest.mark.django_db
 
+# The completion table's heads, each with its link to the missing values' legend.
+HEADS_WITH_LEGEND_LINKS = " ".join(
+    f"{head} ? What a missing rating means" for head in ("Mid-term", "End of term", "Change in completion"))
+
 
 def text_of(response) -> str:
     """The page's visible text, tags removed and spaces collapsed, as a reader meets it."""
@@ -147,7 +151,7 @@ def test_commitment_page_design(cl0050_page):
 
 def test_commitment_page_completion_side_by_side_with_the_change(cl0050_page):
     implementation = section_text(cl0050_page, "implementation-heading")
-    assert "Mid-term End of term Change in completion Limited Substantial Increase" in implementation
+    assert HEADS_WITH_LEGEND_LINKS + " Limited Substantial Increase" in implementation
     assert "Mid-term: Limited El cumplimiento de medio término se consideró limitado" in implementation
     assert "End of term: Substantial A fin de término este compromiso se considera cumplido" in implementation
 
@@ -263,7 +267,7 @@ def test_commitment_without_assessments_shows_not_assessed(client):
     commitment = CommitmentFactory(access_to_information=True)
     response = client.get(commitment.get_absolute_url())
     assert response.status_code == 200
-    assert "Mid-term End of term Change in completion Not assessed Not assessed Not assessed" in section_text(
+    assert HEADS_WITH_LEGEND_LINKS + " Not assessed Not assessed Not assessed" in section_text(
         response, "implementation-heading")
     assert "Access to information (as the action plan states)" in section_text(response, "design-heading")
     assert "No milestones recorded." in text_of(response)

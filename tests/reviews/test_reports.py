@@ -312,11 +312,13 @@ def grow(member, plans, commitments_per_plan):
 def test_report_query_count_does_not_grow(client, django_assert_max_num_queries, suffix):
     member = MemberFactory(name="Growland", slug="growland")
     grow(member, 1, 2)
-    # The member, the one GROUP BY query, and the plans' titles (page only).
-    with django_assert_max_num_queries(3) as small:
+    # The member, the one GROUP BY query, and the plans' titles (page only); the workbook reads the
+    # data's version first, for its ETag and Last-Modified (ogptracker/http_caching.py).
+    most = 4 if suffix.endswith(".xlsx") else 3
+    with django_assert_max_num_queries(most) as small:
         client.get(f"/members/growland/{suffix}")
     grow(member, 5, 20)
-    with django_assert_max_num_queries(3) as large:
+    with django_assert_max_num_queries(most) as large:
         response = client.get(f"/members/growland/{suffix}")
     assert response.status_code == 200
     assert len(small.captured_queries) == len(large.captured_queries)
