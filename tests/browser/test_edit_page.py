@@ -86,7 +86,7 @@ def test_a_refused_save_shows_the_summary_at_the_top_and_its_links_reach_the_fie
     assert hrefs == ["#id_note", f"#id_milestone-{milestone.pk}-evidence_url"]
     # The milestone's link leads down the page to its field, which is then in view.
     links.nth(1).click()
-    page.wait_for_function("location.hash === '#id_milestone-%s-evidence_url'" % milestone.pk)
+    page.wait_for_function(f"location.hash === '#id_milestone-{milestone.pk}-evidence_url'")
     assert in_viewport(page, f"#id_milestone-{milestone.pk}-evidence_url")
     assert page.locator(f"#id_milestone-{milestone.pk}-note").input_value() == "Kept when refused"
     screenshot(page, f"edit-refused-link-{page.label}")
@@ -100,8 +100,9 @@ def test_a_conflict_keeps_the_note_typed(site, staff_page, screenshot, superuser
     page.locator(f"#id_milestone-{milestone.pk}-note").fill("My reason, typed at length")
     # Meanwhile someone else saves the commitment.
     commitment = Commitment.objects.get(identifier="CL0050")
-    services.commitment_update(commitment=commitment, user=superuser, data={"status": Commitment.Status.ACTIVE},
-                               note="Reopened meanwhile", expected_version=commitment.version)
+    services.commitment_update(commitment=commitment, user=superuser,
+                               data={"status": Commitment.Status.ACTIVE}, note="Reopened meanwhile",
+                               expected_version=commitment.version)
     page.locator("#commitment-edit-form button[type=submit]").click()
     page.wait_for_load_state()
 
