@@ -1,5 +1,6 @@
 """The staff edit form: a commitment's status and its milestones, each change with a public note."""
 
+import datetime
 from dataclasses import dataclass
 
 from django import forms
@@ -151,9 +152,15 @@ class MilestoneEditForm(_KeptMixin, forms.Form):
         return data
 
     def as_saved(self, values: dict) -> dict:
-        # A date met offered in the field of a milestone left open is not one (with_completion).
-        if values["status"] != Completion.COMPLETE:
-            values["completed_on"] = None
+        # The date met as the rule would save it: one offered for a milestone left open is none.
+        if not isinstance(values["completed_on"], datetime.date | None):
+            return values  # not a date: shown as typed
+        try:
+            values["completed_on"] = with_completion(
+                self.milestone, {"status": values["status"], "completed_on": values["completed_on"]},
+                self.today)["completed_on"]
+        except ValidationError:
+            pass  # refused: shown as typed
         return values
 
     def change(self) -> MilestoneChange:

@@ -472,3 +472,18 @@ def test_the_page_after_a_refusal_costs_no_more_queries_with_more_milestones(cli
             assert client.post(url, stale).status_code == 409
         counts.append(len(refused.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_a_conflict_keeps_even_values_that_are_not_valid_and_markup_as_text(staff):
+    data = edit_form(staff)
+    key = milestone_key(3, "completed_on")
+    data[key] = "31/31/2031"
+    data[milestone_key(3, "status")] = Completion.COMPLETE
+    data[milestone_key(3, "note")] = '<script>alert("x")</script>\x0b'
+    data["version"] = str(cl0050().version + 7)
+    response = staff.post(EDIT_URL, data)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "<script>alert" not in body
+    kept = form_data(body, "commitment-edit-form")
+    assert kept[key] == "31/31/2031" and kept[milestone_key(3, "note")].startswith('<script>alert("x")')
