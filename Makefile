@@ -7,7 +7,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-HOST ?= 127.0.0.1:8000
+# runserver's address, exported: the settings (dev.py) make the links of mails and messages from it.
+export HOST ?= 127.0.0.1:8000
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 

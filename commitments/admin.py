@@ -6,6 +6,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import HttpResponseRedirect
@@ -520,6 +521,29 @@ class StaffMembershipInline(SafeAutocompleteAdmin, admin.TabularInline):
     fields = ["member", "institution"]
 
 
+class IRMReviewerRoleField(forms.Form):
+    """The IRM reviewer role as one checkbox on the user's pages (add and change), given and taken by
+    the services grant_reviewer uses; the secretariat role is the memberships' inline below."""
+
+    irm_reviewer = forms.BooleanField(
+        label=_("IRM reviewer"), required=False,
+        help_text=_("Records the IRM's reports and assessments and reads every commitment. Saving with "
+                    "this role or a staff membership gives the account staff status (the admin)."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["irm_reviewer"].initial = bool(self.instance.pk) and self.instance.groups.filter(
+            name=permissions.REVIEWERS_GROUP).exists()
+
+
+class StaffUserChangeForm(IRMReviewerRoleField, UserChangeForm):
+    pass
+
+
+class StaffUserCreationForm(IRMReviewerRoleField, AdminUserCreationForm):
+    pass
+
+
 User = get_user_model()
 if admin.site.is_registered(User):
     admin.site.unregister(User)
@@ -527,11 +551,21 @@ if admin.site.is_registered(User):
 
 @admin.register(User)
 class StaffUserAdmin(UserAdmin):
+    form = StaffUserChangeForm
+    add_form = StaffUserCreationForm
     inlines = [*UserAdmin.inlines, StaffMembershipInline]
+    fieldsets = [*UserAdmin.fieldsets, (_("Roles"), {"fields": ["irm_reviewer"]})]
+    add_fieldsets = [*UserAdmin.add_fieldsets, (_("Roles"), {"fields": ["irm_reviewer"]})]
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        # The secretariat role needs the admin: a membership added here makes the user staff.
+        # After the groups field's own save, so that the checkbox, when changed, has the last word.
+        if "irm_reviewer" in form.changed_data:
+            if form.cleaned_data["irm_reviewer"]:
+                services.reviewer_grant(user=form.instance)
+            else:
+                services.reviewer_revoke(user=form.instance)
+        # Both roles need the admin: a membership or the group added here makes the user staff.
         services.staff_access_grant(form.instance)
 
 

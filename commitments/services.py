@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q
@@ -151,13 +153,51 @@ def staff_membership_grant(*, user, member: Member,
 
 
 def staff_access_grant(user) -> None:
-    """Make a user who holds a secretariat role staff (Django's is_staff: the admin, where the role
-    works). The one place is_staff is set: staff_membership_grant, and the admin's user page when a
-    membership is added there."""
-    if user.is_staff or not StaffMembership.objects.filter(user=user).exists():
+    """Make a user who holds a staff role (a secretariat membership, the IRM reviewers' group) staff:
+    Django's is_staff opens the admin, where both roles work (a reviewer's reports and assessments
+    are written there). The one place is_staff is set: staff_membership_grant, reviewer_grant, and
+    the admin's user page when a membership or the group is added there."""
+    if user.is_staff or not (StaffMembership.objects.filter(user=user).exists()
+                             or user.groups.filter(name=permissions.REVIEWERS_GROUP).exists()):
         return
     get_user_model().objects.filter(pk=user.pk).update(is_staff=True)
     user.is_staff = True
+
+
+@transaction.atomic
+def reviewer_grant(*, user) -> None:
+    """Give a user the IRM reviewer role: the group made by reviews migration 0003, and the admin."""
+    user.groups.add(Group.objects.get(name=permissions.REVIEWERS_GROUP))
+    staff_access_grant(user)
+    forget_cached_permissions(user)
+
+
+@transaction.atomic
+def reviewer_revoke(*, user) -> None:
+    """Take the IRM reviewer role away (the admin access stays, as a superuser set it or another role
+    needs it: Staff status on the user's page)."""
+    user.groups.remove(*Group.objects.filter(name=permissions.REVIEWERS_GROUP))
+    forget_cached_permissions(user)
+
+
+def forget_cached_permissions(user) -> None:
+    """Django caches a user's permissions on the object: a role changed in this request must show."""
+    for attr in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+        if hasattr(user, attr):
+            delattr(user, attr)
+
+
+@transaction.atomic
+def staff_account_create(*, username: str, password: str, email: str = ""):
+    """A new account for a staff role, with a password that passes the site's rules (a
+    ValidationError says which it breaks). The role is given after, by its own grant."""
+    User = get_user_model()
+    user = User(**{User.USERNAME_FIELD: username}, email=email)
+    user.full_clean(exclude=["password"])
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    return user
 
 
 def ensure_history_baseline(commitment, *, when=None) -> None:

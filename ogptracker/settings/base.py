@@ -160,6 +160,9 @@ def proxy_count(default: str) -> int:
 TRUSTED_PROXY_COUNT = proxy_count("0")
 
 # Reverting from the admin's history would skip the version check and the public note.
+# A change's public note is up to 300 characters (commitments/forms.py NOTE_MAX_LENGTH); simple_history's
+# default reason column holds 100, which PostgreSQL enforced with an error on the save (SQLite ignores it).
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # Security headers, in every environment so the tests see what production sends.

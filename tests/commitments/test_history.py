@@ -246,3 +246,18 @@ def test_deleting_an_institution_or_policy_area_still_linked_is_refused_in_the_a
     assert response.status_code == 200 and type(linked).objects.filter(pk=linked.pk).exists()
     assert admin.post(f"/admin/commitments/{model}/{unused.pk}/delete/", {"post": "yes"}).status_code == 302
     assert not type(unused).objects.filter(pk=unused.pk).exists()
+
+
+def test_a_note_of_the_full_permitted_length_is_kept_whole(client, chile_staff):
+    """The staff page takes 300 characters; history's reason column held 100, and PostgreSQL refused
+    the save (a 500) where SQLite kept the note."""
+    from commitments.forms import NOTE_MAX_LENGTH
+
+    note = ("Reopened after the council's review; " * 10)[:NOTE_MAX_LENGTH - 1] + "."
+    milestone_note = "Ñ" * NOTE_MAX_LENGTH
+    staff_edit(chile_staff, status=Commitment.Status.ACTIVE, note=note, milestone_order=5,
+               milestone_status=Completion.COMPLETE, milestone_note=milestone_note)
+    assert cl0050().history.first().history_change_reason == note
+    assert cl0050().milestones.get(order=5).history.first().history_change_reason == milestone_note
+    section = history_section(client.get(PAGE))
+    assert note.replace("'", "&#x27;") in section and milestone_note in section

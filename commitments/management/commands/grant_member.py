@@ -1,29 +1,27 @@
-"""Give an existing user the secretariat role for one member: `manage.py grant_member USERNAME SLUG`."""
+"""Give a user the secretariat role for one member: `manage.py grant_member USERNAME SLUG [--create]`."""
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
+from commitments.management.accounts import account, add_account_arguments, sign_in_url
 from commitments.models import Institution, Member
 from commitments.services import staff_membership_grant
 
 
 class Command(BaseCommand):
-    help = ("Give an existing user the secretariat role for a member: they may then edit that member's "
-            "action plans, commitments and milestones (and sign in to the admin).")
+    help = ("Give a user the secretariat role for a member: they may then edit that member's action "
+            "plans, commitments and milestones (on the site and in the admin). --create makes the "
+            "account first.")
 
     def add_arguments(self, parser):
-        parser.add_argument("username")
+        add_account_arguments(parser)
         parser.add_argument("member_slug", help="The member's OGP slug, e.g. chile.")
         parser.add_argument("--institution", default="",
                             help="Exact name of the institution shown as the author of their changes.")
 
-    def handle(self, *args, username, member_slug, institution, **options):
-        User = get_user_model()
-        try:
-            user = User.objects.get(**{User.USERNAME_FIELD: username})
-        except User.DoesNotExist:
-            raise CommandError(f"No user named {username!r}: create the account first "
-                               "(manage.py createsuperuser or the admin).") from None
+    def handle(self, *args, username, member_slug, institution, create, email, **options):
+        self.verbosity = options["verbosity"]
+        # Everything named is checked before an account is made: a typo makes no account.
         member = Member.objects.filter(slug=member_slug).first()
         if member is None:
             raise CommandError(f"No member with slug {member_slug!r}: see /members/ for the slugs.")
@@ -32,7 +30,11 @@ class Command(BaseCommand):
             found = Institution.objects.filter(name=institution).first()
             if found is None:
                 raise CommandError(f"No institution named {institution!r}.")
-        staff_membership_grant(user=user, member=member, institution=found)
-        if options["verbosity"]:
+        with transaction.atomic():  # an account made for the role exists only with it
+            user = account(self, username=username, create=create, email=email)
+            staff_membership_grant(user=user, member=member, institution=found)
+        if self.verbosity:
             self.stdout.write(self.style.SUCCESS(
-                f"{username} is now secretariat staff of {member.name}: they may edit its commitments."))
+                f"{username} is now secretariat staff of {member.name}: they may edit its commitments. "
+                f"They sign in at {sign_in_url()}."))
+
