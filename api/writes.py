@@ -155,9 +155,10 @@ class MilestonePatch(_Write):
                                               "(its means of verification); empty to remove it.")
     completed_on = StrictDateField(
         required=False, allow_null=True,
-        help_text="The date the milestone was met; set to today when its status becomes complete and none "
-                  "is sent, cleared when it leaves complete. Only with \"status\": \"complete\" in the same "
-                  "body; not after today.")
+        help_text="The date the milestone was met, never after today; only with \"status\": \"complete\" "
+                  "in the same body. When its status becomes complete and none is sent: today while today "
+                  "lies within its action plan's years, else 400 asking for it. Cleared when it leaves "
+                  "complete.")
     change_evidence_url = LinkField(required=False, default="", allow_blank=True,
                                     max_length=EVIDENCE_MAX_LENGTH, help_text=EVIDENCE_HELP)
     # The rule below as the schema states it (WriteSchema): a date met (not null) comes with

@@ -28,7 +28,7 @@ from reviews.scales import (
 )
 
 from .. import validators
-from ..models import Commitment, Member
+from ..models import Commitment, Member, institution_key
 from .dates import format_date, parse_date
 
 # Where a column's value lives.
@@ -215,6 +215,12 @@ class Column:
             # "not known" whatever the model says, and goes back as written. (A lead
             # institution's "N/A" does not: a lead entered since is exported.)
             return True
+        # An institution is one whatever the accents, case or spacing of its name (the importer
+        # links "Costa Rica Integra" to "Costa Rica Íntegra"): the file's spelling still means it.
+        if self.kind == LEAD and parsed is not None and current is not None:
+            return institution_key(parsed) == institution_key(current)
+        if self.kind == SUPPORTING:
+            return {institution_key(name) for name in parsed} == {institution_key(name) for name in current}
         return parsed == current
 
 
