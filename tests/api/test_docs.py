@@ -59,3 +59,12 @@ def test_the_schema_is_openapi_3_with_every_read(client):
     expected = {*CommitmentFilter.base_filters} - {"sort"} | {"ordering", "facets", "cursor", "page"}
     assert parameters >= expected
     assert "/api/v1/changes/" in schema["paths"] and "/api/v1/members/{slug}/" in schema["paths"]
+
+
+def test_the_docs_state_the_refusals_as_the_server_answers_them(client, db):
+    """A value naming nothing is a 404, any other /api/v1/ address too whatever the method, and the
+    write's note is always required: said in English and in Spanish."""
+    english = client.get("/api/v1/docs/", headers={"Accept-Language": "en"}).content.decode()
+    assert "whatever the method" in english and "always required" in english
+    spanish = client.get("/api/v1/docs/", headers={"Accept-Language": "es"}).content.decode()
+    assert "sea cual sea el método" in spanish and "siempre obligatoria" in spanish
