@@ -69,7 +69,7 @@ def check_filters(request, filterset):
         errors[name] = ["Takes one value."]
     for name, values in filterset.unknown_values().items():
         for value in values:
-            well_formed = name in ROW_FILTERS and (name != "lead_institution" or value.isdigit())
+            well_formed = name in ROW_FILTERS and (name != "lead_institution" or _an_id(value))
             (missing if well_formed else errors).setdefault(name, []).append(
                 f"{'No such value' if well_formed else 'Not a valid value'}: {value[:60]!r}.")
     if "sort" in errors and "ordering" in request.query_params:
@@ -78,6 +78,11 @@ def check_filters(request, filterset):
         raise ValidationError(errors)
     if missing:
         raise NamesNothing(missing)
+
+
+def _an_id(value: str) -> bool:
+    """Whether the text is an id the schema allows (a whole number from 1 to INTEGER_MAX)."""
+    return value.isascii() and value.isdigit() and 1 <= int(value) <= INTEGER_MAX
 
 
 def facet_names(request) -> list[str]:

@@ -392,6 +392,8 @@ BAD += [
     ("commitments/AL0001/?as_of=", "as_of"),
     ("commitments/?completion=", "completion"),
     ("commitments/?year_min=", "year_min"),
+    ("commitments/?lead_institution=0", "lead_institution"),
+    ("commitments/?lead_institution=99999999999", "lead_institution"),
 ]
 
 
