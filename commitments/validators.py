@@ -31,7 +31,12 @@ validate_ogp_id = RegexValidator(
 
 # C0 and C1 control characters but tab (\t) and newline (\n); \r is dropped too, since
 # line ends are stored as \n. XML 1.0 and XLSX cannot hold most of them, and no real text needs one.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# With them Unicode's noncharacters (U+FDD0–U+FDEF and the last two of every plane, U+FFFE, U+FFFF,
+# U+1FFFE…): no text means one, XML 1.0 refuses U+FFFE and U+FFFF, and a page printed them raw.
+CONTROL_CHARACTERS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ufdd0-\ufdef"
+    + "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17))
+    + "]")
 
 
 def without_control_characters(text: str) -> str:

@@ -328,6 +328,7 @@ BAD_COMMITMENT_BODIES = [
     ({"status": OTHER, "note": "a" * 301}, "note"),
     ({"status": OTHER, "note": "Null \x00 inside"}, "note"),
     ({"status": OTHER, "note": "Bell \x07"}, "note"),
+    ({"status": OTHER, "note": "Noncharacter \ufffe"}, "note"),
     ({"status": OTHER, "note": 12}, "note"),
     ({"status": "finished", "note": "x"}, "status"),
     ({"status": 1, "note": "x"}, "status"),

@@ -78,7 +78,7 @@ def test_admin_saves_a_well_formed_identifier(staff):
     assert Commitment.objects.filter(identifier="CL0950").exists()
 
 
-@pytest.mark.parametrize("character", ["\x01", "\x0b", "\x1b", "\x7f", "\x85"])
+@pytest.mark.parametrize("character", ["\x01", "\x0b", "\x1b", "\x7f", "\x85", "\ufffe", "\ufdd0"])
 def test_admin_refuses_a_control_character_in_a_commitment_text(staff, character):
     url, data = commitment_admin(staff)
     data["title"] = f"Open{character} contracting"
@@ -212,7 +212,7 @@ def first_milestone_key(name):
     return f"milestone-{cl0050().milestones.get(order=1).pk}-{name}"
 
 
-@pytest.mark.parametrize("character", ["\x01", "\x0b"])
+@pytest.mark.parametrize("character", ["\x01", "\x0b", "\ufffe", "\U0010ffff"])
 def test_staff_page_refuses_a_control_character_in_a_note(staff, character):
     data = staff_edit_form(staff)
     before = cl0050().status
