@@ -5,10 +5,14 @@ import csv
 import io
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
-from commitments.models import ActionPlan, Member
+from commitments.models import ActionPlan, Commitment, Member
 from commitments.services import staff_membership_grant
+from follow import links
+from follow import services as follow_services
+from follow.models import Subscription
 from tests.browser.axe import axe_problems
 from tests.commitments.dashboard_data import PASSWORD, make_desk_data, reviewer, staff_of
 
@@ -21,12 +25,16 @@ PUBLIC = [
     ("home", "/"),
     ("list", "/commitments/?member=chile&completion=substantial"),
     ("facet", "/commitments/facets/lead_institution/"),
+    ("facet-several", "/commitments/facets/policy_area/?policy_area=ogp&policy_area=public-participation"),
     ("commitment", "/commitments/CL0050/"),
     ("commitment-past", "/commitments/CL0050/?as_of={today}"),
+    ("commitment-before-the-record", "/commitments/CL0050/?as_of=2017-01-15"),
+    ("plan", "/members/chile/plans/AP_CHL03/"),
     ("member", "/members/chile/"),
     ("member-report", "/members/chile/report/"),
     ("follow", "/follow/?target=commitment&key=CL0050"),
     ("follow-sent", "/follow/sent/?target=commitment&key=CL0050"),
+    ("follow-confirm", "{confirm}"),
     ("sign-in", "/accounts/login/"),
 ]
 SECRETARIAT = [
@@ -38,6 +46,13 @@ REVIEWER = [
     ("irm-report-add", "/admin/reviews/irmreport/add/?action_plan={plan}"),
     ("assessment-add", "/admin/reviews/assessment/add/"),
 ]
+
+
+def pending_confirmation() -> str:
+    """The confirm page's path of a subscription asked for and not yet confirmed (the mail's link)."""
+    follow_services.follow_request(email="ana@example.org", target="commitment", language="en",
+                                   commitment=Commitment.objects.get(identifier="CL0050"))
+    return reverse("follow:confirm", args=[links.token(Subscription.objects.get(), links.CONFIRM)])
 
 
 def sign_in(page, site, username):
@@ -83,7 +98,8 @@ def test_every_page_of_the_journeys_passes_axe(site, browser, django_user_model,
     staff_membership_grant(user=staff_of(django_user_model, Member.objects.get(slug="chile"), "chile-staff"),
                            member=aland)
     reviewer(django_user_model)
-    values = {"today": timezone.localdate().isoformat(), "plan": ActionPlan.objects.get(ogp_id="AP_CHL03").pk}
+    values = {"today": timezone.localdate().isoformat(), "plan": ActionPlan.objects.get(ogp_id="AP_CHL03").pk,
+              "confirm": pending_confirmation()}
     problems = []
     for pages, username in ((PUBLIC, None), (SECRETARIAT, "chile-staff"), (REVIEWER, "irm")):
         context = browser.new_context(viewport=WIDTHS[width], locale=LANGUAGES[language],

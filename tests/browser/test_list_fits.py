@@ -120,16 +120,25 @@ def open_list(page, site, path, language):
     assert page.locator(".list-table tbody tr").count() > 0, path
 
 
-CLIPPED = """() => {
+CLIPPED = r"""() => {
   const clipped = [];
   for (const cell of document.querySelectorAll('.list-table th, .list-table td')) {
     if (cell.scrollWidth > cell.clientWidth) {
       clipped.push(`${cell.innerText.slice(0, 40)}: ${cell.scrollWidth} > ${cell.clientWidth}`);
     }
   }
+  // A short value is never cut mid-word ("Inacti/ve"): it takes no more lines than it has words.
+  const broken = [];
+  const short = '.list-table .status-cell, .list-table .identifier-cell, .list-table .rating';
+  for (const cell of document.querySelectorAll(short)) {
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    const lines = new Set([...range.getClientRects()].map(rect => Math.round(rect.bottom))).size;
+    if (lines > cell.innerText.trim().split(/\s+/).length) broken.push(cell.innerText.trim());
+  }
   const table = document.querySelector('.list-table');
   const box = document.querySelector('.list-results .table-scroll');
-  return {clipped, table: table.getBoundingClientRect().width, box: box.clientWidth,
+  return {clipped, broken, table: table.getBoundingClientRect().width, box: box.clientWidth,
           boxScroll: box.scrollWidth, page: document.documentElement.scrollWidth,
           rowDisplay: getComputedStyle(table.querySelector('tbody tr')).display};
 }"""
@@ -142,6 +151,7 @@ def test_at_1280_px_every_column_is_readable_without_clipping(long_site, wide, l
         sizes = wide.evaluate(CLIPPED)
         assert sizes["rowDisplay"] == "table-row", f"{path}: a table at 1,280 px, not cards"
         assert sizes["clipped"] == [], path
+        assert sizes["broken"] == [], path
         assert sizes["table"] <= sizes["box"] and sizes["boxScroll"] <= sizes["box"], f"{path}: {sizes}"
         assert sizes["page"] <= WIDE["width"], path
     # The header cells still head their columns: seven of them, the completions among them.

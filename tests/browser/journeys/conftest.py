@@ -46,6 +46,21 @@ class Journey:
         page.locator("#login-form button[type=submit]").click()
         page.wait_for_url(f"{self.site}/staff/**")
 
+    def list_fits(self, page) -> None:
+        """The list's rows read as this width should show them: table rows at 1,280 px, at 390 px one card
+        per commitment inside the screen (lightly: tests/browser/test_list_fits.py measures the rest)."""
+        rows = page.locator(".list-table tbody tr").evaluate_all(
+            "rows => rows.map(row => { const box = row.getBoundingClientRect();"
+            " return {display: getComputedStyle(row).display, left: box.left, right: box.right}; })")
+        assert rows, "the list shows no row"
+        for row in rows:
+            if self.width < 800:
+                assert row["display"] != "table-row", f"a card at {self.width} px: {row}"
+                assert 0 <= row["left"] and row["right"] <= self.width, f"the card fits the screen: {row}"
+            else:
+                assert row["display"] == "table-row", f"a table at {self.width} px: {row}"
+        assert page.evaluate("document.documentElement.scrollWidth") <= self.width, "it scrolls sideways"
+
     def close(self):
         for context in self.contexts:
             context.close()

@@ -1,11 +1,16 @@
-"""A civil society visitor's day: search, filter by several choices, open a commitment, see it on a past
-day, follow it by e-mail (over a real SMTP server, as tests/browser/test_follow.py does)."""
+"""A civil society visitor's day: search from the home page, tick several choices on a page of choices,
+open a commitment, visit a past day (and one before the record began), follow it by e-mail (over a real
+SMTP server, as tests/browser/test_follow.py does)."""
 
+import datetime
 import re
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
+from commitments import past
+from commitments.models import Commitment
 from follow.models import Subscription
 from tests.follow.mailbox import links, smtp_server
 
@@ -28,39 +33,66 @@ def open_filters(page):
         summary.click()
 
 
+def day(language, value) -> str:
+    """A day as the site writes it in `language` (DATE_FORMAT)."""
+    with translation.override(language):
+        return date_format(value)
+
+
 def test_a_civil_society_day(journey, inbox):
     t = journey.t
     page = journey.new_page()
     page.goto(f"{journey.site}/")
     journey.step(page, "1-home")
+    # The home page's own search box opens the list searched, the matching words marked in the text.
     search = page.get_by_role("search").get_by_label(t("Search the commitments"))
     search.fill("government")
     search.press("Enter")
     page.wait_for_url(re.compile(r"/commitments/\?q=government"))
     journey.step(page, "2-search")
-    found = page.locator("#result-count").inner_text()
+    assert re.match(r"government", page.locator(".list-table mark").first.inner_text(), re.IGNORECASE)
+    journey.list_fits(page)
 
-    # Several choices: two action plans (each tick applies the form; without JavaScript, Apply does).
-    for plan in ("AP_CHL03", "AP_CHL04"):
-        open_filters(page)
-        page.locator(f'#facet-action_plan input[value="{plan}"]').check()
-        page.wait_for_url(re.compile(rf"action_plan={plan}"))
-    assert "action_plan=AP_CHL03" in page.url and "action_plan=AP_CHL04" in page.url
-    journey.step(page, "3-filtered")
+    # Several choices at once: the policy areas' page of every choice, two ticked, applied once.
+    page.goto(f"{journey.site}/commitments/")
+    found = page.locator("#result-count").inner_text()
+    open_filters(page)
+    page.locator("#facet-policy_area .facet-more a").click()
+    page.wait_for_url(re.compile(r"/commitments/facets/policy_area/"))
+    choices = page.locator("form.facet-choose")
+    for area in ("ogp", "public-participation"):
+        choices.locator(f'input[value="{area}"]').check()
+    journey.step(page, "3-facet-page")
+    choices.get_by_role("button", name=t("Apply to the list")).click()
+    page.wait_for_url(re.compile(r"/commitments/\?"))
+    assert "policy_area=ogp" in page.url and "policy_area=public-participation" in page.url
+    journey.step(page, "4-filtered")
     assert page.locator("#result-count").inner_text() != found
+    journey.list_fits(page)
     cl0050 = page.get_by_role("link", name=re.compile("^Institutionalizing the Alliance")).first
     cl0050.click()
     page.wait_for_url(f"{journey.site}/commitments/CL0050/")
-    journey.step(page, "4-commitment")
+    journey.step(page, "5-commitment")
     assert page.get_by_role("navigation", name=t("Contents")).is_visible()
 
-    # A past day: the record began when the seed was loaded (today).
-    # TODO(issue 22, point 3): the page names the first recorded day; the control offers only days in range.
-    today = timezone.localdate()
-    page.locator("#as-of-date").fill(today.isoformat())
-    page.locator(".as-of-form").get_by_role("button", name=t("Show")).click()
-    page.wait_for_url(re.compile(rf"as_of={today.isoformat()}"))
-    journey.step(page, "5-past-day")
+    # The past: the page says from which day the record holds history (the seed's), and its date
+    # control offers only the days from then to today.
+    begins = past.history_begins(Commitment.objects.get(identifier="CL0050"))
+    first_day = day(journey.language, begins)
+    assert first_day in page.locator("#as-of-range").inner_text()
+    control = page.locator("#as-of-date")
+    assert control.get_attribute("min") == begins.isoformat()
+    assert control.get_attribute("max") == timezone.localdate().isoformat()
+    # A day before the record began (an old link, say): a clear page naming the first day, linked.
+    before = begins - datetime.timedelta(days=400)
+    response = page.goto(f"{journey.site}/commitments/CL0050/?as_of={before.isoformat()}")
+    assert response.status == 200
+    journey.step(page, "6-before-the-record")
+    assert day(journey.language, before) in page.locator("#as-of-heading").inner_text()
+    assert first_day in page.locator(".history-begins").inner_text()
+    page.locator(".as-of-first-day").click()
+    page.wait_for_url(re.compile(rf"as_of={begins.isoformat()}"))
+    journey.step(page, "7-first-day")
     assert page.locator("#as-of-heading").is_visible()
     assert page.get_by_role("heading", name=t("Milestones")).is_visible()
 
@@ -69,11 +101,12 @@ def test_a_civil_society_day(journey, inbox):
     page.locator("#follow-email").fill("ana@example.org")
     page.locator("#follow-form button[type=submit]").click()
     page.wait_for_url("**/follow/sent/**")
-    journey.step(page, "6-follow-sent")
+    journey.step(page, "8-follow-sent")
     (message,) = inbox.messages
     page.goto(next(link for link in links(message) if "/follow/confirm/" in link))
+    journey.step(page, "9-follow-confirm")
     page.locator("#confirm-form button").click()
     page.wait_for_load_state()
-    journey.step(page, "7-following")
+    journey.step(page, "10-following")
     assert t("You follow it now") in page.locator("h1").inner_text()
     assert Subscription.objects.get(email="ana@example.org").confirmed_at is not None

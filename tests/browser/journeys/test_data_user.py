@@ -17,6 +17,7 @@ def test_a_data_users_day(journey, tmp_path):
     page = journey.new_page()
     page.goto(f"{journey.site}/commitments/?action_plan=AP_CHL03&sort=identifier")
     journey.step(page, "1-list")
+    journey.list_fits(page)
     count = int(re.search(r"\d+", page.locator("#result-count").inner_text()).group())
     listed = page.locator("td.identifier-cell").all_text_contents()
     assert 1 < count == len(listed)

@@ -62,6 +62,7 @@ def test_a_reviewers_day(journey, monkeypatch):
     # The list finds CL0051 by its end-of-term completion; the member's report counts it.
     page.goto(f"{journey.site}/commitments/?action_plan=AP_CHL04&completion=complete")
     journey.step(page, "6-list")
+    journey.list_fits(page)
     assert page.get_by_role("link", name=re.compile("^Creation of a National Plan")).count()
     page.goto(f"{journey.site}/members/chile/report/")
     journey.step(page, "7-member-report")

@@ -30,6 +30,12 @@ def milestone(page, t, order, field):
     return group.locator(f"[name$='-{field}']")
 
 
+def in_view(locator) -> bool:
+    """The element's top is on screen (what follows may go on below it)."""
+    return locator.evaluate("element => { const top = element.getBoundingClientRect().top;"
+                            " return top >= 0 && top < window.innerHeight; }")
+
+
 def test_a_secretariat_day(journey, tmp_path):
     data = make_desk_data()  # Aland: a current plan with an overdue milestone (the seed's plans have ended)
     password = make_account("aland-staff", data.aland)
@@ -60,10 +66,22 @@ def test_a_secretariat_day(journey, tmp_path):
     page.get_by_role("button", name=t("Save changes")).click()
     page.wait_for_load_state()
     journey.step(page, "3-refused")
-    assert page.get_by_text(t("Write a short public note saying why this changed.")).first.is_visible()
     assert Milestone.objects.get(commitment=data.current, order=3).status == Completion.NOT_STARTED
-    # TODO(issue 22, point 4): the error summary at the top, each error linked to its field.
-    milestone(page, t, 3, "note").fill("Training started in two ministries")
+    # The error summary opens the page, focused (no script of ours), each error a link to its field.
+    summary = page.locator("#error-summary")
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    assert in_view(summary)
+    assert t("Nothing was saved") in summary.inner_text()
+    assert t("Write a short public note saying why this changed.") in summary.inner_text()
+    links = summary.get_by_role("link")
+    note = milestone(page, t, 3, "note")
+    assert [link.get_attribute("href") for link in links.all()] == [f"#{note.get_attribute('id')}"]
+    assert not in_view(note)
+    links.first.click()
+    page.wait_for_function("location.hash !== ''")
+    assert in_view(note)
+    journey.step(page, "3b-summary-link")
+    note.fill("Training started in two ministries")
     page.get_by_role("button", name=t("Save changes")).click()
     page.wait_for_url(f"{journey.site}/commitments/AL0001/")
     saved = t("Saved: %(what)s.", what=t("Milestone %(order)s", order=3))
@@ -81,7 +99,22 @@ def test_a_secretariat_day(journey, tmp_path):
     assert conflict.get_by_role("heading", name=t("Changed since you opened this page")).is_visible()
     assert "Training started in two ministries" in conflict.inner_text()
     assert Milestone.objects.get(commitment=data.current, order=4).status == Completion.NOT_STARTED
-    # TODO(issue 22, point 4): the second editor's values and note are kept beside the conflict.
+    # Everything the second editor typed is kept; what the first one saved is shown beside it.
+    assert other.evaluate("document.activeElement.id") == "error-summary"
+    assert milestone(other, t, 4, "status").input_value() == Completion.LIMITED
+    assert milestone(other, t, 4, "note").input_value() == "Evaluation team hired"
+    third = other.get_by_role("group", name=t("Milestone %(order)s", order=3), exact=True)
+    assert milestone(other, t, 3, "status").input_value() == Completion.NOT_STARTED  # as they loaded it
+    assert third.locator(".saved-now").inner_text() == f"{t('Saved now:')} {t('Limited')}"
+    fourth = other.get_by_role("group", name=t("Milestone %(order)s", order=4), exact=True)
+    assert fourth.locator(".saved-now").inner_text() == f"{t('Saved now:')} {t('Not Started')}"
+    # They take the first editor's value for milestone 3 and submit again: theirs is saved beside it.
+    milestone(other, t, 3, "status").select_option(Completion.LIMITED)
+    other.get_by_role("button", name=t("Save changes")).click()
+    other.wait_for_url(f"{journey.site}/commitments/AL0001/")
+    journey.step(other, "5b-saved-again")
+    assert Milestone.objects.get(commitment=data.current, order=4).status == Completion.LIMITED
+    assert Milestone.objects.get(commitment=data.current, order=3).status == Completion.LIMITED
 
     # The bulk update: the member's sheet, one milestone marked complete with its note.
     page.goto(f"{journey.site}/staff/")
