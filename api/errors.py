@@ -5,7 +5,7 @@ answers JSON; anything else is a bug and is left to surface as one.
 """
 
 from django.http import JsonResponse
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -18,8 +18,17 @@ def exception_handler(exc, context):
         names = ", ".join(sorted(errors))
         response.data = {"detail": f"Bad request: see {names}.", "errors": errors}
     elif isinstance(response.data, dict) and "detail" in response.data:
-        response.data = {"detail": str(response.data["detail"]), "errors": {}}
+        response.data = {"detail": str(response.data["detail"]), "errors": getattr(exc, "errors", {})}
     return response
+
+
+class NotRecorded(NotFound):
+    """404 for a day the record does not hold (as_of before its history begins): the detail names
+    the first recorded day and its address, `errors` the parameter and the days that can be asked."""
+
+    def __init__(self, detail: str, errors: dict):
+        super().__init__(detail)
+        self.errors = errors
 
 
 def not_found(request, *args, **kwargs):

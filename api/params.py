@@ -126,7 +126,8 @@ def _commitment_list_parameters():
     return [
         *parameters,
         OpenApiParameter("ordering", OpenApiTypes.STR, enum=[value for value, _label in SORT_CHOICES],
-                         description="The order (default: identifier); not with a cursor."),
+                         description="The order (default: relevance with q, identifier without); "
+                         "not with a cursor, which walks in identifier order."),
         OpenApiParameter("facets", OpenApiTypes.STR, description="Facets to count, comma separated: "
                          + ", ".join(FACET_FILTERS)),
         *PAGE_PARAMETERS,

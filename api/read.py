@@ -204,6 +204,7 @@ def commitment_detail(request, context) -> dict:
         "identifier": shown.identifier,
         "version": shown.version,
         "as_of": context["as_of"].isoformat() if context["as_of"] else None,
+        "history_begins": context["history_begins"].isoformat(),
         "title": shown.title,
         "short_title": shown.short_title,
         "number": shown.number,

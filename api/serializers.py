@@ -185,6 +185,8 @@ class CommitmentDetail(serializers.Serializer):
     version = serializers.IntegerField(help_text="Send it back with a change (PATCH): a stale one is "
                                                  "refused.")
     as_of = serializers.DateField(allow_null=True)
+    history_begins = serializers.DateField(help_text="The first day this record holds history (when it "
+                                           "was first recorded here): as_of takes days from it to today.")
     title = serializers.CharField()
     short_title = serializers.CharField(allow_blank=True)
     number = serializers.CharField(allow_blank=True)

@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import docs, pagination, params, read, serializers
+from api.errors import NotRecorded
 from api.pagination import paginate, walks
 from api.writes import CommitmentWrites
 from commitments import facets, history, queries
@@ -82,7 +83,10 @@ class CommitmentDetail(CommitmentWrites, generics.RetrieveAPIView):
 
     @extend_schema(parameters=[OpenApiParameter(
         "as_of", OpenApiTypes.DATE, description="The commitment as it stood at the end of this day "
-        "(YYYY-MM-DD, up to today).")], responses={200: serializers.CommitmentDetail, 301: None, **ERRORS})
+        "(YYYY-MM-DD, up to today). The record holds days from `history_begins` (the day it was first "
+        "recorded here) on: a day before answers 404, whose `detail` names that first day with the "
+        "address of it and whose `errors.as_of` gives the days that can be asked.")],
+        responses={200: serializers.CommitmentDetail, 301: None, **ERRORS})
     def get(self, request, *args, **kwargs):
         params.only(request, "as_of")
         identifier = kwargs["identifier"]
@@ -94,7 +98,13 @@ class CommitmentDetail(CommitmentWrites, generics.RetrieveAPIView):
             raise ValidationError({"as_of": [error]})
         context = queries.commitment_detail_context(commitment, as_of=day)
         if context["as_of_missing"]:
-            raise NotFound("The commitment was not yet recorded at the end of that day.")
+            begins, today = context["history_begins"].isoformat(), context["today"].isoformat()
+            first_day = request.build_absolute_uri(
+                reverse("api:commitment-detail", args=[identifier]) + f"?as_of={begins}")
+            raise NotRecorded(
+                f"{identifier} was not yet recorded at the end of {day.isoformat()}: its history begins "
+                f"on {begins}, the day it was first recorded here. The first recorded day: {first_day}",
+                {"as_of": [f"Choose a day from {begins} (history_begins) to {today}."]})
         return Response(read.commitment_detail(request, context))
 
 

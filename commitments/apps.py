@@ -9,6 +9,11 @@ class CommitmentsConfig(AppConfig):
 
     def ready(self):
         # What every save and delete does beyond its own row (the models are loaded now).
+        from django.db.backends.signals import connection_created
+
+        from . import search
         from .freshness import saves
 
         saves.connect()
+        # SQLite's ordering by relevance folds text with search.normalize (search.Folded).
+        connection_created.connect(search.register_functions, dispatch_uid="commitments.search.functions")

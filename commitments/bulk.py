@@ -11,20 +11,26 @@ unless every row passes, and the rows are checked again at the confirmation.
 
 import csv
 import datetime
+import functools
 import io
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
+from itertools import zip_longest
+from xml.parsers import expat
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from openpyxl import Workbook, load_workbook
+from django.utils.translation import gettext_lazy, override
+from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from ogptracker.spreadsheets import neutralise, unneutralise, xlsx_cell
+from ogptracker import xlsx, xlsx_bounds
+from ogptracker.spreadsheets import neutralise, unneutralise
 from reviews.scales import Completion
 
 from . import permissions, services
@@ -48,6 +54,10 @@ NOTE_EVIDENCE_LABEL = gettext_lazy("Evidence link of the note")
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 3000
+# What an XLSX may hold, checked before a row is read (ogptracker/xlsx_bounds.py): unpacked parts,
+# cells in a row (the sheet has 10 columns), characters in a cell (Excel's own limit).
+XLSX_BOUNDS = xlsx_bounds.Bounds(unpacked_bytes=20 * 1024 * 1024, rows=MAX_ROWS + 1, cells_per_row=64,
+                                 field_chars=32767)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -92,14 +102,31 @@ def open_rows(member) -> list[list]:
     return rows
 
 
+STATUS_COLUMN, MILESTONE_COLUMN = COLUMNS.index("status"), COLUMNS.index("milestone")
+# The statuses a row may take: a commitment's (False) or a milestone's (True), as the edit page.
+STATUS_CHOICES = {False: Commitment.Status.choices, True: Completion.choices}
+CHOICES_SHEET = "Choices"
+
+
 def xlsx_bytes(member) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Updates")
-    sheet.append(list(COLUMNS))
-    for row in open_rows(member):
-        sheet.append([xlsx_cell(cell) for cell in row])
+    """The workbook: the rows, each status as its label in the active language, offered as a
+    drop-down of the labels its row (a commitment's or a milestone's) may take; the lists are on
+    a hidden sheet, so a label may hold any character. read_upload takes labels and slugs."""
+    rows = open_rows(member)
+    labels = {kind: {value: str(label) for value, label in choices}
+              for kind, choices in STATUS_CHOICES.items()}
+    kinds = [row[MILESTONE_COLUMN] is not None for row in rows]
+    for row, kind in zip(rows, kinds, strict=True):
+        row[STATUS_COLUMN] = labels[kind].get(row[STATUS_COLUMN], row[STATUS_COLUMN])
+    validations = [xlsx.Validation(STATUS_COLUMN, [index for index, each in enumerate(kinds) if each == kind],
+                                   xlsx.choices_ref(CHOICES_SHEET, int(kind), len(labels[kind])))
+                   for kind in (False, True)]
     output = io.BytesIO()
-    workbook.save(output)
+    xlsx.write(output, [
+        xlsx.Sheet("Updates", COLUMNS, rows, validations=validations),
+        xlsx.Sheet(CHOICES_SHEET, [_("Commitment status"), _("Milestone status")],
+                   zip_longest(labels[False].values(), labels[True].values()), hidden=True),
+    ])
     return output.getvalue()
 
 
@@ -147,6 +174,12 @@ _UNREADABLE_XLSX = (InvalidFileException, zipfile.BadZipFile, SyntaxError, KeyEr
 def _xlsx_rows(data: bytes) -> list[list[str]]:
     unreadable = FileRefused(_("This file cannot be read as an XLSX workbook."))
     try:
+        xlsx_bounds.check(data, XLSX_BOUNDS)
+    except xlsx_bounds.OutOfBounds as refused:
+        raise FileRefused(_bounds_message(refused.what)) from refused
+    except (*_UNREADABLE_XLSX, expat.ExpatError) as error:
+        raise unreadable from error
+    try:
         # Formulas are never evaluated: a cell holding one is read as its text.
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except _UNREADABLE_XLSX as error:
@@ -164,6 +197,18 @@ def _xlsx_rows(data: bytes) -> list[list[str]]:
     finally:
         workbook.close()
     return rows
+
+
+def _bounds_message(what: str) -> str:
+    bounds = XLSX_BOUNDS
+    return {
+        "unpacked": _("The workbook unpacks to more than %(megabytes)s MB.")
+        % {"megabytes": bounds.unpacked_bytes // (1024 * 1024)},
+        "rows": _("The file has more than %(rows)s rows.") % {"rows": MAX_ROWS},
+        "cells": _("A row of the workbook has more than %(cells)s cells.") % {"cells": bounds.cells_per_row},
+        "field": _("A cell of the workbook holds more than %(chars)s characters.")
+        % {"chars": bounds.field_chars},
+    }[what]
 
 
 def _csv_rows(data: bytes) -> list[list[str]]:
@@ -288,12 +333,29 @@ def _quoted(text: str) -> str:
     return Truncator(text).chars(QUOTE_LENGTH) or "—"
 
 
-def _status_value(text: str, choices) -> str:
-    """The stored value a cell names: the value itself, or its label in the page's language."""
-    by_label = {str(label).casefold(): value for value, label in choices}
-    values = {str(value).casefold(): value for value, _label in choices}
-    key = text.casefold()
-    return values.get(key) or by_label.get(key) or text
+def _folded(text: str) -> str:
+    """A name as compared: any case, accents and spacing ("No iniciado" is "no  INICIADO")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(bare.casefold().split())
+
+
+@functools.cache
+def _status_names(milestone: bool) -> dict[str, str]:
+    """Every name of each status of a row: its slug, and its label in each of the site's
+    languages (the download writes its user's; a colleague may upload it in the other)."""
+    choices = STATUS_CHOICES[milestone]
+    names = {_folded(str(value)): value for value, _label in choices}
+    for language, _name in settings.LANGUAGES:
+        with override(language):
+            for value, label in choices:
+                names.setdefault(_folded(str(label)), value)
+    return names
+
+
+def _status_value(text: str, milestone: bool) -> str:
+    """The stored value a cell names: the value itself, or its label in English or Spanish."""
+    return _status_names(milestone).get(_folded(text), text)
 
 
 def _as_saved(instance, names) -> dict:
@@ -361,11 +423,13 @@ def check_rows(member, rows: list[dict]) -> Check:
 
 def _check_row(result, updates, row, commitment, milestone) -> None:
     line = row["line"]
-    choices = Commitment.Status.choices if milestone is None else Completion.choices
-    status = _status_value(row["status"], choices)
+    choices = STATUS_CHOICES[milestone is not None]
+    status = _status_value(row["status"], milestone is not None)
     if status not in dict(choices):
-        result.refusals.append(Refusal(line, _("Unknown status “%(status)s”: use one of %(values)s.") % {
-            "status": _quoted(row["status"]), "values": ", ".join(value for value, _label in choices)}))
+        result.refusals.append(Refusal(line, _("Unknown status “%(status)s”: choose one of the list "
+                                               "(%(labels)s) or write its value (%(values)s).") % {
+            "status": _quoted(row["status"]), "labels": ", ".join(str(label) for _value, label in choices),
+            "values": ", ".join(value for value, _label in choices)}))
         return
     if milestone is None:
         values = {"status": status}

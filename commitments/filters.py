@@ -26,6 +26,8 @@ SORT_CHOICES = [
     ("-year", _("Year (newest first)")),
     ("completion", _("End-of-term completion (lowest first)")),
     ("-completion", _("End-of-term completion (highest first)")),
+    # The default with a search (search.relevance); without one, the identifier order.
+    ("relevance", _("Relevance (best match first)")),
 ]
 
 YEAR_BOUNDS = (1900, 2200)
@@ -174,7 +176,7 @@ class CommitmentFilter(django_filters.FilterSet):
     MULTIPLE = (*MODEL_FILTERS, "value", *SCALE_FILTERS)
     # Filters that take one value (the form shows them as radio buttons).
     SINGLE = ("status", "starred", "progress_disagrees", "carried_forward", "overdue")
-    DEFAULTS = {"sort": "identifier"}
+    DEFAULTS = {"sort": "identifier"}  # with a search: "relevance" (default_sort)
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None, today=None):
         # The day `overdue` is read on (and the facets' cache is keyed by): one per request.
@@ -218,7 +220,10 @@ class CommitmentFilter(django_filters.FilterSet):
     # -- filtering -------------------------------------------------------------------------------
 
     def filter_search(self, queryset, name, value):
-        return search.search(queryset, value)
+        # By relevance; a sort given replaces the order (sort_by runs after, the last filter).
+        order = search.relevance(value)
+        queryset = search.search(queryset, value)
+        return queryset.order_by(*order) if order else queryset
 
     def filter_value(self, queryset, name, value):
         matches = Q()
@@ -244,6 +249,8 @@ class CommitmentFilter(django_filters.FilterSet):
         return queryset.with_overdue_milestone(self.today) if value == "true" else queryset
 
     def sort_by(self, queryset, name, value):
+        if value == "relevance":
+            return queryset  # as filter_search ordered it; without a search, the identifier order
         descending = value.startswith("-")
         key = value.removeprefix("-")
         if key == "completion":
@@ -301,9 +308,25 @@ class CommitmentFilter(django_filters.FilterSet):
                 params.extend((name, self.value_key(name, item)) for item in value)
             else:
                 raw = str(self.form.data.get(name)).strip()
-                if self.DEFAULTS.get(name) != raw:
+                if name == "sort":
+                    # Relevance is the default with a search and means nothing without one.
+                    if raw not in ("relevance", self.default_sort()):
+                        params.append((name, raw))
+                elif self.DEFAULTS.get(name) != raw:
                     params.append((name, raw))
         return params
+
+    def searches(self) -> bool:
+        """Whether the query string searches text (a q with words)."""
+        return bool(self.is_bound and search.query_words(self.form.data.get("q") or ""))
+
+    def default_sort(self) -> str:
+        """The order without a sort: by relevance when searching, else by identifier."""
+        return "relevance" if self.searches() else self.DEFAULTS["sort"]
+
+    def current_sort(self) -> str:
+        """The order the results are in, as a `sort` value: the one given, or the default."""
+        return dict(self.url_params()).get("sort") or self.default_sort()
 
     def unknown_values(self) -> dict[str, list[str]]:
         """Per filter, the values given that it could not use (ignored, and reported)."""

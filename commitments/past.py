@@ -7,11 +7,17 @@ imports and the demo data write no history) and counts as it is now. The IRM's r
 the commitment are today's, so the day's are computed from the day's assessments by
 reviews/ratings.py's rules. Supporting institutions, policy areas and sources have no history:
 the page says it shows them as they are today.
+
+A record's history begins on the day of its first history record (the baseline written when it was
+loaded, or its first edit), or, with none, on the day it was created here: `make run` loads the
+seed and OGP's sample today, so their history begins today. Before that day nothing is shown, as
+nothing was recorded: the past is never made up (history_begins, state_as_of).
 """
 
 import datetime
 from dataclasses import dataclass
 
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from reviews import ratings
@@ -45,6 +51,24 @@ def _end_of(day: datetime.date) -> datetime.datetime:
                                timezone.get_default_timezone())
 
 
+def first_record_at():
+    """The annotation commitment_detail_queryset() gives each row (`history_first_at`): when its
+    first history record was written, so the page's first day costs no query of its own."""
+    return Subquery(Commitment.history.filter(id=OuterRef("pk")).order_by("history_date")
+                    .values("history_date")[:1])
+
+
+def history_begins(commitment) -> datetime.date:
+    """The first day the record holds, in the site's time zone (that of _end_of): state_as_of gives
+    every day from it to today, and None before it. Reads the row's `history_first_at`
+    annotation, else the history table."""
+    if hasattr(commitment, "history_first_at"):
+        first = commitment.history_first_at
+    else:
+        first = commitment.history.order_by("history_date").values_list("history_date", flat=True).first()
+    return timezone.localdate(first or commitment.created_at, timezone.get_default_timezone())
+
+
 def _instance(model, record):
     """A model instance with the values of a historical record (its own id as pk, as ratings expect)."""
     return model(**{field.attname: getattr(record, field.attname) for field in record.tracked_fields})
@@ -73,13 +97,13 @@ def _reports_key(assessment):
 
 def state_as_of(commitment, day: datetime.date) -> Snapshot | None:
     """The commitment (a commitment_detail_queryset() row) at the end of the day, or None when
-    it was not yet recorded then."""
+    it was not yet recorded then (a day before history_begins)."""
+    if day < history_begins(commitment):
+        return None
     end = _end_of(day)
     record = (commitment.history.filter(history_date__lte=end).select_related("lead_institution")
               .order_by("-history_date", "-history_id").first())
     if record is None:
-        if commitment.history.exists() or commitment.created_at > end:
-            return None
         # Never changed since it was loaded: what it is now is what it was then.
         then = Commitment(**{field.attname: getattr(commitment, field.attname)
                              for field in Commitment._meta.concrete_fields

@@ -9,7 +9,9 @@ from itertools import groupby
 from operator import itemgetter
 from typing import NamedTuple
 
-from django.db.models import Count, Exists, Min, OuterRef, Prefetch
+from django.contrib.postgres.aggregates import StringAgg
+from django.db import connection
+from django.db.models import Aggregate, Count, Exists, Min, OuterRef, Prefetch, Subquery, TextField, Value
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -17,7 +19,7 @@ from reviews import ratings
 from reviews.models import Assessment, IRMReport
 from reviews.scales import MISSING_CODES
 
-from . import history, past, progress
+from . import history, past, progress, search
 from .models import LINEAGE_LIMIT, ActionPlan, Commitment, Member, Milestone, PolicyArea
 
 RECENTLY_UPDATED_COUNT = 10
@@ -104,7 +106,8 @@ def commitment_detail_queryset(today: datetime.date | None = None):
     The page shows neither the search text nor the export's unmodelled columns: not read.
     """
     today = today or timezone.localdate()
-    return Commitment.objects.defer("search_text", "ogp_extra").select_related(
+    return Commitment.objects.defer("search_text", "ogp_extra").annotate(
+        history_first_at=past.first_record_at()).select_related(
         "action_plan__member", "lead_institution").prefetch_related(
         "supporting_institutions",
         POLICY_AREAS_BY_NAME,
@@ -124,10 +127,12 @@ def commitment_detail_context(commitment, as_of: datetime.date | None = None) ->
     tables and the authors' memberships, and for as_of three more (past.state_as_of).
     """
     snapshot = past.state_as_of(commitment, as_of) if as_of else None
+    # The days the record holds, which the page and the API name and the date control offers.
+    days = {"history_begins": past.history_begins(commitment), "today": timezone.localdate()}
     if as_of and snapshot is None:
         # Not yet recorded that day: nothing of the page is shown rather than a made-up state.
         return {"commitment": commitment, "member": commitment.action_plan.member,
-                "plan": commitment.action_plan, "as_of": as_of, "as_of_missing": True}
+                "plan": commitment.action_plan, "as_of": as_of, "as_of_missing": True, **days}
     if snapshot:
         shown, milestones, assessments = snapshot.commitment, snapshot.milestones, snapshot.assessments
         # The plan's reports have no date of their own here: those that had assessed it by then.
@@ -172,6 +177,7 @@ def commitment_detail_context(commitment, as_of: datetime.date | None = None) ->
         "timeline": timeline,
         "as_of": as_of,
         "as_of_missing": False,
+        **days,
         # The stored ratings on a past day's commitment are computed from that day's assessments.
         "progress": progress.for_commitment(shown, milestones),
         "progress_rule": progress.RULE,
@@ -280,3 +286,24 @@ def other_commitments_by_plan(commitment) -> list[PlanCommitments]:
     return [PlanCommitments(plan_title, cycle, [OtherCommitment(pk, identifier, title, starred, area)
                                                 for *_plan, pk, identifier, title, starred, area in items])
             for (_plan_id, plan_title, cycle), items in groupby(rows, key=itemgetter(0, 1, 2))]
+
+
+# The list's snippets (search.snippet): the texts no column of the row holds -----------------------
+
+class _GroupConcat(Aggregate):
+    """SQLite's group_concat(text, separator)."""
+
+    function = "GROUP_CONCAT"
+    output_field = TextField()
+
+
+def snippet_values() -> dict:
+    """The row values besides search.SNIPPET_COLUMNS a snippet reads, as expressions for values():
+    the supporting institutions' names, by name, one subquery per row of the page."""
+    links = Commitment.supporting_institutions.through.objects.filter(commitment_id=OuterRef("pk"))
+    if connection.vendor == "postgresql":
+        names = StringAgg("institution__name", search.NAME_SEPARATOR, order_by="institution__name")
+    else:
+        names = _GroupConcat("institution__name", Value(search.NAME_SEPARATOR))
+    per_commitment = links.values("commitment_id").annotate(names=names).values("names")
+    return {search.SUPPORTING: Subquery(per_commitment[:1])}

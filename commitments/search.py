@@ -6,9 +6,26 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.contrib.postgres.search import SearchQuery, SearchVectorField
+from django.contrib.postgres.search import (
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+    SearchVectorExact,
+    SearchVectorField,
+)
 from django.db import connection
-from django.db.models import F, Func, Q, QuerySet
+from django.db.models import (
+    Case,
+    F,
+    Func,
+    OrderBy,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Lower, StrIndex
+from django.db.models.lookups import GreaterThan
 
 # A search needs no more than this; longer input is cut (the list page says so).
 MAX_QUERY_LENGTH = 200
@@ -75,29 +92,113 @@ class StoredSearchVector(Func):
                 f"{connection.ops.quote_name('search_vector')}"), []
 
 
+def query_words(text: str) -> list[str]:
+    """The words a search looks for in what was typed (none: no search)."""
+    return words(clean_query(text)[0])
+
+
+def _tsquery(query_words: list[str], joined: str = " & ") -> SearchQuery:
+    # The words are letters and digits only, so they cannot break to_tsquery's syntax.
+    return SearchQuery(joined.join(f"{word}:*" for word in query_words), search_type="raw", config="simple")
+
+
 def search(queryset: QuerySet, text: str) -> QuerySet:
     """Commitments of the queryset whose search text has every word of `text` (as a word prefix on PG)."""
     query_words = words(clean_query(text)[0])
     if not query_words:
         return queryset
     if connection.vendor == "postgresql":
-        # The words are letters and digits only, so they cannot break to_tsquery's syntax.
-        tsquery = SearchQuery(" & ".join(f"{word}:*" for word in query_words), search_type="raw",
-                              config="simple")
-        return queryset.alias(search_vector=StoredSearchVector()).filter(search_vector=tsquery)
+        return queryset.alias(search_vector=StoredSearchVector()).filter(search_vector=_tsquery(query_words))
     condition = Q()
     for word in query_words:
         condition &= Q(search_text__contains=word)
     return queryset.filter(condition)
 
 
+# Relevance: the order of a search's results unless the list is sorted -----------------------------
+#
+# Both databases: first the commitments whose title holds more of the query's words (accents and
+# case aside), then, on PostgreSQL, ts_rank_cd over the stored vector (how often and how close
+# together the words occur in the whole search text); on SQLite, which has no ranking, how many of
+# the words the description holds. Ties in identifier order, which is unique: pages stay stable.
+
+
+def _fold_table() -> tuple[str, str]:
+    """translate()'s two strings: each Latin character (U+00C0 to U+024F) that normalize() folds to
+    one other character, and that character ("É" -> "e", "ñ" -> "n")."""
+    before, after = [], []
+    for code in range(0xC0, 0x250):
+        folded = _fold_character(chr(code))
+        if len(folded) == 1 and folded != chr(code):
+            before.append(chr(code))
+            after.append(folded)
+    return "".join(before), "".join(after)
+
+
+class Folded(Func):
+    """A text folded in SQL as normalize() folds it: on SQLite by normalize() itself (registered on
+    each connection, register_functions()); on PostgreSQL lower() and translate() of the Latin
+    accented letters (no extension needed; other scripts keep their accents, which only the
+    ranking reads, never the matching)."""
+
+    function = "ogp_fold"
+    arity = 1
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        before, after = _fold_table()
+        translated = Func(Lower(self.source_expressions[0]), Value(before), Value(after),
+                          function="translate")
+        return compiler.compile(translated)
+
+
+def register_functions(sender, connection, **kwargs):
+    """connection_created receiver (apps.py): SQLite learns ogp_fold(), normalize() in SQL."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("ogp_fold", 1, normalize, deterministic=True)
+
+
+def _words_held(field: str, query_words: list[str]):
+    """How many of the query's words the field holds: as a word prefix on PostgreSQL, anywhere on
+    SQLite, each database as its search matches."""
+    if connection.vendor == "postgresql":
+        vector = SearchVector(Folded(field), config="simple")
+        held = [When(SearchVectorExact(vector, _tsquery([word])), then=1) for word in query_words]
+    else:
+        held = [When(GreaterThan(StrIndex(Folded(field), Value(word)), 0), then=1) for word in query_words]
+    total = Value(0)
+    for when in held:
+        total = total + Case(when, default=0)
+    return total
+
+
+def relevance(text: str) -> list[OrderBy]:
+    """The order_by() of a search's results by relevance (the rule above); [] without a search."""
+    query_words = words(clean_query(text)[0])
+    if not query_words:
+        return []
+    if connection.vendor == "postgresql":
+        # Any of the words counts towards the rank (every one matched anyway: the filter says so).
+        rank = SearchRank(StoredSearchVector(), _tsquery(query_words, " | "), cover_density=True)
+    else:
+        rank = _words_held("description", query_words)
+    return [_words_held("title", query_words).desc(), rank.desc(), F("identifier").asc()]
+
+
 # The snippet: why a commitment matches ----------------------------------------------------------
 
-# The list's row values a snippet is read from, in the order a tie between them is settled; the
-# search text last, for what no column on the row holds (supporting institutions, the identifier).
-SNIPPET_SOURCES = ("title", "short_title", "description", *SEARCHED_FIELDS[4:], "lead_institution__name")
-SNIPPET_COLUMNS = (*(name for name in SNIPPET_SOURCES if name not in ("title", "lead_institution__name")),
-                   "search_text")
+# The list's row values a snippet is read from, in the order a tie between them is settled: every
+# text the search text is made of (build_search_text), as stored, so the snippet shows the words
+# as written. SUPPORTING is the supporting institutions' names, read in the rows' own query
+# (queries.snippet_values).
+SUPPORTING = "supporting_institution_names"
+SNIPPET_SOURCES = ("title", "short_title", "description", *SEARCHED_FIELDS[4:], "lead_institution__name",
+                   SUPPORTING, "identifier")
+SNIPPET_COLUMNS = tuple(name for name in SNIPPET_SOURCES
+                        if name not in ("title", "lead_institution__name", "identifier", SUPPORTING))
+# Between two supporting institutions' names in a snippet.
+NAME_SEPARATOR = "; "
+
+
 # About two lines of the title column; the first match starts after at most SNIPPET_LEAD characters.
 SNIPPET_LENGTH = 180
 SNIPPET_LEAD = 60
@@ -159,9 +260,9 @@ def snippet(row: dict, query_words: list[str]) -> tuple[str, list[tuple[str, boo
 
     One rule for both databases: a query word matches wherever the text has it, each character
     as normalize() folds it, which covers SQLite's LIKE over the search text and PostgreSQL's
-    word prefixes. The source is the row's column with the most of the query's words; the search
-    text only when no column has any. The text is matched as stored (NFC-composed first, so that
-    a decomposed accent matches too), not folded: the positions found are those of the text shown.
+    word prefixes. The source is the row's text with the most of the query's words (none: no
+    snippet, never the folded search text). The text is matched as stored (NFC-composed first, so
+    that a decomposed accent matches too), not folded: the positions found are those of the text shown.
     """
     if not query_words:
         return None
@@ -178,7 +279,9 @@ def snippet(row: dict, query_words: list[str]) -> tuple[str, list[tuple[str, boo
             best, best_count, best_text = name, count, text
             if count == len(patterns):
                 break
-    source, text = (best, best_text) if best else ("search_text", row.get("search_text") or "")
+    if best is None:
+        return None
+    source, text = best, best_text
     first = min((found.span() for pattern in patterns if (found := pattern.search(text))), default=None)
     if first is None:
         return None

@@ -5,10 +5,13 @@ leading ' that keeps it text; the importer takes the mark off again (unneutralis
 imports back unchanged. XLSX cells also lose the control characters the format cannot hold.
 """
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+import re
 
 # Spreadsheets run a cell starting with one of these as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# What an XLSX cell cannot hold: the control characters XML 1.0 refuses (openpyxl's
+# ILLEGAL_CHARACTERS_RE), its noncharacters U+FFFE and U+FFFF, and lone surrogates (no UTF-8).
+XLSX_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Excel refuses longer cell texts.
 XLSX_CELL_MAX = 32767
 
@@ -52,11 +55,11 @@ def csv_field(text: str) -> str:
 
 
 def xlsx_cell(value):
-    """A cell value for openpyxl: neutralised, without the characters XLSX cannot hold, cut to
-    Excel's limit (numbers stay numbers)."""
+    """A cell value for an XLSX file (ogptracker/xlsx.py): neutralised, without the characters
+    XLSX cannot hold, cut to Excel's limit (numbers stay numbers)."""
     if isinstance(value, str):
         # Removed before neutralising: "\x01=HYPERLINK(...)" must not become a formula once the
-        # \x01 is gone (openpyxl writes any text starting with = as one).
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        # \x01 is gone.
+        value = XLSX_ILLEGAL.sub("", value)
         return neutralise(value)[:XLSX_CELL_MAX]
     return value

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from io import BytesIO
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
-from ogptracker.spreadsheets import xlsx_cell
+from ogptracker import xlsx
 
 from .charts import bar_chart
 from .summaries import IRMSummary, Row
@@ -86,33 +85,21 @@ def report_sections(summary: IRMSummary) -> list[ReportSection]:
 
 def report_workbook(*, title: str, summary: IRMSummary, by_plan: list[tuple] | None = None) -> bytes:
     """The report's tables as an XLSX file: key figures, one sheet per measure, then (for a member)
-    the figures by action plan."""
-    workbook = Workbook(write_only=True)
+    the figures by action plan. Each sheet's first row is its full title (a sheet's name is cut
+    at 31 characters), the header below it; counts and shares are numbers."""
     level, commitments, share_header = _("Level"), _("Commitments"), _("Share of commitments (%)")
-
-    sheet = workbook.create_sheet(sheet_name(_("Key figures")))
-    sheet.append([xlsx_cell(title)])
-    sheet.append([_("Figure"), commitments, share_header])
-    for figure in key_figures(summary):
-        sheet.append([xlsx_cell(figure.label), figure.count, figure.share])
-
+    sheets = [xlsx.Sheet(sheet_name(_("Key figures")), [_("Figure"), commitments, share_header],
+                         [[figure.label, figure.count, figure.share] for figure in key_figures(summary)],
+                         title=title)]
     for index, section in enumerate(report_sections(summary), start=1):
         # Numbered, so names stay unique once cut short; the full title is the first row.
-        sheet = workbook.create_sheet(sheet_name(f"{index} {section.title}"))
-        sheet.append([xlsx_cell(section.title)])
-        sheet.append([level, commitments, share_header])
-        for row in section.rows:
-            sheet.append([xlsx_cell(row.label), row.count, row.share])
-
+        sheets.append(xlsx.Sheet(sheet_name(f"{index} {section.title}"), [level, commitments, share_header],
+                                 [[row.label, row.count, row.share] for row in section.rows],
+                                 title=section.title))
     if by_plan is not None:
-        sheet = workbook.create_sheet(sheet_name(_("By action plan")))
-        sheet.append([xlsx_cell(title)])
-        sheet.append(plan_columns())
-        for row in by_plan:
-            sheet.append([xlsx_cell(row[0]), *row[1:]])
-
+        sheets.append(xlsx.Sheet(sheet_name(_("By action plan")), plan_columns(), by_plan, title=title))
     output = BytesIO()
-    workbook.save(output)
+    xlsx.write(output, sheets)
     return output.getvalue()
 
 

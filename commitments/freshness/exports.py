@@ -21,7 +21,7 @@ construction:
 
 The directory is settings.EXPORT_CACHE_DIR (empty: no cache, every export made afresh). Several
 processes or servers may share it or not: what is served depends only on the database's version.
-XLSX downloads are not cached: at most 20,000 rows (exporting.XLSX_MAX_ROWS), written whole before
+XLSX downloads are not cached: at most 100,000 rows (exporting.XLSX_MAX_ROWS), written whole before
 they are sent, and seldom asked for; the issue's targets are CSV and JSON.
 """
 

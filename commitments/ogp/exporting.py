@@ -2,7 +2,8 @@
 
 Rows are read from the database in chunks (rows.py: plain values, per-chunk queries), so memory
 stays flat however many commitments are exported; CSV and JSON are streamed as they are made,
-XLSX is written by openpyxl's write-only mode into a temporary file. The columns are those of
+XLSX is written row by row into a temporary file (ogptracker/xlsx.py), its whole numbers and
+OGP's month/day/year dates as typed cells. The columns are those of
 columns.py, so a CSV export imports back with `import_ogp` and exports again the same.
 
 Whatever a commitment's ogp_extra holds (written by `.update()`, not a mapping, numbers, unknown
@@ -10,14 +11,16 @@ columns), the export takes only its text cells of OGP's columns, and never lets 
 replace a cell the project computes (commitments/ogp/extra.py says which may stand).
 """
 
+import datetime
+import re
 import tempfile
 from itertools import islice
 from json.encoder import encode_basestring
 
 from django.db import transaction
-from openpyxl import Workbook
 
-from ogptracker.spreadsheets import csv_field, xlsx_cell
+from ogptracker import xlsx
+from ogptracker.spreadsheets import csv_field
 
 from . import columns as oc
 from . import extra
@@ -27,9 +30,14 @@ from . import rows as export_rows
 CHUNK_SIZE = 1000
 # Streamed CSV/JSON is sent in pieces of about this many characters.
 FLUSH_SIZE = 64 * 1024
-# Commitments an XLSX download holds at most: the workbook is written whole before it is sent
-# (about 30 s for 20,000 rows on two cores), unlike CSV and JSON, which stream.
-XLSX_MAX_ROWS = 20_000
+# Commitments an XLSX download holds at most: the workbook is written whole before it is sent,
+# unlike CSV and JSON, which stream. At 2,400 rows a second (bench/xlsx.py on two cores under a
+# load of 11; bench/RESULTS.md) 100,000 rows take about 41 s, a third of gunicorn's 120 s timeout.
+XLSX_MAX_ROWS = 100_000
+# A date as OGP's export writes one (columns.format_date): month/day/year, no leading zeros.
+OGP_DATE = re.compile(r"([1-9]|1[0-2])/([1-9]|[12][0-9]|3[01])/([1-9][0-9]{3})")
+# Longer whole numbers are rounded by spreadsheets (15 significant digits): kept as text.
+WHOLE_NUMBER_DIGITS = 15
 UTF8_BOM = "\ufeff"
 # Each column's name as json.dumps writes a key of an object: encoded once, not once a row.
 JSON_KEYS = tuple(encode_basestring(name) + ": " for name in oc.COLUMN_NAMES)
@@ -124,14 +132,30 @@ def _json_object(cells):
     return "{" + ", ".join(map(str.__add__, JSON_KEYS, cells)) + "}"
 
 
+def xlsx_value(text: str):
+    """An XLSX export's cell: a whole number written plainly ("2016", "0", not "007") as a number
+    and a date as OGP writes one ("3/1/2021") as a date, so spreadsheets sort, filter and sum
+    them; any other text as it is (written and neutralised by ogptracker/xlsx.py)."""
+    if text.isdigit() and text.isascii() and len(text) <= WHOLE_NUMBER_DIGITS:
+        if text[0] != "0" or text == "0":
+            return int(text)
+        return text
+    if (match := OGP_DATE.fullmatch(text)) is not None:
+        month, day, year = map(int, match.groups())
+        try:
+            return datetime.date(year, month, day)
+        except ValueError:  # 2/30/2020
+            return text
+    return text
+
+
 def xlsx_file(queryset, chunk_size=None):
-    """An open temporary file holding the workbook (the caller closes it; it is then deleted)."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Commitments")
-    sheet.append(list(oc.COLUMN_NAMES))
-    for row in iter_rows(queryset, chunk_size):
-        sheet.append([xlsx_cell(cell) for cell in row])
+    """An open temporary file holding the workbook (the caller closes it; it is then deleted).
+
+    Each cell is typed once per value where the row builder writes a value once (xlsx_value as
+    its `encode`), texts once per row."""
     output = tempfile.TemporaryFile(suffix=".xlsx")
-    workbook.save(output)
+    xlsx.write(output, [xlsx.Sheet("Commitments", oc.COLUMN_NAMES,
+                                   iter_rows(queryset, chunk_size, encode=xlsx_value))])
     output.seek(0)
     return output

@@ -66,6 +66,10 @@ class ImportResult:
     # (--allow-moves, the preview's checkbox); every move found is listed in `moves` either way.
     allow_moves: bool = False
     moves: list["Move"] = field(default_factory=list)
+    # Identifiers whose rows are left out whole (setup_local leaves the seed's, --leave): read and
+    # parsed like any row, but neither checked against the database nor written; `left` lists them.
+    leave: frozenset = frozenset()
+    left: list["LeftRow"] = field(default_factory=list)
 
     @property
     def refused(self) -> bool:
@@ -84,6 +88,17 @@ class ImportResult:
         one per move to another member."""
         return [f"{name}: {self.created[name]} created, {self.updated[name]} updated"
                 for name in ENTITIES] + [str(move) for move in self.moves]
+
+
+@dataclass(frozen=True)
+class LeftRow:
+    """A row the import left out (ImportResult.leave): the line where it starts, its commitment."""
+
+    line: int
+    identifier: str
+
+    def __str__(self):
+        return f"line {self.line}: {self.identifier}"
 
 
 @dataclass(frozen=True)
@@ -275,7 +290,9 @@ def parsed_rows(path, result: ImportResult):
                                                         f"{len(header)}"))
                 continue
             row = _parse_row(line, parsed_header, record, result)
-            if row is not None:
+            if row is not None and row.identifier in result.leave:
+                result.left.append(LeftRow(line, row.identifier))
+            elif row is not None:
                 yield row
     except _NotUTF8 as error:
         # Refused whole, alone: whatever the rows before it said is beside the point.

@@ -44,14 +44,16 @@ class _FileChanged(Exception):
     """The second pass did not read the rows the first one checked."""
 
 
-def import_ogp(path, *, dry_run: bool = False, user=None, allow_moves: bool = False) -> ImportResult:
+def import_ogp(path, *, dry_run: bool = False, user=None, allow_moves: bool = False,
+               leave=()) -> ImportResult:
     """Import a CSV file, given by its path. With errors, or with dry_run, nothing is written.
 
     `user` is recorded as the author of the changes in the commitments' history. A row that
     gives an existing plan or commitment to another member refuses the file unless
-    `allow_moves`; either way the moves are listed in the result.
+    `allow_moves`; either way the moves are listed in the result. The rows of the commitments
+    identified in `leave` are left out whole (listed in result.left): nothing of them is written.
     """
-    result = ImportResult(dry_run=dry_run, allow_moves=allow_moves)
+    result = ImportResult(dry_run=dry_run, allow_moves=allow_moves, leave=frozenset(leave))
     # Two passes, so that memory does not grow with the rows: all rows are checked before the
     # first write (a bad file is refused whole), and only their keys are kept for the writes.
     summary = check_file(path, result)
@@ -264,7 +266,7 @@ class _Writer:
         """Second pass: the file's rows again, their commitments written a batch at a time.
 
         Returns the ids of the commitments created or updated."""
-        reread = ImportResult()
+        reread = ImportResult(leave=self.result.leave)
         changed_ids, batch = [], []
         for row in parsed_rows(self.path, reread):
             batch.append(row)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from ..converters import identifier_segment
 from ..models import Commitment
-from ..search import clean_query, snippet, words
+from ..search import SUPPORTING, clean_query, snippet, words
 
 register = template.Library()
 
@@ -41,7 +41,7 @@ def search_words(query) -> list[str]:
 class Snippet(NamedTuple):
     """Why a row matches a text search, as its template shows it (search.snippet)."""
 
-    source: str  # the label of the column it was read from, "Matched words" for the search text
+    source: str  # the label of the text it was read from ("Description", "Supporting institutions")
     pieces: list[tuple[str, bool]]  # (text, matched): the matched pieces are marked
     cut_before: bool
     cut_after: bool
@@ -49,15 +49,15 @@ class Snippet(NamedTuple):
 
 @register.simple_tag
 def row_snippet(row, query_words) -> Snippet | None:
-    """The snippet under a list row's title, from a dict with search.SNIPPET_COLUMNS."""
+    """The snippet under a list row's title, from a dict with search.SNIPPET_COLUMNS and
+    search.snippet_values(): the words as written, the query's marked."""
     found = snippet(row, query_words)
     if found is None:
         return None
     source, pieces, cut_before, cut_after = found
-    if source == "search_text":
-        label = _("Matched words")
-    else:
-        label = capfirst(Commitment._meta.get_field(source.split("__")[0]).verbose_name)
+    if source == SUPPORTING:
+        source = "supporting_institutions"
+    label = capfirst(Commitment._meta.get_field(source.split("__")[0]).verbose_name)
     return Snippet(label, pieces, cut_before, cut_after)
 
 

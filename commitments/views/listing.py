@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -15,7 +14,7 @@ from .. import facets as facet_counts
 from ..filters import SORT_CHOICES, YEAR_BOUNDS, CommitmentFilter
 from ..freshness import pages
 from ..models import Commitment
-from ..queries import LIST_COLUMNS
+from ..queries import LIST_COLUMNS, snippet_values
 from ..search import SNIPPET_COLUMNS, clean_query, normalize
 
 PAGE_SIZE = 25
@@ -97,7 +96,8 @@ class ListPage:
 
     @cached_property
     def current_sort(self):
-        return dict(self.state).get("sort", "identifier")
+        # "relevance" when searching without a sort: no column head then claims the order.
+        return self.filterset.current_sort()
 
     @cached_property
     def active_filters(self):
@@ -107,7 +107,9 @@ class ListPage:
     def rows(self):
         # The page's rows as plain values (counting stays on the queryset without their columns).
         # With a text search, in the same query, the texts each row's snippet is read from.
-        return list(self.page_obj.object_list.values(*LIST_COLUMNS, *(SNIPPET_COLUMNS if self.query else ())))
+        if not self.query:
+            return list(self.page_obj.object_list.values(*LIST_COLUMNS))
+        return list(self.page_obj.object_list.values(*LIST_COLUMNS, *SNIPPET_COLUMNS, **snippet_values()))
 
     @cached_property
     def page_links(self):
@@ -115,7 +117,7 @@ class ListPage:
 
     @cached_property
     def sort_headers(self):
-        return _sort_headers(self.state)
+        return _sort_headers(self.state, self.current_sort)
 
     @cached_property
     def state_query(self):
@@ -136,25 +138,25 @@ def facet_page(request, name):
         choices = [choice for choice in choices if wanted in normalize(choice[1])]
     page = _page(Paginator(choices, FACET_PAGE_SIZE), request.GET.get("facet_page"), notices)
     state = [(key, value) for key, value in filterset.url_params() if key != "page"]
-    several = name in filterset.MULTIPLE
     shown = [facet_counts.FacetChoice(*choice) for choice in page]
-    items = [{"choice": choice, "url": _chosen_url(state, name, choice, several)} for choice in shown]
     return render(request, "commitments/facet_page.html", {
-        "name": name, "label": filterset.filters[name].label, "several": several,
-        "items": items, "page_obj": page, "facet_query": facet_query, "notices": notices,
+        "name": name, "label": filterset.filters[name].label, "several": name in filterset.MULTIPLE,
+        "choices": shown, "page_obj": page, "facet_query": facet_query, "notices": notices,
         "hidden_state": state,  # the facet search form carries the list's state
+        "kept_state": _kept_state(state, name, shown, several=name in filterset.MULTIPLE),
         "list_url": _url(state),
         "page_links": _facet_page_links(page, [*state, *([("facet_q", facet_query)] if facet_query else [])]),
     })
 
 
-def _chosen_url(state, name, choice, several):
-    """The list with this choice added to the filter (several values) or in place of it; a chosen
-    one links to the list without it."""
-    others = [(key, value) for key, value in state if key != name or (several and value != choice.value)]
-    if choice.selected:
-        return reverse("commitments:commitment-list") + _url(others)
-    return reverse("commitments:commitment-list") + _url([*others, (name, choice.value)])
+def _kept_state(state, name, shown, several):
+    """What the choosing form sends besides its boxes: the other filters and, for a filter of
+    several values, its chosen values that this page does not show (on another page, or hidden by
+    the facet search), so that applying the boxes ticked here replaces only the choices seen. A
+    filter of one value is the radio buttons' alone."""
+    shown_values = {str(choice.value) for choice in shown}
+    return [(key, value) for key, value in state
+            if key != name or (several and value not in shown_values)]
 
 
 def _canonical_redirect(listing):
@@ -218,9 +220,8 @@ def _active_filters(filterset, state):
     return active
 
 
-def _sort_headers(state):
+def _sort_headers(state, current):
     """Per sortable column: the link that sorts by it (reversing the current order) and its aria-sort."""
-    current = dict(state).get("sort", "identifier")
     others = [(key, value) for key, value in state if key != "sort"]
     headers = {}
     for key in ("identifier", "title", "year", "completion"):

@@ -1,7 +1,10 @@
 """Bulk updates by spreadsheet from the staff dashboard: download, edit, upload, preview, confirm."""
 
 import csv
+import datetime
 import io
+import time
+import tracemalloc
 import zipfile
 
 import pytest
@@ -11,12 +14,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from commitments import history, services
+from commitments import bulk, history, services
 from commitments.bulk import COLUMNS, check_rows
 from commitments.models import Commitment, Milestone
+from ogptracker import xlsx
 from reviews.scales import Completion
 from tests.commitments.dashboard_data import days, make_desk_data, staff_of
 from tests.commitments.factories import CommitmentFactory, MilestoneFactory
+from tests.test_spreadsheets import assert_made_for_people
 
 XLSX = "/staff/aland/updates.xlsx"
 CSV = "/staff/aland/updates.csv"
@@ -108,7 +113,7 @@ def test_the_download_lists_open_commitments_and_milestones_with_their_version(s
     assert keys == [("AL0001", None), ("AL0001", 1), ("AL0001", 3), ("AL0001", 4), ("AL0002", None),
                     ("AL0003", None)]
     number = sheet.row("AL0001", 1)
-    assert sheet.get(number, "status") == "limited" and sheet.get(number, "version") == data.current.version
+    assert sheet.get(number, "status") == "Limited" and sheet.get(number, "version") == data.current.version
     assert sheet.get(number, "note") is None and sheet.get(number, "note_evidence_url") is None
 
 
@@ -426,3 +431,139 @@ def test_stored_hostile_texts_are_neutralised_in_both_downloads(staff, data):
     rows = list(csv.reader(io.StringIO(staff.get(CSV).content.decode())))
     titles = {row[0]: row[COLUMNS.index("title")] for row in rows[1:] if not row[1]}
     assert titles["AL0002"].startswith("'=cmd")
+
+
+# The sheet made for people: labels with drop-downs, in the user's language -----------------------
+
+LABELS = {
+    "en": (["Active", "Inactive"],
+           ["Withdrawn", "Unclear", "Not Started", "Limited", "Substantial", "Complete", "No data",
+            "Not reviewed", "Not applicable"]),
+    "es": (["Activo", "Inactivo"],
+           ["Retirado", "Poco claro", "No iniciado", "Limitado", "Sustancial", "Completo", "Sin datos",
+            "No revisado", "No aplica"]),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_sheet_offers_each_status_as_a_drop_down_of_labels_in_the_users_language(staff, data, language):
+    response = staff.get(XLSX, HTTP_ACCEPT_LANGUAGE=language)
+    workbook = load_workbook(io.BytesIO(response.content))
+    sheet, choices = workbook.worksheets
+    commitment_labels, milestone_labels = LABELS[language]
+
+    assert_made_for_people(sheet)
+    assert choices.title == "Choices" and choices.sheet_state == "hidden"
+    listed = list(choices.iter_rows(min_row=2, values_only=True))
+    assert [row[0] for row in listed if row[0]] == commitment_labels
+    assert [row[1] for row in listed] == milestone_labels
+    status = COLUMNS.index("status") + 1
+    # Rows 2-6: AL0001, its milestones 1, 3 and 4, AL0002, AL0003; each status written as its label.
+    assert [sheet.cell(number, status).value for number in range(2, 8)] == [
+        commitment_labels[0], milestone_labels[3], milestone_labels[2], milestone_labels[2],
+        commitment_labels[0], commitment_labels[0]]
+    validations = sheet.data_validations.dataValidation
+    assert {validation.formula1: str(validation.sqref) for validation in validations} == {
+        "'Choices'!$A$2:$A$3": "D2 D6:D7", "'Choices'!$B$2:$B$10": "D3:D5"}
+    assert {validation.type for validation in validations} == {"list"}
+    # Numbers and dates are typed cells.
+    assert sheet.cell(3, COLUMNS.index("milestone") + 1).value == 1
+    assert sheet.cell(3, COLUMNS.index("version") + 1).data_type == "n"
+    end_date = sheet.cell(3, COLUMNS.index("end_date") + 1).value
+    assert end_date == datetime.datetime.combine(days(-10), datetime.time())
+
+
+@pytest.mark.parametrize(("download_language", "upload_language", "milestone", "commitment"), [
+    ("es", "en", "Completo", "inactivo"),
+    ("en", "es", "Complete", "Inactive"),
+    ("en", "en", "COMPLETO", "INACTIVO"),
+    ("es", "es", "complete", "inactive"),
+    ("en", "en", "  completo ", "Inactívo"),
+])
+def test_labels_round_trip_in_either_language_any_case_or_accents(staff, data, download_language,
+                                                                  upload_language, milestone, commitment):
+    sheet = Sheet(staff.get(XLSX, HTTP_ACCEPT_LANGUAGE=download_language).content)
+    first = sheet.set("AL0001", 1, status=milestone, note="Data published")
+    quiet = sheet.set("AL0002", status=commitment, note="Merged into AL0001")
+
+    preview = upload(staff, sheet.content(), HTTP_ACCEPT_LANGUAGE=upload_language)
+    assert preview.status_code == 200, refusals(preview)
+    assert {(change.line, change.identifier) for change in preview.context["check"].changes} == {
+        (first, "AL0001"), (quiet, "AL0002")}
+    # Every other row, its status a label of the download's language, is read as unchanged.
+    assert preview.context["check"].unchanged == 4
+
+    staff.post(CONFIRM, {"token": preview.context["token"]}, HTTP_ACCEPT_LANGUAGE=upload_language)
+    assert Milestone.objects.get(commitment=data.current, order=1).status == Completion.COMPLETE
+    assert Commitment.objects.get(identifier="AL0002").status == Commitment.Status.INACTIVE
+
+
+def test_an_unknown_status_names_the_labels_and_values_it_may_take(staff, data):
+    sheet = download(staff)
+    bad = sheet.set("AL0001", 1, status="Finished", note="x")
+    page = upload(staff, sheet.content(), HTTP_ACCEPT_LANGUAGE="es")
+
+    reason = refusals(page)[bad]
+    assert "Finished" in reason and "Completo" in reason and "complete" in reason
+
+
+# Bounded work per upload (issue 23, point 1): refused before a row is read ------------------------
+
+def _zipped(sheet_xml: str, extra: dict | None = None) -> bytes:
+    """A workbook made as a forger would: a real download with its first sheet replaced."""
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("[Content_Types].xml", xlsx._content_types(1))
+        package.writestr("_rels/.rels", xlsx._package_rels())
+        package.writestr("xl/workbook.xml", xlsx._workbook([xlsx.Sheet("S", ["a"], [])], [("A", 1, "A", 1)]))
+        package.writestr("xl/_rels/workbook.xml.rels", xlsx._workbook_rels(1))
+        package.writestr("xl/styles.xml", xlsx.STYLES)
+        package.writestr("xl/worksheets/sheet1.xml", sheet_xml)
+        for name, content in (extra or {}).items():
+            package.writestr(name, content)
+    return output.getvalue()
+
+
+SHEET = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{dimension}'
+         "<sheetData>{rows}</sheetData></worksheet>")
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    # The issue's file: 336 KB, 114 MB unpacked.
+    ("3,000,000 cells in a row", lambda: _zipped(SHEET.format(
+        dimension="", rows="<row>" + '<c t="inlineStr"><is><t>x</t></is></c>' * 3_000_000 + "</row>")),
+     "unpacks to more than 20 MB"),
+    ("300,000 cells in a row", lambda: _zipped(SHEET.format(
+        dimension="", rows="<row>" + '<c t="inlineStr"><is><t>x</t></is></c>' * 300_000 + "</row>")),
+     "has more than 64 cells"),
+    ("a dimension claiming every column", lambda: _zipped(SHEET.format(
+        dimension='<dimension ref="A1:XFD2"/>', rows="<row><c><v>1</v></c></row>")),
+     "has more than 64 cells"),
+    ("a dimension claiming a million rows", lambda: _zipped(SHEET.format(
+        dimension='<dimension ref="A1:J1048576"/>', rows="<row><c><v>1</v></c></row>")),
+     "more than 3000 rows"),
+    ("a cell of 10,000,000 characters", lambda: _zipped(SHEET.format(
+        dimension="", rows='<row><c t="inlineStr"><is><t>' + "x" * 10_000_000 + "</t></is></c></row>")),
+     "more than 32767 characters"),
+    ("200 MB unpacked", lambda: _zipped(SHEET.format(dimension="", rows=""),
+                                        {"xl/media/padding.bin": b"\0" * (200 * 1024 * 1024)}),
+     "unpacks to more than 20 MB"),
+])
+def test_a_workbook_beyond_the_bounds_is_refused_quickly_in_little_memory(staff, data, name, content,
+                                                                          message):
+    made = content()
+    assert len(made) <= bulk.MAX_UPLOAD_BYTES, (name, len(made))
+    started = time.perf_counter()
+    response = upload(staff, made)
+    seconds = time.perf_counter() - started
+    # Memory apart: tracing every allocation slows the request down several times.
+    tracemalloc.start()
+    try:
+        upload(staff, made)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert response.status_code == 400 and message in response.content.decode(), name
+    assert seconds < 2, (name, seconds)
+    assert peak < 100 * 1024 * 1024, (name, peak)

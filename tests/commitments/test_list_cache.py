@@ -172,7 +172,8 @@ def test_a_crawl_of_many_pages_culls_pages_never_the_counts(client, chile, setti
     counts = {path for path in tmp_path.iterdir() if path.is_file()}
     assert counts
     for sort, _label in SORT_CHOICES[1:]:  # every sort of the same state: its counts, other pages
-        get(client, f"/commitments/?sort={sort}")
+        if sort != "relevance":  # a search's order: without one, the identifier's page (a redirect)
+            get(client, f"/commitments/?sort={sort}")
     assert {path for path in tmp_path.iterdir() if path.is_file()} >= counts
     assert 0 < len(list((tmp_path / "pages").iterdir())) <= 4 * 2  # culled down as it filled
     assert caches["pages"]._dir == str(tmp_path / "pages")

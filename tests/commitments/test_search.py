@@ -21,7 +21,12 @@ from commitments.search import (
 )
 from commitments.stored import refresh_search_text
 from tests.caches import clear_caches
-from tests.commitments.factories import ActionPlanFactory, CommitmentFactory, InstitutionFactory
+from tests.commitments.factories import (
+    ActionPlanFactory,
+    CommitmentFactory,
+    InstitutionFactory,
+    PolicyAreaFactory,
+)
 
 
 def found(text) -> list[str]:
@@ -331,12 +336,12 @@ def test_a_long_text_is_cut_around_the_match(client):
 
 
 @pytest.mark.django_db
-def test_a_match_only_in_a_supporting_institution_shows_the_matched_words(client):
+def test_a_match_only_in_a_supporting_institution_shows_its_name_as_written(client):
     helper = InstitutionFactory(name="Biblioteca del Congreso Nacional")
     CommitmentFactory(identifier="SN0007", title="Portal", supporting_institutions=[helper])
     found = snippets(client, "biblioteca congreso")["SN0007"]
-    assert found.startswith('<span class="snippet-source">Matched words:</span>')
-    assert marked(found) == ["biblioteca", "congreso"]
+    assert found == ('<span class="snippet-source">Supporting institutions:</span> '
+                     '<mark>Biblioteca</mark> del <mark>Congreso</mark> Nacional')
 
 
 @pytest.mark.django_db
@@ -348,7 +353,7 @@ def test_the_spanish_page_names_the_source_in_spanish(client):
     assert found.startswith('<span class="snippet-source">Descripción:</span>')
     assert marked(found) == ["Transparencia"]
     found = snippets(client, "biblioteca", HTTP_ACCEPT_LANGUAGE="es")["SN0009"]
-    assert found.startswith('<span class="snippet-source">Palabras coincidentes:</span>')
+    assert found.startswith('<span class="snippet-source">Instituciones de apoyo:</span>')
 
 
 @pytest.mark.django_db
@@ -394,3 +399,252 @@ def test_the_snippet_marks_whole_characters(text, expected):
 def test_overlapping_matches_make_one_mark():
     pieces = snippet({"title": "Xabcd y"}, words("abc bcd y"))[1]
     assert pieces == [("X", False), ("abcd", True), (" ", False), ("y", True)]
+
+
+
+# Relevance: the order of a search's results unless sorted -----------------------------------------
+
+def listed(client, params, **headers) -> list[str]:
+    """The identifiers of the list's rows, in order, for these parameters (no redirect expected)."""
+    response = client.get(LIST_URL, params, **headers)
+    assert response.status_code == 200
+    return re.findall(r'<td class="identifier-cell">([^<]+)</td>', response.content.decode())
+
+
+@pytest.fixture
+def wetlands(db):
+    """Three commitments found by "humedales costeros", in identifier order the reverse of relevance."""
+    CommitmentFactory(identifier="RL0001", title="Portal de datos",
+                      description="Los humedales costeros y otros humedales costeros del país.")
+    CommitmentFactory(identifier="RL0002", title="Plan de HUMEDALES",
+                      description="Un registro público de los sitios costeros.")
+    CommitmentFactory(identifier="RL0003", title="Protección de Humedales Costeros", description="Un plan.")
+
+
+@pytest.mark.django_db
+def test_a_search_lists_title_matches_first(client, wetlands):
+    # Both words in the title, then one (and the other in the description), then none in the title.
+    assert listed(client, {"q": "humedales costeros"}) == ["RL0003", "RL0002", "RL0001"]
+    # Accents and case do not matter to the ranking either.
+    assert listed(client, {"q": "HUMEDALES costéros"}) == ["RL0003", "RL0002", "RL0001"]
+
+
+@pytest.mark.django_db
+def test_a_title_match_ranks_above_a_description_only_match(client):
+    CommitmentFactory(identifier="RL0010", title="Datos abiertos",
+                      description="Transparencia activa, transparencia pasiva y más transparencia.")
+    CommitmentFactory(identifier="RL0011", title="Ley de Transparencia", description="Una reforma.")
+    assert listed(client, {"q": "transparencia"}) == ["RL0011", "RL0010"]
+
+
+@pytest.mark.django_db
+def test_a_sort_given_replaces_relevance(client, wetlands):
+    assert listed(client, {"q": "humedales costeros", "sort": "identifier"}) == ["RL0001", "RL0002", "RL0003"]
+    assert listed(client, {"q": "humedales costeros", "sort": "-title"}) == ["RL0003", "RL0001", "RL0002"]
+
+
+@pytest.mark.django_db
+def test_relevance_is_the_default_with_a_search_and_nothing_without(client, wetlands):
+    # The canonical URL leaves the default out; the identifier order with a search is no default.
+    response = client.get(LIST_URL, {"q": "humedales", "sort": "relevance"})
+    assert response.status_code == 302 and response["Location"] == f"{LIST_URL}?q=humedales"
+    response = client.get(LIST_URL, {"sort": "relevance"})
+    assert response.status_code == 302 and response["Location"] == LIST_URL
+    assert client.get(LIST_URL, {"q": "humedales", "sort": "identifier"}).status_code == 200
+    response = client.get(LIST_URL, {"sort": "identifier"})
+    assert response.status_code == 302 and response["Location"] == LIST_URL
+    # A query of punctuation only searches nothing: the identifier order, and no relevance to name.
+    assert listed(client, {"q": "¿?"}) == ["RL0001", "RL0002", "RL0003"]
+
+
+@pytest.mark.django_db
+def test_a_cached_page_keeps_the_redirect_of_its_other_spellings(client, wetlands):
+    """The page cache skips the redirect for a kept page: the kept one must have been canonical."""
+    clear_caches()
+    assert listed(client, {"q": "humedales"}) == listed(client, {"q": "humedales"})
+    assert client.get(LIST_URL, {"q": "humedales", "sort": "relevance"}).status_code == 302
+    assert listed(client, {"q": "humedales", "sort": "identifier"}) == ["RL0001", "RL0002", "RL0003"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_list_says_it_is_ordered_by_relevance(client, wetlands, language):
+    html = client.get(LIST_URL, {"q": "humedales"}, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    label = {"en": "Relevance (best match first)", "es": "Relevancia (mejor coincidencia primero)"}[language]
+    assert f'<option value="relevance" selected>{label}</option>' in html
+    # No column head claims the order, and each links to its own sort, keeping the search.
+    head = html[html.index("<thead"):html.index("</thead>")]
+    assert "aria-sort" not in head
+    assert 'href="?q=humedales&amp;sort=identifier"' in head
+    html = client.get(LIST_URL, {"q": "humedales", "sort": "title"}).content.decode()
+    assert '<option value="relevance">' in html and '<option value="title" selected>' in html
+    head = html[html.index("<thead"):html.index("</thead>")]
+    assert head.count('aria-sort="ascending"') == 1 and 'href="?q=humedales&amp;sort=-title"' in head
+    # Without a search the identifier order is current, as before.
+    html = client.get(LIST_URL).content.decode()
+    assert '<option value="identifier" selected>' in html
+
+
+@pytest.mark.django_db
+def test_pages_of_equally_relevant_results_are_stable(client):
+    for number in range(30, 0, -1):
+        CommitmentFactory(identifier=f"EQ{number:04d}", title="Gobierno abierto", description="Igual.")
+    first = listed(client, {"q": "gobierno abierto"})
+    second = listed(client, {"q": "gobierno abierto", "page": 2})
+    assert first + second == [f"EQ{number:04d}" for number in range(1, 31)]
+
+
+@pytest.mark.django_db
+def test_the_api_and_the_exports_follow_the_same_order(client, wetlands):
+    items = client.get("/api/v1/commitments/", {"q": "humedales costeros"}).json()["results"]
+    assert [item["identifier"] for item in items] == ["RL0003", "RL0002", "RL0001"]
+    items = client.get("/api/v1/commitments/", {"q": "humedales costeros", "ordering": "identifier"}).json()
+    assert [item["identifier"] for item in items["results"]] == ["RL0001", "RL0002", "RL0003"]
+    items = client.get("/api/v1/commitments/", {"q": "humedales costeros", "ordering": "relevance"}).json()
+    assert [item["identifier"] for item in items["results"]] == ["RL0003", "RL0002", "RL0001"]
+    # A cursor walks in identifier order whatever the search.
+    items = client.get("/api/v1/commitments/", {"q": "humedales costeros", "cursor": ""}).json()
+    assert [item["identifier"] for item in items["results"]] == ["RL0001", "RL0002", "RL0003"]
+    export = b"".join(client.get("/commitments/export.csv", {"q": "humedales costeros"}).streaming_content)
+    text = export.decode("utf-8-sig")
+    assert text.index("RL0003") < text.index("RL0002") < text.index("RL0001")
+
+
+@pytest.mark.django_db
+def test_the_ranking_runs_on_hostile_input(client):
+    CommitmentFactory(identifier="RL0020", title="<b>Ley</b> ' OR 1=1 -- \\ % _",
+                      description="ley % _ \\ 'x'")
+    for query in ["ley ' OR 1=1 --", "% _ \\", "ley:* & !x", "ß ﬁ É", "ley \x00"]:
+        response = client.get(LIST_URL, {"q": query}, follow=True)
+        assert response.status_code == 200
+    assert listed(client, {"q": "ley"}) == ["RL0020"]
+
+
+@pytest.mark.django_db
+def test_the_seed_searched_shows_its_words_as_written(client, chile):
+    """A search on the seed: every snippet's marked words are as the page's texts spell them."""
+    found = snippets(client, "secretaria general presidencia")
+    assert found
+    for html in found.values():
+        assert html and marked(html)
+        assert all(word[0].isupper() or word in ("general", "presidencia") for word in marked(html))
+    assert any("Secretaría" in marked(html) for html in found.values())
+
+
+# Search boxes and the facet page's choosing form ------------------------------------------------
+
+def form_fields(html, form_class) -> tuple[str, list[tuple[str, str]], list[tuple[str, str, bool]]]:
+    """A form's action, its hidden (name, value)s and its boxes (name, value, checked), in order."""
+    form = re.search(rf'<form method="get" action="([^"]*)" class="{form_class}"[^>]*>(.*?)</form>', html,
+                     re.S)
+    assert form, form_class
+    hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form.group(2))
+    boxes = [(name, value, bool(checked)) for name, value, checked in re.findall(
+        r'<input type="(?:checkbox|radio)" name="([^"]+)" value="([^"]*)"( checked)?', form.group(2))]
+    return form.group(1), hidden, boxes
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_home_page_search_box_opens_the_list_searched(client, chile, language):
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    action, hidden, _boxes = form_fields(html, "search-box")
+    assert action == LIST_URL and hidden == []
+    label = {"en": "Search the commitments", "es": "Buscar en los compromisos"}[language]
+    assert f'<label for="home-search" id="home-search-label">{label}</label>' in html
+    assert '<input type="search" id="home-search" name="q"' in html
+    response = client.get(action, {"q": "Secretaría Ejecutiva"}, follow=True)
+    assert response.status_code == 200 and "CL0050" in listed(client, {"q": "Secretaría Ejecutiva"})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_member_page_search_box_searches_that_members_commitments(client, chile, language):
+    other = CommitmentFactory(identifier="ZZ0001", title="Secretaría ejecutiva de otro país")
+    html = client.get("/members/chile/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    action, hidden, _boxes = form_fields(html, "search-box")
+    assert action == LIST_URL and hidden == [("member", "chile")]
+    label = {"en": "Search Chile's commitments", "es": "Buscar en los compromisos de Chile"}[language]
+    assert f'id="member-search-label">{label}</label>' in html
+    found = listed(client, [("q", "secretaria ejecutiva"), *hidden])  # the form's order
+    assert "CL0050" in found and other.identifier not in found
+    assert other.identifier in listed(client, {"q": "secretaria ejecutiva"})
+
+
+@pytest.mark.django_db
+def test_ticking_several_choices_on_a_facet_page_lists_their_union(client):
+    areas = [PolicyAreaFactory(name=name, slug=name.lower()) for name in ("Agua", "Bosques", "Costas")]
+    for number, area in enumerate([*areas, areas[0]]):
+        CommitmentFactory(identifier=f"FU000{number}", title="Gobierno abierto" if number < 3 else "Otro",
+                          policy_areas=[area])
+    url = "/commitments/facets/policy_area/"
+    html = client.get(url, {"q": "gobierno", "sort": "-year"}).content.decode()
+    action, hidden, boxes = form_fields(html, "facet-choose")
+    assert action == LIST_URL
+    assert hidden == [("q", "gobierno"), ("sort", "-year")]  # the list's state, kept
+    assert boxes == [("policy_area", "agua", False), ("policy_area", "bosques", False),
+                     ("policy_area", "costas", False)]
+    ticked = [("policy_area", "agua"), ("policy_area", "bosques")]
+    response = client.get(action, [*hidden, *ticked], follow=True)
+    assert response.status_code == 200
+    shown = re.findall(r'<td class="identifier-cell">([^<]+)</td>', response.content.decode())
+    assert sorted(shown) == ["FU0000", "FU0001"]
+    # Back on the facet page, both are ticked: unticking one and applying removes it alone.
+    html = client.get(url, [*hidden, *ticked]).content.decode()
+    _action, hidden, boxes = form_fields(html, "facet-choose")
+    assert [(name, value) for name, value, checked in boxes if checked] == ticked
+    assert listed(client, [("q", "gobierno"), ("policy_area", "bosques"), ("sort", "-year")]) == ["FU0001"]
+
+
+@pytest.mark.django_db
+def test_choices_the_facet_page_does_not_show_are_kept(client):
+    alpha = InstitutionFactory(name="Alpha Office")
+    beta = InstitutionFactory(name="Beta Office")
+    gamma = InstitutionFactory(name="Gamma Agency")
+    for number, institution in enumerate((alpha, beta, gamma)):
+        CommitmentFactory(identifier=f"FP000{number}", lead_institution=institution)
+    # Alpha chosen; the facet search shows only the offices' names with "beta".
+    html = client.get("/commitments/facets/lead_institution/",
+                      {"lead_institution": alpha.pk, "facet_q": "beta"}).content.decode()
+    action, hidden, boxes = form_fields(html, "facet-choose")
+    assert hidden == [("lead_institution", str(alpha.pk))]
+    assert boxes == [("lead_institution", str(beta.pk), False)]
+    assert listed(client, [*hidden, ("lead_institution", str(beta.pk))]) == ["FP0000", "FP0001"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_facet_page_of_one_value_offers_radio_buttons(client, language):
+    CommitmentFactory(identifier="FP0010", status=Commitment.Status.ACTIVE)
+    CommitmentFactory(identifier="FP0011", status=Commitment.Status.INACTIVE)
+    response = client.get("/commitments/facets/status/", {"status": "active"}, HTTP_ACCEPT_LANGUAGE=language)
+    action, hidden, boxes = form_fields(response.content.decode(), "facet-choose")
+    assert hidden == [] and ("status", "active", True) in boxes and ("status", "inactive", False) in boxes
+    assert '<input type="radio"' in response.content.decode()
+    text = {"en": "Apply to the list", "es": "Aplicar a la lista"}[language]
+    assert f'<button type="submit">{text}</button>' in response.content.decode()
+    assert listed(client, {"status": "inactive"}) == ["FP0011"]
+
+
+@pytest.mark.django_db
+def test_hostile_choice_names_stay_text_on_the_facet_page(client):
+    institution = InstitutionFactory(name='"><script>alert(1)</script> Ofic\u00edna')
+    CommitmentFactory(identifier="FP0020", lead_institution=institution)
+    html = client.get("/commitments/facets/lead_institution/", {"q": '"><b>x'}).content.decode()
+    assert "<script>alert" not in html and "<b>x" not in html
+    html = client.get("/commitments/facets/lead_institution/").content.decode()
+    assert "&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt; Ofic\u00edna" in html
+
+
+@pytest.mark.django_db
+def test_relevance_and_snippets_add_no_query(client, wetlands, django_assert_max_num_queries):
+    """The ranking is in the rows' query, the snippets' texts (institutions' names too) as well."""
+    clear_caches()
+    with CaptureQueriesContext(connection) as few:
+        assert len(listed(client, {"q": "humedales"})) == 3
+    for number in range(40):
+        CommitmentFactory(title=f"Humedales {number}", supporting_institutions=[InstitutionFactory()])
+    clear_caches()
+    # 12 on 2026-12-08: the version, the facets' counts (a search's ids once), the rows.
+    with django_assert_max_num_queries(min(len(few), 12)):
+        assert len(listed(client, {"q": "humedales"})) == 25

@@ -1,6 +1,7 @@
 """`manage.py setup_local` (what `make run` calls): the Chile seed and OGP's sample, an admin, once."""
 
 import json
+import re
 from functools import reduce
 from operator import or_
 
@@ -10,7 +11,7 @@ from django.core import serializers
 from django.core.management import call_command
 from django.db.models import Q
 
-from commitments.management.commands.setup_local import SAMPLE
+from commitments.management.commands.setup_local import SAMPLE, seed_identifiers
 from commitments.models import STORED_RATING_FIELDS, Commitment, Member
 from reviews.scales import MISSING_CODES
 
@@ -42,7 +43,7 @@ def cl0050_as_stored() -> dict:
 def test_setup_loads_the_seed_then_the_sample_and_cl0050_stays_as_seeded(capsys):
     call_command("setup_local")
     out = capsys.readouterr().out
-    assert "Loaded the Chile seed" in out and "Imported 558 rows" in out
+    assert "Loaded the Chile seed" in out and "Imported 552 rows" in out  # 6 rows of seed commitments left
     # 74 members come with the sample, Chile with the seed and the sample; 552 commitments are new.
     assert Member.objects.count() == 75
     assert Commitment.objects.count() == 62 + 552
@@ -99,3 +100,61 @@ def test_setup_fills_search_text_missing_from_an_older_database(chile):
     call_command("setup_local", verbosity=0)
     assert not Commitment.objects.filter(search_text="").exists()
     assert "secretaria ejecutiva" in Commitment.objects.get(identifier="CL0050").search_text
+
+
+# --- The seed stays the seed: the sample's rows of seed commitments are left, and listed ------------
+
+SEED_ROWS_IN_SAMPLE = ["CL0005", "CL0006", "CL0008", "CL0015", "CL0017", "CL0018"]
+
+
+def seed_rows_as_stored() -> dict:
+    """Every row of the seed's commitments, as the serializer writes them (links as lists of ids):
+    the commitments, their milestones, sources and assessments, keyed (model, pk)."""
+    commitments = Commitment.objects.filter(identifier__in=seed_identifiers())
+    related = [row for commitment in commitments for row in (
+        *commitment.milestones.all(), *commitment.sources.all(), *commitment.assessments.all())]
+    return {(row["model"], row["pk"]): row["fields"]
+            for row in json.loads(serializers.serialize("json", [*commitments, *related]))}
+
+
+def test_setup_leaves_every_seed_commitment_as_the_fixture_has_it_and_names_the_rows_left(capsys):
+    call_command("setup_local")
+    out = capsys.readouterr().out
+    # The six rows of the sample about seed commitments are named, with their lines, and not imported.
+    assert "Imported 552 rows" in out and "Left 6 row(s) out" in out
+    left = re.findall(r"line (\d+): (CL\d{4})", out)
+    assert sorted(identifier for _line, identifier in left) == SEED_ROWS_IN_SAMPLE
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    for line, identifier in left:
+        assert lines[int(line) - 1].startswith(identifier + ","), (line, identifier)
+    seed = {(row["model"], row["pk"]): row["fields"] for row in json.loads(SEED.read_text())
+            if row["model"] in ("commitments.commitment", "commitments.milestone", "commitments.source",
+                                "reviews.assessment")}
+    stored = seed_rows_as_stored()
+    # No row more or less (a milestone, source or assessment of the sample's), and each field and
+    # link (lead and supporting institutions, policy areas, the plan) as the fixture writes it.
+    assert stored.keys() == seed.keys()
+    for key, fields in seed.items():
+        assert {name: stored[key][name] for name in fields} == fields, key
+    for identifier in SEED_ROWS_IN_SAMPLE:
+        commitment = Commitment.objects.get(identifier=identifier)
+        # Never written by the import: the one baseline record of loading, at version 1.
+        assert list(commitment.history.values_list("history_type", "version")) == [("+", 1)], identifier
+    assert Commitment.objects.get(identifier="CL0015").starred
+    # The rest of the sample is imported, Chile's own new rows too.
+    assert Commitment.objects.filter(identifier__in=["CL0069", "CL0070", "CL0081"]).count() == 3
+
+
+def test_import_ogp_leave_names_the_rows_and_writes_nothing_of_them(chile, capsys):
+    before = seed_rows_as_stored()
+    call_command("import_ogp", str(SAMPLE), "--leave", "CL0005,CL0006", "--leave", "CL0008")
+    out = capsys.readouterr().out
+    assert "Imported 555 rows" in out and "Left 3 row(s) out" in out
+    assert re.findall(r"line \d+: (CL\d{4})", out) == ["CL0005", "CL0008", "CL0006"]  # in file order
+    after = seed_rows_as_stored()
+    for identifier in ("CL0005", "CL0006", "CL0008"):
+        pk = Commitment.objects.get(identifier=identifier).pk
+        assert after[("commitments.commitment", pk)] == before[("commitments.commitment", pk)]
+    # The rows not left are imported as before: CL0015 is OGP's (its title in Spanish).
+    cl0015 = Commitment.objects.get(identifier="CL0015")
+    assert after[("commitments.commitment", cl0015.pk)] != before[("commitments.commitment", cl0015.pk)]

@@ -12,6 +12,7 @@ from reviews.models import IRMReport
 from reviews.scales import NR
 from tests.commitments.factories import ActionPlanFactory, CommitmentFactory, MemberFactory
 from tests.reviews.factories import AssessmentFactory, IRMReportFactory
+from tests.test_spreadsheets import assert_made_for_people
 
 pytestmark = pytest.mark.django_db
 
@@ -343,3 +344,21 @@ def test_member_without_plans_gets_an_empty_report(client):
     assert table(response, "end-of-term-completion")["Complete"] == (0, "0.0")
     workbook = load_workbook(BytesIO(client.get("/members/newland/report.xlsx").content), read_only=True)
     assert sheet_rows(workbook, 0)[2][:2] == ("Commitments", 0)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_every_report_sheet_is_made_for_people_with_numbers_as_numbers(testland, client, language):
+    response = client.get("/members/testland/report.xlsx", HTTP_ACCEPT_LANGUAGE=language)
+    workbook = load_workbook(BytesIO(response.content))
+
+    assert len(workbook.worksheets) > 2
+    for sheet in workbook.worksheets:
+        # The sheet's full title above, bold too; the header below it is frozen and filtered.
+        assert sheet["A1"].font.b
+        assert_made_for_people(sheet, header_row=2)
+        rows = list(sheet.iter_rows(min_row=3, values_only=True))
+        assert rows, sheet.title
+        for row in rows:
+            assert all(type(value) in (int, float) for value in row[1:]), (sheet.title, row)
+    by_plan = workbook.worksheets[-1]
+    assert [type(value) for value in next(by_plan.iter_rows(min_row=3, values_only=True))[1:]] == [int] * 5

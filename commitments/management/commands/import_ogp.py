@@ -1,5 +1,5 @@
-"""`manage.py import_ogp PATH.csv [--dry-run] [--allow-moves]`: import OGP's commitments export,
-all rows or none."""
+"""`manage.py import_ogp PATH.csv [--dry-run] [--allow-moves] [--leave IDENTIFIER,...]`: import OGP's
+commitments export, all rows or none (but the rows it was told to leave)."""
 
 from pathlib import Path
 
@@ -19,23 +19,31 @@ class Command(BaseCommand):
         parser.add_argument("--allow-moves", action="store_true",
                             help="let rows give existing action plans or commitments to another "
                                  "member (refused without it); every move is listed")
+        parser.add_argument("--leave", action="append", default=[], metavar="IDENTIFIER[,IDENTIFIER...]",
+                            help="leave the rows of these commitments out whole (repeatable or "
+                                 "comma-separated): nothing of them is written; each row left is listed")
 
-    def handle(self, *args, path, dry_run, allow_moves, **options):
+    def handle(self, *args, path, dry_run, allow_moves, leave, **options):
         try:
             # The importer reads the file twice (see importers): it must be readable now.
             with Path(path).open("rb"):
                 pass
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror or error}") from error
-        result = import_ogp(path, dry_run=dry_run, allow_moves=allow_moves)
+        leave = {name.strip() for value in leave for name in value.split(",") if name.strip()}
+        result = import_ogp(path, dry_run=dry_run, allow_moves=allow_moves, leave=leave)
         if result.refused:
             lines = [str(error) for error in result.errors]
             raise CommandError(
                 f"Refused {path}: {len(result.refused_lines) or 'the file'} bad row(s), nothing written.\n"
                 + "\n".join(lines))
         verb = "Would import" if dry_run else "Imported"
-        self.stdout.write(f"{verb} {result.rows} rows from {path}" + (" (dry run: nothing written)"
-                                                                       if dry_run else ""))
+        self.stdout.write(f"{verb} {result.rows - len(result.left)} rows from {path}"
+                          + (" (dry run: nothing written)" if dry_run else ""))
+        if result.left:
+            self.stdout.write(f"  Left {len(result.left)} row(s) out, as asked (nothing of them written):")
+            for row in result.left:
+                self.stdout.write(f"    {row}")
         for line in result.summary():
             self.stdout.write(f"  {line}")
         if result.unknown_columns:

@@ -1,5 +1,6 @@
 """Prepare a local database for `make run`: the Chile seed and OGP's sample once, an admin account once."""
 
+import json
 import secrets
 
 from django.conf import settings
@@ -16,6 +17,13 @@ from commitments.stored import refresh_search_text
 # 558 real rows of OGP's export (75 members, their IRM ratings): the list, the member pages and the
 # reports show real data from the first run, not the seed's one assessed commitment.
 SAMPLE = settings.BASE_DIR / "fixtures" / "ogp-commitments-open-parliament-sample.csv"
+SEED = settings.BASE_DIR / "fixtures" / "chile.json"
+
+
+def seed_identifiers() -> list[str]:
+    """The identifiers of the seed's commitments, as fixtures/chile.json has them."""
+    return sorted(row["fields"]["identifier"] for row in json.loads(SEED.read_text(encoding="utf-8"))
+                  if row["model"] == "commitments.commitment")
 
 
 class Command(BaseCommand):
@@ -36,11 +44,13 @@ class Command(BaseCommand):
                 for commitment in Commitment.objects.filter(action_plan__member__slug="chile"):
                     ensure_history_baseline(commitment, when=loaded_at)
             self.stdout.write("Loaded the Chile seed (4 action plans, 62 commitments).")
-        # The sample after the seed: the seed's pks are fixed, the importer's are not, and the seed
-        # stays as it is for CL0050 (not in the sample; the sample updates six of Chile's 2012 plan
-        # with OGP's own data). A database with any other member has data of its own: left alone.
+        # The sample after the seed: the seed's pks are fixed, the importer's are not. The seed is the
+        # reference (OGP's own pages): the sample's rows of seed commitments (six of Chile's 2012
+        # plan, with Spanish titles and other policy areas) are left out and listed. A database
+        # with any other member has data of its own: left alone.
         if not Member.objects.exclude(slug="chile").exists():
-            call_command("import_ogp", str(SAMPLE), stdout=self.stdout, verbosity=0)
+            call_command("import_ogp", str(SAMPLE), leave=[",".join(seed_identifiers())],
+                         stdout=self.stdout, verbosity=0)
         # A database made before search existed has rows without search text: fill them once.
         refresh_search_text(Commitment.objects.filter(search_text=""))
 

@@ -1,6 +1,7 @@
 """The list's exports: CSV, XLSX and JSON in OGP's columns, filtered as the list, streamed."""
 
 import csv
+import datetime
 import io
 import json
 import tracemalloc
@@ -9,14 +10,17 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from commitments.models import ActionPlan, Commitment, Institution, Member, PolicyArea
 from commitments.ogp import exporting as exports
 from commitments.ogp.columns import COLUMN_NAMES
+from ogptracker import xlsx
 from ogptracker.spreadsheets import unneutralise
 from reviews.models import Assessment, IRMReport
 from tests.commitments.factories import ActionPlanFactory, CommitmentFactory, InstitutionFactory
 from tests.commitments.ogp.test_import import SAMPLE, run_import, sample_table, subset, to_csv, write_file
+from tests.test_spreadsheets import assert_made_for_people
 
 CHILE = ["CL0005", "CL0006", "CL0008", "CL0015", "CL0017", "CL0018", "CL0069", "CL0070", "CL0081"]
 # Queries of one export, whatever its size below a chunk: the data's version (its ETag and
@@ -116,7 +120,9 @@ def test_the_xlsx_export_holds_the_filtered_commitments(client, some_sample):
     assert rows[0] == list(COLUMN_NAMES)
     assert [row[0] for row in rows[1:]] == CHILE
     cl0069 = dict(zip(COLUMN_NAMES, rows[1 + CHILE.index("CL0069")], strict=True))
-    assert cl0069["Start Date"] == "3/1/2021"
+    # Typed cells: OGP's month/day/year date as a date, a year as a number.
+    assert cl0069["Start Date"] == datetime.datetime(2021, 3, 1)
+    assert cl0069["Year Of Submission"] == 2020 and cl0069["Commitment Dummy"] == 1
     assert cl0069["Potential for Results"] == "Substantial"
 
 
@@ -260,8 +266,8 @@ def peak_memory(client, url) -> int:
         tracemalloc.stop()
 
 
-# XLSX too: openpyxl's write-only mode writes each row to a temporary file as it comes, with its
-# texts inline (no shared-strings table), and the response streams that file.
+# XLSX too: ogptracker/xlsx.py writes each row to a temporary file as it comes, with its texts
+# inline (no shared-strings table), and the response streams that file.
 @pytest.mark.parametrize("url", ["/commitments/export.csv", "/commitments/export.json",
                                  "/commitments/export.xlsx"])
 def test_the_memory_of_an_export_stays_flat_as_rows_grow(client, db, url, monkeypatch):
@@ -302,3 +308,44 @@ def test_an_xlsx_too_large_to_make_in_time_is_refused_with_the_csv_offered(clien
     assert allowed.status_code == 200 and exported_count("x.xlsx", content(allowed)) == starred
     spanish = client.get("/commitments/export.xlsx", HTTP_ACCEPT_LANGUAGE="es")
     assert "una descarga de hoja de cálculo (XLSX) contiene como máximo 5" in spanish.content.decode()
+
+
+def test_the_xlsx_export_is_made_for_people(client, some_sample):
+    sheet = load_workbook(io.BytesIO(content(client.get("/commitments/export.xlsx")))).active
+    header = [cell.value for cell in sheet[1]]
+    rows = [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)]
+
+    assert_made_for_people(sheet)
+    assert len(rows) == Commitment.objects.count() > 10
+    # Widths follow the content: the long texts at the limit, a 0/1 column narrow.
+    widths = {name: sheet.column_dimensions[get_column_letter(index)].width
+              for index, name in enumerate(header, start=1)}
+    assert widths["Full Text"] == xlsx.WIDTH_MAX
+    assert widths["Commitment Dummy"] < widths["Commitment Title"]
+    # Years, counts and flags are numbers; OGP's dates are dates (other spellings stay text).
+    assert {type(row["Year Of Submission"]) for row in rows} == {int}
+    assert {type(row["Commitment Dummy"]) for row in rows} == {int}
+    starts = [row["Start Date"] for row in rows]
+    assert any(isinstance(start, datetime.datetime) for start in starts)
+    assert not [start for start in starts if isinstance(start, str) and exports.OGP_DATE.fullmatch(start)]
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("2016", 2016), ("0", 0), ("007", "007"), ("2.5", "2.5"), ("1" * 16, "1" * 16), ("٣", "٣"),
+    ("3/1/2021", datetime.date(2021, 3, 1)), ("12/31/2020", datetime.date(2020, 12, 31)),
+    ("2/30/2020", "2/30/2020"), ("03/01/2021", "03/01/2021"), ("13/6/2011", "13/6/2011"), ("NA", "NA"),
+    ("", ""), ("=1+1", "=1+1"),
+])
+def test_xlsx_types_plain_numbers_and_ogp_dates_only(text, value):
+    assert exports.xlsx_value(text) == value
+
+
+def test_stored_hostile_texts_never_break_the_xlsx(client, formula_commitment):
+    Commitment.objects.filter(pk=formula_commitment.pk).update(
+        short_title="\x01=HYPERLINK(\"x\")", description="a\ufffeb\uffff<c>&", theme="2016")
+
+    sheet = load_workbook(io.BytesIO(content(client.get("/commitments/export.xlsx")))).active
+    row = dict(zip([cell.value for cell in sheet[1]], [cell.value for cell in sheet[2]], strict=True))
+    assert row["Short Title"] == "'=HYPERLINK(\"x\")"
+    assert row["Full Text"] == "ab<c>&"
+    assert row["Commitment Title"] == "'=HYPERLINK(\"http://evil.example\")"
