@@ -98,6 +98,7 @@ def _same_by_column(*targets):
     """services.apply_values' `same` for the fields of these targets: a field's new value is its
     current one when its column says so (columns.Column.same_value: "2016.0" read as 2016 is
     2016, "4.1" is "4.0999999999999996"), so a file saved again by a spreadsheet updates nothing."""
+    # A report's publication year is its report's, not a field of the assessment beside it.
     by_field = {column.field: column for column in oc.COLUMNS
                 if column.target in targets and column.kind != oc.YEAR}
 
