@@ -121,8 +121,9 @@ class MilestonePatch(_Write):
                                               "(its means of verification); empty to remove it.")
     completed_on = StrictDateField(
         required=False, allow_null=True,
-        help_text="The date the milestone was met; set to today when its status becomes complete and none "
-                  "is sent, cleared when it leaves complete.")
+        help_text="The date the milestone was met, never after today. When its status becomes complete and "
+                  "none is sent: today while today lies within its action plan's years, else 400 asking "
+                  "for it. Cleared when it leaves complete.")
     change_evidence_url = StrictCharField(required=False, default="", allow_blank=True,
                                           help_text=EVIDENCE_HELP)
 

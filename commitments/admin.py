@@ -21,6 +21,7 @@ from reviews.scales import Completion
 
 from . import permissions, services, validators
 from .admin_widgets import SafeAutocompleteAdmin
+from .forms import MilestoneAdminFormSet
 from .models import (
     EVIDENCE_MAX_LENGTH,
     ActionPlan,
@@ -222,6 +223,7 @@ class CommitmentRowsInline:
 
 class MilestoneInline(CommitmentRowsInline, admin.TabularInline):
     model = Milestone
+    formset = MilestoneAdminFormSet  # the date met by the edit page's rule
     extra = 1
     fields = ["order", "text", "status", "start_date", "end_date", "completed_on", "evidence_url"]
 

@@ -3,9 +3,10 @@
 Django's autocomplete widgets, re-rendering a bound form, filter the related model by the raw
 posted values; a value like "<script>" then raises ValueError inside the template (a 500)
 instead of the form's own "Select a valid choice" error. These widgets leave such values out of
-the rendering; the form field still rejects them.
+the rendering; the form field still rejects them. They also give select2's box the field's name.
 """
 
+from django import forms
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 
 
@@ -25,11 +26,22 @@ def _is_valid(target, value) -> bool:
     return True
 
 
-class SafeAutocompleteSelect(_KeepsOnlyValidIds, AutocompleteSelect):
+class _NamedBox:
+    """Select2 draws its own box beside the select and names it from nothing: an empty field's box had
+    no accessible name (axe: aria-input-field-name). The script names each box after its field."""
+
+    @property
+    def media(self):
+        # Listed after the scripts it follows, so the merged media keep it after them.
+        return super().media + forms.Media(js=["admin/js/jquery.init.js", "admin/js/autocomplete.js",
+                                               "js/admin_autocomplete_names.js"])
+
+
+class SafeAutocompleteSelect(_KeepsOnlyValidIds, _NamedBox, AutocompleteSelect):
     pass
 
 
-class SafeAutocompleteSelectMultiple(_KeepsOnlyValidIds, AutocompleteSelectMultiple):
+class SafeAutocompleteSelectMultiple(_KeepsOnlyValidIds, _NamedBox, AutocompleteSelectMultiple):
     pass
 
 

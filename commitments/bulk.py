@@ -40,12 +40,14 @@ from .validators import validate_upload_size
 
 # The header as written and read: machine names, so a file downloaded in one language is read in
 # any other. "title" is there for the reader and never read back.
-COLUMNS = ("identifier", "milestone", "title", "status", "start_date", "end_date", "evidence_url",
-           "version", "note", "note_evidence_url")
+COLUMNS = ("identifier", "milestone", "title", "status", "start_date", "end_date", "completed_on",
+           "evidence_url", "version", "note", "note_evidence_url")
 REQUIRED_COLUMNS = ("identifier", "milestone", "status", "version", "note")
 # Only a commitment's status is updated here (as on the edit page); its dates are the plan's.
 COMMITMENT_FIELDS = ("status",)
-MILESTONE_FIELDS = ("status", "start_date", "end_date", "evidence_url")
+# completed_on, the date met: by the edit page's rule (services.with_completion); a file without the
+# column (downloaded before it was added) gives none, as an empty cell does.
+MILESTONE_FIELDS = ("status", "start_date", "end_date", "completed_on", "evidence_url")
 # A milestone still to do: not complete and not withdrawn.
 CLOSED_MILESTONE_STATUSES = (Completion.COMPLETE, Completion.WITHDRAWN)
 
@@ -94,11 +96,11 @@ def open_rows(member) -> list[list]:
         milestones.setdefault(milestone.commitment_id, []).append(milestone)
     rows = []
     for commitment in commitments:
-        rows.append([commitment.identifier, None, commitment.title, commitment.status, None, None, None,
+        rows.append([commitment.identifier, None, commitment.title, commitment.status, None, None, None, None,
                      commitment.version, "", ""])
         for m in milestones.get(commitment.pk, []):
             rows.append([commitment.identifier, m.order, m.text, m.status, m.start_date, m.end_date,
-                         m.evidence_url, commitment.version, "", ""])
+                         m.completed_on, m.evidence_url, commitment.version, "", ""])
     return rows
 
 
@@ -384,8 +386,9 @@ def check_rows(member, rows: list[dict]) -> Check:
     commitments = {c.identifier: c for c in Commitment.objects.filter(identifier__in=identifiers)
                    .select_related("action_plan__member")}
     milestones = {}
-    for milestone in Milestone.objects.filter(commitment__in=[c.pk for c in commitments.values()
-                                                              if c.action_plan.member_id == member.pk]):
+    by_pk = {c.pk: c for c in commitments.values() if c.action_plan.member_id == member.pk}
+    for milestone in Milestone.objects.filter(commitment__in=list(by_pk)):
+        milestone.commitment = by_pk[milestone.commitment_id]  # its plan, for the date met: no query each
         milestones[(milestone.commitment_id, milestone.order)] = milestone
     updates: dict[int, _Update] = {}
     seen = {}
@@ -433,7 +436,7 @@ def _check_row(result, updates, row, commitment, milestone) -> None:
         return
     if milestone is None:
         values = {"status": status}
-        if row["start_date"] or row["end_date"] or row["evidence_url"]:
+        if row["start_date"] or row["end_date"] or row["completed_on"] or row["evidence_url"]:
             result.refusals.append(Refusal(line, _("Only a commitment's status is updated here; leave its "
                                                    "dates and evidence link empty.")))
             return

@@ -8,6 +8,7 @@ save. commitment_save is the one path of a single save (commitment_update: the s
 the bulk update; the admin), commitments_import the bulk one (the importer).
 """
 
+import datetime
 from dataclasses import dataclass, field
 
 from django import forms
@@ -36,6 +37,8 @@ STALE_EDIT_MESSAGE = _("Someone saved this commitment after you opened it; nothi
 NOTE_REQUIRED_MESSAGE = _("Write a short public note saying why this changed.")
 NOTHING_CHANGED_MESSAGE = _("Nothing was changed, so nothing was saved.")
 COMPLETED_IN_FUTURE_MESSAGE = _("The date met cannot be later than today.")
+DATE_MET_NEEDED_MESSAGE = _("Give the date this milestone was met: today (%(today)s) is outside its action "
+                            "plan's period (%(start)s to %(end)s), so no date is filled in for you.")
 # The key of a change's evidence in a ValidationError: prefixed "milestone-<pk>-" for a milestone's
 # (a milestone has an evidence_url field of its own, its means of verification).
 EVIDENCE_ERROR_KEY = "change_evidence_url"
@@ -255,10 +258,28 @@ def set_history(instance, user, note, evidence_url=""):
     instance._history_evidence_url = (evidence_url or "").strip()
 
 
-def with_completion(milestone: Milestone, data: dict, today) -> dict:
-    """The milestone's new values with its date met by the rule: set to today when the status
-    becomes complete (unless the editor gave one), kept while it stays complete, cleared when it
-    leaves complete. Every writer of a milestone's status goes through here."""
+def plan_period(plan) -> tuple[datetime.date, datetime.date]:
+    """The days an action plan runs: OGP names a plan by its years (2016-2018), from the first day of
+    its year of submission to the last of its end year."""
+    return datetime.date(plan.submission_year, 1, 1), datetime.date(plan.end_year, 12, 31)
+
+
+def date_met_offered(plan, today) -> datetime.date | None:
+    """The date met offered for a milestone that becomes complete: today while today lies within its
+    plan's period, else none (a milestone of a past plan was not met today: the editor says when)."""
+    start, end = plan_period(plan)
+    return today if start <= today <= end else None
+
+
+def with_completion(milestone: Milestone, data: dict, today, plan=None) -> dict:
+    """The milestone's new values with its date met by the rule, the one every writer of a milestone's
+    status goes through (the edit page's form, the bulk update, the API, the admin): cleared when the
+    status is not complete; the date given, when one is; when the milestone becomes complete without
+    one, date_met_offered (today within the plan's period), else refused, so that a date met is never
+    a day its editor did not see; kept while it stays complete. Never later than today.
+
+    Raises ValidationError {"completed_on": [...]}. `plan` is the milestone's action plan (read from
+    the milestone when not given)."""
     data = dict(data)
     status = data.get("status", milestone.status)
     if status != Completion.COMPLETE:
@@ -266,9 +287,17 @@ def with_completion(milestone: Milestone, data: dict, today) -> dict:
     elif data.get("completed_on"):
         pass
     elif milestone.status != Completion.COMPLETE:
-        data["completed_on"] = today
+        plan = plan or milestone.commitment.action_plan
+        offered = date_met_offered(plan, today)
+        if offered is None:
+            start, end = plan_period(plan)
+            raise ValidationError({"completed_on": [DATE_MET_NEEDED_MESSAGE % {
+                "today": today.isoformat(), "start": start.isoformat(), "end": end.isoformat()}]})
+        data["completed_on"] = offered
     else:
         data.setdefault("completed_on", milestone.completed_on)
+    if data["completed_on"] is not None and data["completed_on"] > today:
+        raise ValidationError({"completed_on": [COMPLETED_IN_FUTURE_MESSAGE]})
     return data
 
 
@@ -279,7 +308,7 @@ def milestone_completion_from_admin(milestone: Milestone) -> None:
         milestone.pk) else None
     saved = Milestone(**before) if before else Milestone(status=Completion.NOT_STARTED)
     data = with_completion(saved, {"status": milestone.status, "completed_on": milestone.completed_on},
-                           timezone.localdate())
+                           timezone.localdate(), plan=milestone.commitment.action_plan)
     milestone.completed_on = data["completed_on"]
 
 
@@ -371,13 +400,16 @@ def commitment_update(*, commitment: Commitment, user, data: dict, note: str, ex
     today = timezone.localdate()
     for change in milestones:
         prefix = f"milestone-{change.milestone.pk}-"
-        change.changed = apply_values(change.milestone, with_completion(change.milestone, change.data, today))
+        try:
+            values = with_completion(change.milestone, change.data, today, plan=commitment.action_plan)
+        except ValidationError as refused:
+            errors.update({f"{prefix}{name}": messages for name, messages in refused.message_dict.items()})
+            values = {name: value for name, value in change.data.items() if name != "completed_on"}
+        change.changed = apply_values(change.milestone, values)
         if needs_note(bool(change.changed), change.note):
             errors[f"{prefix}note"] = [NOTE_REQUIRED_MESSAGE]
         if refused := evidence_errors(change.evidence_url):
             errors[f"{prefix}{EVIDENCE_ERROR_KEY}"] = refused
-        if change.milestone.completed_on is not None and change.milestone.completed_on > today:
-            errors[f"{prefix}completed_on"] = [COMPLETED_IN_FUTURE_MESSAGE]
     if errors:
         raise ValidationError(errors)
     if not changed_fields and not any(change.changed for change in milestones):

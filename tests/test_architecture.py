@@ -9,6 +9,8 @@ that need the loaded models imported.
 import ast
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("commitments", "reviews", "ogptracker", "api", "follow")
 
@@ -147,3 +149,18 @@ def test_every_module_that_writes_in_bulk_goes_through_bulk_write():
     assert forgetful == []
     assert {"commitments.ogp.writing", "commitments.demo.generator"} <= {
         name for name, path in MODULES.items() if "bulk_write" in path.read_text(encoding="utf-8")}
+
+
+@pytest.mark.django_db
+def test_every_model_change_has_its_migration():
+    """A field changed without its migration works on the test database (made from the models by
+    the migrations' state only where they exist) and breaks the production one."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    try:
+        call_command("makemigrations", "--check", "--dry-run", stdout=out, stderr=out)
+    except SystemExit:
+        pytest.fail(f"models changed without a migration:\n{out.getvalue()}")

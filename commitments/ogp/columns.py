@@ -28,7 +28,7 @@ from reviews.scales import (
 )
 
 from .. import validators
-from ..models import Commitment, Member
+from ..models import Commitment, Member, institution_key
 from . import spellings
 from .dates import format_date, parse_date, same_day
 
@@ -224,12 +224,19 @@ class Column:
 
     def same_value(self, parsed, current) -> bool:
         """Whether a parsed cell is the model's current value, however the cell spelled it: a
-        date by the day it names (its text when it names none), a text as a spreadsheet reads it
-        (spellings.py: "4.1" is "4.0999999999999996", LF is CRLF), anything else by equality.
-        The importer leaves what is stored alone where this holds (equal is unchanged)."""
+        date by the day it names (its text when it names none), an institution by its name's key,
+        a text as a spreadsheet reads it (spellings.py: "4.1" is "4.0999999999999996", LF is
+        CRLF), anything else by equality. The importer leaves what is stored alone where this
+        holds (equal is unchanged)."""
         if self.kind == DATE:
             return _same_date(parsed, current)
-        if self.kind in (TEXT, LEAD) and isinstance(parsed, str) and isinstance(current, str):
+        # An institution is one whatever the accents, case or spacing of its name (the importer
+        # links "Costa Rica Integra" to "Costa Rica Íntegra"): the file's spelling still means it.
+        if self.kind == LEAD and parsed is not None and current is not None:
+            return institution_key(parsed) == institution_key(current)
+        if self.kind == SUPPORTING:
+            return {institution_key(name) for name in parsed} == {institution_key(name) for name in current}
+        if self.kind == TEXT and isinstance(parsed, str) and isinstance(current, str):
             return spellings.same_text(parsed, current)
         return parsed == current
 

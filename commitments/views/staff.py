@@ -26,53 +26,50 @@ def _editable_commitment(request, identifier):
 def commitment_edit(request, identifier):
     commitment = _editable_commitment(request, identifier)
     milestones = list(commitment.milestones.order_by("order"))
-    edit = StaffEdit(commitment, milestones, request.POST if request.method == "POST" else None)
-    conflict, status = None, 200
-    if request.method == "POST":
-        try:
-            # The version before anything else: the form's values are compared with what its editor
-            # saw, and a stale version says that is no longer what is saved.
-            seen = services.check_version(commitment, request.POST.get("version"))
-        except services.VersionRefused as refused:
-            conflict, status = _refused(request, refused), refused.status
-            edit = StaffEdit(commitment, milestones)
-        else:
-            if not edit.is_valid():
-                return _page(request, commitment, milestones, edit, None, 400)
-            try:
-                saved = services.commitment_update(
-                    commitment=commitment, user=request.user,
-                    data=edit.commitment_form.changes(), note=edit.commitment_form.cleaned_data["note"],
-                    evidence_url=edit.commitment_form.cleaned_data["change_evidence_url"],
-                    expected_version=seen, milestones=[form.change() for form in edit.milestone_forms],
-                )
-            except services.StaleEdit as stale:
-                # Saved by someone between the check and this save: start again from what is saved
-                # now (this edit's values are on the instances), with the other editor's changes shown.
-                conflict, status = _refused(request, stale), stale.status
-                commitment = _editable_commitment(request, identifier)
-                milestones = list(commitment.milestones.order_by("order"))
-                edit = StaffEdit(commitment, milestones)
-            except ValidationError as error:
-                edit.add_service_errors(error)
-                status = 400
-            else:
-                messages.success(request, _("Saved: %(what)s.") % {"what": ", ".join(saved)})
-                return redirect(commitment)
-    return _page(request, commitment, milestones, edit, conflict, status)
+    if request.method != "POST":
+        return _page(request, commitment, milestones, StaffEdit(commitment, milestones))
+    try:
+        # The version before anything else: the form's values are compared with what its editor
+        # saw, and a stale version says that is no longer what is saved.
+        seen = services.check_version(commitment, request.POST.get("version"))
+    except services.VersionRefused as refused:
+        return _kept(request, commitment, milestones, refused)
+    edit = StaffEdit(commitment, milestones, request.POST)
+    if not edit.is_valid():
+        return _page(request, commitment, milestones, edit, status=400)
+    try:
+        saved = services.commitment_update(
+            commitment=commitment, user=request.user,
+            data=edit.commitment_form.changes(), note=edit.commitment_form.cleaned_data["note"],
+            evidence_url=edit.commitment_form.cleaned_data["change_evidence_url"],
+            expected_version=seen, milestones=[form.change() for form in edit.milestone_forms],
+        )
+    except services.StaleEdit as stale:
+        # Saved by someone between the check and this save: what is saved now is read again (this
+        # edit's values are on the instances), the editor's values kept over it.
+        commitment = _editable_commitment(request, identifier)
+        return _kept(request, commitment, list(commitment.milestones.order_by("order")), stale)
+    except ValidationError as error:
+        edit.add_service_errors(error)
+        return _page(request, commitment, milestones, edit, status=400)
+    messages.success(request, _("Saved: %(what)s.") % {"what": ", ".join(saved)})
+    return redirect(commitment)
 
 
-def _refused(request, refused: services.VersionRefused):
-    """The service's refusal of the version on the page: its message, and what changed meanwhile
-    (the conflict) when someone saved since."""
-    messages.error(request, refused.message)
-    return refused.changes if isinstance(refused, services.StaleEdit) else None
+def _kept(request, commitment, milestones, refused: services.VersionRefused):
+    """The page after the service refused the version sent: its wording at the top, what changed
+    meanwhile when someone saved since, and everything the editor typed kept, at the version saved
+    now, beside the saved values (StaffEdit.kept): submitting again saves theirs."""
+    edit = StaffEdit.kept(commitment, milestones, request.POST)
+    conflict = refused.changes if isinstance(refused, services.StaleEdit) else None
+    return _page(request, commitment, milestones, edit, status=refused.status, refused=refused,
+                 conflict=conflict)
 
 
-def _page(request, commitment, milestones, edit, conflict, status):
+def _page(request, commitment, milestones, edit, *, status=200, refused=None, conflict=None):
     rows = list(zip(milestones, edit.milestone_forms, strict=True))
     return render(request, "commitments/commitment_edit.html", {
         "commitment": commitment, "member": commitment.action_plan.member, "edit": edit,
-        "form": edit.commitment_form, "milestone_rows": rows, "conflict": conflict,
-        "note_max_length": NOTE_MAX_LENGTH,
+        "form": edit.commitment_form, "milestone_rows": rows, "refused": refused, "conflict": conflict,
+        "error_summary": edit.error_summary(), "note_max_length": NOTE_MAX_LENGTH,
     }, status=status)

@@ -26,7 +26,8 @@ def test_the_detail_gives_due_dates_reschedulings_lineage_and_evidence(client, c
     first, late = commitment.milestones.exclude(status=Completion.COMPLETE).order_by("order")[:2]
     # A planned date first (its history baseline is recorded at the first change), then two moves.
     Milestone.objects.filter(pk=late.pk).update(end_date=datetime.date(2019, 12, 31))
-    _milestone_change(chile_staff, first, "Met at last", DECREE, status=Completion.COMPLETE)
+    _milestone_change(chile_staff, first, "Met at last", DECREE, status=Completion.COMPLETE,
+                      completed_on=datetime.date(2018, 6, 29))
     for moved in (datetime.date(2020, 1, 31), datetime.date(2020, 2, 29)):
         _milestone_change(chile_staff, Milestone.objects.get(pk=late.pk), "Rescheduled", end_date=moved)
     other = Commitment.objects.exclude(pk=commitment.pk).filter(action_plan__member__slug="chile").first()

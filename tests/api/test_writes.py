@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
 
 from api.models import APIToken
 from commitments import services
-from commitments.models import Commitment, Milestone
+from commitments.models import ActionPlan, Commitment, Milestone
 from reviews.scales import Completion
 from tests import test_concurrency
 from tests.api.test_contract import UNCOMPRESSED
@@ -124,7 +124,7 @@ def test_patch_milestone_status_dates_and_evidence_link(client, chile_staff, tok
     milestone = commitment.milestones.get(order=4)
     response = patch(client, milestone_url(milestone), {
         "version": commitment.version, "status": Completion.COMPLETE, "start_date": "2017-01-15",
-        "end_date": "2018-06-30", "evidence_url": "https://www.ogp.gob.cl/reportes",
+        "end_date": "2018-06-30", "completed_on": "2018-06-29", "evidence_url": "https://www.ogp.gob.cl/reportes",
         "note": "Both follow-up reports are online",
         "change_evidence_url": "https://www.ogp.gob.cl/reportes/2018"}, token)
     assert response.status_code == 200, response.content
@@ -135,9 +135,7 @@ def test_patch_milestone_status_dates_and_evidence_link(client, chile_staff, tok
     milestone.refresh_from_db()
     assert (milestone.status, str(milestone.start_date), str(milestone.end_date), milestone.evidence_url) == (
         Completion.COMPLETE, "2017-01-15", "2018-06-30", "https://www.ogp.gob.cl/reportes")
-    # The date met follows the status (services.with_completion), as on the staff page.
-    assert milestone.completed_on == timezone.localdate()
-    assert body["completed_on"] == str(milestone.completed_on)
+    assert str(milestone.completed_on) == body["completed_on"] == "2018-06-29"
     assert cl0050().version == commitment.version + 1
     record = milestone.history.latest("history_date")
     assert (record.history_change_reason, record.history_user) == ("Both follow-up reports are online",
@@ -163,6 +161,36 @@ def test_a_date_met_for_a_milestone_not_complete_is_refused_naming_it(client, to
                                                         "status": Completion.COMPLETE,
                                                         "completed_on": "2018-01-10"}, token)
     assert response.status_code == 200 and response.json()["completed_on"] == "2018-01-10"
+
+
+# The date met (services.with_completion): never a day the client did not send, unless today lies within
+# the plan's period (CL0050's plan runs 2016 to 2018).
+
+def test_a_milestone_of_a_past_plan_made_complete_needs_its_date_met(client, token):
+    commitment = cl0050()
+    milestone = commitment.milestones.exclude(status=Completion.COMPLETE).first()
+    response = patch(client, milestone_url(milestone), {"version": commitment.version, "note": "Met",
+                                                        "status": Completion.COMPLETE}, token)
+    assert response.status_code == 400
+    reason = response.json()["errors"]["completed_on"][0]
+    assert "2016-01-01 to 2018-12-31" in reason and timezone.localdate().isoformat() in reason
+    assert Milestone.objects.get(pk=milestone.pk).status == milestone.status
+    assert cl0050().version == commitment.version
+
+
+def test_a_milestone_of_a_running_plan_made_complete_is_met_today_unless_a_date_is_sent(client, token):
+    commitment = cl0050()
+    today = timezone.localdate()
+    ActionPlan.objects.filter(pk=commitment.action_plan_id).update(submission_year=today.year - 1,
+                                                                  end_year=today.year + 1)
+    first, second = commitment.milestones.exclude(status=Completion.COMPLETE)[:2]
+    response = patch(client, milestone_url(first), {"version": commitment.version, "note": "Met",
+                                                    "status": Completion.COMPLETE}, token)
+    assert response.status_code == 200 and response.json()["completed_on"] == today.isoformat()
+    response = patch(client, milestone_url(second), {"version": commitment.version + 1, "note": "Met",
+                                                     "status": Completion.COMPLETE,
+                                                     "completed_on": f"{today.year - 1}-03-04"}, token)
+    assert response.status_code == 200 and response.json()["completed_on"] == f"{today.year - 1}-03-04"
 
 
 def test_a_superuser_writes_any_members_commitment(client, chile, superuser):
@@ -350,7 +378,7 @@ def test_irm_fields_are_refused_as_the_irms(client, token):
 
 
 BAD_MILESTONE_BODIES = [
-    ({"status": "complete"}, "note"),
+    ({"status": "complete", "completed_on": "2018-01-10"}, "note"),
     ({"status": "done", "note": "x"}, "status"),
     ({"evidence_url": "javascript:alert(1)", "note": "x"}, "evidence_url"),
     ({"evidence_url": "ftp://files.example.org/report.pdf", "note": "x"}, "evidence_url"),
@@ -572,7 +600,8 @@ def test_writes_cost_a_bounded_number_of_queries(client, token, django_assert_ma
     for number, status in enumerate(["limited", "substantial", "complete"]):
         with django_assert_max_num_queries(QUERIES_MILESTONE_WRITE):
             response = patch(client, milestone_url(milestone), {
-                "version": commitment.version + number, "status": status, "note": f"Step {number}"}, token)
+                "version": commitment.version + number, "status": status, "note": f"Step {number}",
+                **({"completed_on": "2018-05-02"} if status == "complete" else {})}, token)
         assert response.status_code == 200
     with django_assert_max_num_queries(QUERIES_REFUSED):
         assert patch(client, URL, {"version": 1, "bogus": 1}, token).status_code == 400

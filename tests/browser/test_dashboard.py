@@ -50,8 +50,10 @@ def test_sign_in_see_the_dashboard_upload_a_file_and_confirm(site, page, tmp_pat
     page.get_by_label("Spreadsheet (XLSX or CSV)").set_input_files(str(path))
     page.get_by_role("button", name="Upload and preview").click()
     page.wait_for_url(f"{site}/staff/aland/updates/")
-    assert page.get_by_role("heading", name="1 change").is_visible()
+    # The status, and the date met the rule gives it (today: the plan runs), shown before saving.
+    assert page.get_by_role("heading", name="2 changes").is_visible()
     assert "Limited → Complete" in page.locator(".bulk-changes").inner_text()
+    assert "Date met" in page.locator(".bulk-changes").inner_text()
     assert fits(page), "the preview scrolls sideways at 390 px"
     screenshot(page, "bulk-preview-phone")
     assert Milestone.objects.get(commitment=data.current, order=1).status == Completion.LIMITED

@@ -83,9 +83,16 @@ def test_staff_edits_a_milestone_status_inline(chile, staff_client):
     data = form_data(staff_client.get(url).content.decode(), form_id="commitment_form")
     data["milestones-3-status"] = Completion.COMPLETE
     data["change_note"] = "Second follow-up report published"
+    # The plan ended in 2018: the date met is asked for, never set to today (services.with_completion).
+    response = staff_client.post(url, data)
+    assert response.status_code == 200
+    assert "Give the date this milestone was met" in response.content.decode().replace("&#x27;", "'")
+    assert cl0050.milestones.get(order=4).status != Completion.COMPLETE
+    data["milestones-3-completed_on"] = "2018-05-31"
     response = staff_client.post(url, data)
     assert response.status_code == 302
     assert cl0050.milestones.get(order=4).status == Completion.COMPLETE
+    assert str(cl0050.milestones.get(order=4).completed_on) == "2018-05-31"
     assert cl0050.milestones.count() == 5
     assert cl0050.assessments.count() == 2
 

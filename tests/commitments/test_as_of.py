@@ -17,11 +17,14 @@ from reviews.models import IRMReport
 from reviews.scales import Completion
 from tests.commitments.factories import MilestoneFactory
 from tests.commitments.test_history import PAGE, cl0050, on, staff_edit
-from tests.commitments.test_pages import build_commitment, section_text, text_of
+from tests.commitments.test_pages import HEADS_WITH_LEGEND_LINKS, build_commitment, section_text, text_of
 from tests.html_forms import form_data
 from tests.reviews.factories import AssessmentFactory, IRMReportFactory
 
 pytestmark = pytest.mark.django_db
+
+# The completion table's last head, with its link to the missing values' legend.
+CHANGE_HEAD = "Change in completion ? What a missing rating means"
 
 
 def as_of_section(response) -> str:
@@ -47,6 +50,11 @@ def reviewer_sets_end_of_term_completion(reviewer, completion):
     data = form_data(client.get(url).content.decode(), "assessment_form")
     data["completion"] = completion
     assert client.post(url, data).status_code == 302
+
+
+# A milestone made complete with a date met within its plan's years (2016-2018): asked for, never
+# today (services.with_completion).
+COMPLETE_IN_THE_PLAN = {"status": Completion.COMPLETE, "completed_on": datetime.date(2018, 6, 29)}
 
 
 @pytest.fixture
@@ -108,7 +116,7 @@ def test_reported_progress_is_computed_from_the_days_milestones(client, edited_o
 def test_the_irm_assessments_are_those_recorded_by_then(client, edited_over_time, day, end_of_term):
     response = client.get(PAGE, {"as_of": day})
     implementation = section_text(response, "implementation-heading")
-    assert f"Mid-term End of term Change in completion Limited {end_of_term}" in implementation
+    assert f"{HEADS_WITH_LEGEND_LINKS} Limited {end_of_term}" in implementation
     # The IRM column of the progress table reads the day's ratings, not the ones stored today.
     assert f"60%) Limited {end_of_term}" in implementation
     glance = section_text(response, "glance-heading")
@@ -124,7 +132,7 @@ def test_an_assessment_recorded_later_appears_from_its_day_on(client, edited_ove
     assert "Chile Results Report 2016-2018" in glance
     assert "Early results Significant" in glance
     # The results report (2020) is now the latest of the end of term: its completion is the day's.
-    assert "Change in completion Limited Limited" in section_text(after, "implementation-heading")
+    assert f"{CHANGE_HEAD} Limited Limited" in section_text(after, "implementation-heading")
 
 
 def test_the_banner_names_the_day_and_links_to_todays_page(client, edited_over_time):
@@ -189,7 +197,7 @@ def test_a_commitment_never_edited_shows_it_as_it_is(client, chile):
     assert response.status_code == 200
     assert "Status Inactive" in section_text(response, "glance-heading")
     assert len(milestone_statuses(response)) == 5
-    assert "Change in completion Limited Substantial" in section_text(response, "implementation-heading")
+    assert f"{CHANGE_HEAD} Limited Substantial" in section_text(response, "implementation-heading")
 
 
 def test_a_milestone_added_later_is_not_on_the_earlier_day(client, superuser):
@@ -224,7 +232,7 @@ def test_as_of_query_count_does_not_grow_with_the_history(client, superuser, dja
                 services.commitment_update(
                     commitment=commitment, user=superuser, expected_version=commitment.version,
                     data={"status": "inactive" if n % 2 == 0 else "active"}, note=f"Change {n}",
-                    milestones=[services.MilestoneChange(m, {"status": Completion.COMPLETE}, f"M {n}")
+                    milestones=[services.MilestoneChange(m, dict(COMPLETE_IN_THE_PLAN), f"M {n}")
                                 for m in commitment.milestones.all()])
         return commitment
 
@@ -264,7 +272,7 @@ def test_the_seed_loaded_by_setup_local_is_exact_from_the_day_it_was_loaded(clie
     loaded_day = client.get(PAGE, {"as_of": "2025-01-15"})
     assert "Status Inactive" in section_text(loaded_day, "glance-heading")
     assert len(milestone_statuses(loaded_day)) == 5
-    assert "Change in completion Limited Substantial" in section_text(loaded_day, "implementation-heading")
+    assert f"{CHANGE_HEAD} Limited Substantial" in section_text(loaded_day, "implementation-heading")
     assert "Status Active" in section_text(client.get(PAGE, {"as_of": "2025-02-01"}), "glance-heading")
 
 

@@ -20,7 +20,7 @@ from commitments.models import Commitment, Milestone
 from ogptracker import xlsx
 from reviews.scales import Completion
 from tests.commitments.dashboard_data import days, make_desk_data, staff_of
-from tests.commitments.factories import CommitmentFactory, MilestoneFactory
+from tests.commitments.factories import ActionPlanFactory, CommitmentFactory, MilestoneFactory
 from tests.test_spreadsheets import assert_made_for_people
 
 XLSX = "/staff/aland/updates.xlsx"
@@ -130,6 +130,8 @@ def test_the_round_trip_previews_exactly_the_changes_then_saves_them_with_notes_
     assert preview.status_code == 200
     assert changes(preview) == {
         (first, "AL0001", 1, "Status", "Limited", "Complete"),
+        # The date met the rule gives it (today: the plan runs), shown before anything is saved.
+        (first, "AL0001", 1, "Date met", "—", days(0).isoformat()),
         (third, "AL0001", 3, "End date", days(30).isoformat(), days(45).isoformat()),
         (third, "AL0001", 3, "Evidence link", "—", "https://example.org/plan"),
         (quiet, "AL0002", None, "Status", "Active", "Inactive"),
@@ -154,11 +156,47 @@ def test_the_round_trip_previews_exactly_the_changes_then_saves_them_with_notes_
     assert record.history_user == aland_staff
     page = staff.get("/commitments/AL0001/").content.decode()
     assert "Data published" in page and EVIDENCE in page
-    # The date met follows the status, as on the edit page (services.with_completion).
+    # The date met follows the status, as on the edit page (services.with_completion), as previewed.
     assert Milestone.objects.get(commitment=data.current, order=1).completed_on == days(0)
     # The preview cannot be confirmed twice.
     assert staff.post(CONFIRM, {"token": preview.context["token"]}).status_code == 302
     assert versions() == after
+
+
+def test_a_milestone_of_an_ended_plan_made_complete_needs_its_date_met(staff, data):
+    """Today is offered only while the plan runs (services.with_completion): for a plan that ended the
+    row is refused until the file gives the date met, which the preview then shows."""
+    ended = ActionPlanFactory(member=data.aland, submission_year=2016, end_year=2018)
+    old = CommitmentFactory(identifier="AL0009", action_plan=ended)
+    MilestoneFactory(commitment=old, order=1, status=Completion.SUBSTANTIAL)
+    sheet = download(staff)
+    assert sheet.get(sheet.row("AL0009", 1), "completed_on") is None
+    line = sheet.set("AL0009", 1, status="complete", note="Done in 2018")
+    refused = upload(staff, sheet.content())
+    assert refused.status_code == 400
+    reason = refusals(refused)[line]
+    assert "Date met" in reason and "2016-01-01 to 2018-12-31" in reason
+
+    sheet.set("AL0009", 1, completed_on="2018-06-30")
+    preview = upload(staff, sheet.content())
+    assert preview.status_code == 200
+    assert (line, "AL0009", 1, "Date met", "—", "2018-06-30") in changes(preview)
+    assert staff.post(CONFIRM, {"token": preview.context["token"]}).status_code == 302
+    assert str(Milestone.objects.get(commitment=old, order=1).completed_on) == "2018-06-30"
+
+
+def test_a_file_without_the_date_met_column_is_read_as_before(staff, data):
+    """A file downloaded before the column was added: its milestones' date met is the rule's."""
+    header = [name for name in COLUMNS if name != "completed_on"]
+    row = {"identifier": "AL0001", "milestone": "1", "status": "complete",
+           "version": str(data.current.version), "note": "Published"}
+    output = io.StringIO()
+    writer = csv.writer(output)
+    writer.writerow(header)
+    writer.writerow([row.get(name, "") for name in header])
+    preview = upload(staff, output.getvalue().encode(), name="updates.csv")
+    assert preview.status_code == 200
+    assert (2, "AL0001", 1, "Date met", "—", days(0).isoformat()) in changes(preview)
 
 
 def test_a_csv_round_trip_works_the_same(staff, data):

@@ -9,7 +9,7 @@ from django.http import QueryDict
 
 from commitments import facets
 from commitments.filters import CommitmentFilter
-from commitments.models import Commitment, Milestone
+from commitments.models import ActionPlan, Commitment, Milestone
 from reviews.scales import Completion
 from tests.commitments.factories import CommitmentFactory, MilestoneFactory
 from tests.html_forms import form_data
@@ -189,6 +189,9 @@ def staff(client, chile_staff):
 
 
 def test_completed_on_is_set_when_complete_and_cleared_when_not(staff):
+    # Today is offered only while the plan runs (services.with_completion): CL0050's plan made current.
+    ActionPlan.objects.filter(commitments__identifier="CL0050").update(submission_year=DAY.year - 1,
+                                                                      end_year=DAY.year + 1)
     with on(DAY):
         assert _edit(staff, {(4, "status"): Completion.COMPLETE}).status_code == 302
     milestone = Milestone.objects.get(commitment__identifier="CL0050", order=4)

@@ -69,9 +69,15 @@ def bulk_file(*rows, header=bulk.COLUMNS) -> bytes:
     return output.getvalue().encode()
 
 
+def commitment_row(**cells) -> list:
+    """A row of CL0050 in the bulk file's columns, by name (the columns' order is the file's)."""
+    cells = {"identifier": "CL0050", "note": "Reopened", **cells}
+    return [cells.get(name, "") for name in bulk.COLUMNS]
+
+
 def bulk_update(client, user, version):
     client.force_login(user)
-    row = ["CL0050", "", "", other_status(cl0050()), "", "", "", version, "Reopened", ""]
+    row = commitment_row(status=other_status(cl0050()), version=version)
     response = client.post(BULK_URL, {"file": SimpleUploadedFile("updates.csv", bulk_file(row))})
     return response.status_code, " ".join(refusal.reason for refusal in response.context["check"].refusals)
 
@@ -242,7 +248,7 @@ def test_the_api_refuses_the_irms_names_as_the_irms(name, client, chile_staff):
 def test_the_bulk_file_refuses_the_irms_columns(name, client, chile_staff):
     client.force_login(chile_staff)
     commitment = cl0050()
-    row = ["CL0050", "", "", other_status(commitment), "", "", "", commitment.version, "Reopened", "", "1"]
+    row = [*commitment_row(status=other_status(commitment), version=commitment.version), "1"]
     content = bulk_file(row, header=[*bulk.COLUMNS, name])
     response = client.post(BULK_URL, {"file": SimpleUploadedFile("updates.csv", content)})
     refused = response.context["file_error"]

@@ -3,6 +3,7 @@ kept on the history record, shown in the timeline and the feeds; hostile links r
 ones harmless."""
 
 import xml.etree.ElementTree as ET
+from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -37,6 +38,7 @@ def _form(client):
 def _post_milestone_change(client, evidence, **commitment):
     data = _form(client)
     data[_key(4, "status")] = Completion.COMPLETE
+    data[_key(4, "completed_on")] = "2018-06-29"  # the plan ended in 2018: asked for (with_completion)
     data[_key(4, "note")] = "Second follow-up report published"
     data[_key(4, "change_evidence_url")] = evidence
     data.update(commitment)
@@ -103,7 +105,8 @@ def test_hostile_evidence_is_refused_with_a_form_error_and_nothing_is_saved(staf
 def test_the_service_refuses_a_bad_evidence_link_on_the_field(chile, chile_staff):
     commitment = Commitment.objects.get(identifier="CL0050")
     milestone = commitment.milestones.get(order=4)
-    change = services.MilestoneChange(milestone=milestone, data={"status": Completion.COMPLETE},
+    change = services.MilestoneChange(milestone=milestone,
+                                      data={"status": Completion.COMPLETE, "completed_on": date(2018, 6, 29)},
                                       note="Done", evidence_url="javascript:alert(1)")
     with pytest.raises(ValidationError) as refused:
         services.commitment_update(commitment=commitment, user=chile_staff, data={"status": "active"},
@@ -134,12 +137,13 @@ def test_admin_change_carries_its_evidence_into_the_history(chile, staff_client)
     url = f"/admin/commitments/commitment/{cl0050.pk}/change/"
     data = form_data(staff_client.get(url).content.decode(), form_id="commitment_form")
     data["milestones-3-status"] = Completion.COMPLETE
+    data["milestones-3-completed_on"] = "2018-06-29"
     data["change_note"] = "Second follow-up report published"
     data["change_evidence_url"] = REPORT
     assert staff_client.post(url, data).status_code == 302
     record = Milestone.history.filter(commitment_id=cl0050.pk, order=4).latest("history_date")
     assert record.history_evidence_url == REPORT
-    assert Milestone.objects.get(pk=record.id).completed_on is not None
+    assert str(Milestone.objects.get(pk=record.id).completed_on) == "2018-06-29"
 
     data = form_data(staff_client.get(url).content.decode(), form_id="commitment_form")
     data["change_note"] = "Retitled"

@@ -1,5 +1,6 @@
 """Atom feeds of the change history: all changes, one member's, one commitment's."""
 
+import datetime
 import xml.etree.ElementTree as ET
 from xml.dom import minidom
 
@@ -41,7 +42,9 @@ def edit(commitment, user, note, milestone_note=None):
     if milestone_note:
         milestone = commitment.milestones.first()
         status = Completion.LIMITED if milestone.status == Completion.COMPLETE else Completion.COMPLETE
-        changes = [services.MilestoneChange(milestone, {"status": status}, milestone_note)]
+        # A date met within the plan's years (2016-2018): asked for, never today (with_completion).
+        met = {"completed_on": datetime.date(2018, 6, 29)} if status == Completion.COMPLETE else {}
+        changes = [services.MilestoneChange(milestone, {"status": status, **met}, milestone_note)]
     services.commitment_update(commitment=commitment, user=user, data={"status": other}, note=note,
                                expected_version=commitment.version, milestones=changes)
 

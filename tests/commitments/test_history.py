@@ -32,6 +32,10 @@ def on(day: str):
         yield
 
 
+MET_ON = "2018-06-29"
+MET_DAY = datetime.date(2018, 6, 29)
+
+
 def staff_edit(user, *, status=None, note="", milestone_order=None, milestone_status=None,
                milestone_note=""):
     """Save through the staff page, as the user would."""
@@ -43,6 +47,9 @@ def staff_edit(user, *, status=None, note="", milestone_order=None, milestone_st
     if milestone_order:
         pk = cl0050().milestones.get(order=milestone_order).pk
         data.update({f"milestone-{pk}-status": milestone_status, f"milestone-{pk}-note": milestone_note})
+        if milestone_status == Completion.COMPLETE:
+            # CL0050's plan ended in 2018: the date met is asked for (services.with_completion).
+            data[f"milestone-{pk}-completed_on"] = MET_ON
     response = client.post(f"{PAGE}edit/", data)
     assert response.status_code == 302, response.content.decode()[:500]
 
@@ -115,8 +122,9 @@ def test_history_query_count_does_not_grow_with_changes(client, superuser, djang
             services.commitment_update(
                 commitment=commitment, user=superuser, expected_version=commitment.version,
                 data={"status": "inactive" if n % 2 == 0 else "active"}, note=f"Change {n}",
-                milestones=[services.MilestoneChange(m, {"status": Completion.LIMITED if n % 2 else
-                                                         Completion.COMPLETE}, f"M {n}") for m in milestones])
+                milestones=[services.MilestoneChange(m, {"status": Completion.LIMITED} if n % 2 else
+                                                     {"status": Completion.COMPLETE, "completed_on": MET_DAY},
+                                                     f"M {n}") for m in milestones])
 
     change(2)
     with django_assert_max_num_queries(30) as few:

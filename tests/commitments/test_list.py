@@ -457,8 +457,11 @@ def test_rows_and_choices_are_escaped_and_the_form_is_whole(client):
     assert '<span class="star">Starred</span>' in row
     assert ('&lt;b&gt;Member&lt;/b&gt;<br><span class="muted nowrap" title="Plan &quot;&lt;i&gt;&quot;">'
             in row)
-    assert "2019–2021" in row and "<td>&lt;em&gt;Ministry&lt;/em&gt;</td>" in row
-    assert "<td>Active</td>" in row and row.count("rating-missing") == 2
+    assert "2019–2021" in row
+    assert ('<td class="institution-cell" data-label="Lead institution">&lt;em&gt;Ministry&lt;/em&gt;</td>'
+            in row)
+    assert '<td class="status-cell" data-label="Status">Active</td>' in row
+    assert row.count("rating-missing") == 2
     assert options(get(client), "member") == {"bold": "<b>Member</b> (1)"}
     assert html.count('id="commitment-filters"') == 1 and html.count("<fieldset>") == 3
     assert "<!--facet-fieldsets-->" not in html
