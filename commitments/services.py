@@ -360,10 +360,15 @@ def commitments_import(to_create, to_update, fields, *, user, note: str, when, b
         bulk_update_with_history(to_update, Commitment, sorted(fields), batch_size=batch_size, **history)
 
 
-def apply_values(instance, values: dict) -> list[str]:
+def apply_values(instance, values: dict, same=None) -> list[str]:
     """Set the values that differ from the instance's (unsaved); the names of the fields changed.
-    The staff edit and the importer both compare before they write, so an unchanged save is none."""
-    changed = [name for name, value in values.items() if getattr(instance, name) != value]
+    The staff edit and the importer both compare before they write, so an unchanged save is none.
+    `same(name, current, value)` says when two values are one (the importer's: two spellings of a
+    cell, ogp/columns.py `Column.same_value`); by default when they are equal."""
+    if same is None:
+        changed = [name for name, value in values.items() if getattr(instance, name) != value]
+    else:
+        changed = [name for name, value in values.items() if not same(name, getattr(instance, name), value)]
     for name in changed:
         setattr(instance, name, values[name])
     return changed

@@ -29,7 +29,8 @@ from reviews.scales import (
 
 from .. import validators
 from ..models import Commitment, Member, institution_key
-from .dates import format_date, parse_date
+from . import spellings
+from .dates import format_date, parse_date, same_day
 
 # Where a column's value lives.
 MEMBER, PLAN, COMMITMENT, POLICY_AREA, MID, FINAL, EXTRA = (
@@ -131,20 +132,23 @@ class Column:
                 raise ValueError(f"{cell!r} is refused: {validators.LINK_MESSAGE}")
             return cell
         if kind == INT:
+            stripped = spellings.whole_number(stripped)
             if not stripped.isdigit():
                 raise ValueError(f"{cell!r} is not a whole number")
             return int(stripped)
         if kind == YEAR:
             if stripped in EMPTY_SPELLINGS:
                 return None
+            stripped = spellings.whole_number(stripped)
             if not (stripped.isdigit() and len(stripped) == 4):
                 raise ValueError(f"{cell!r} is not a year")
             return int(stripped)
         if kind == SCALE:
             if not stripped:
                 return self.scale.ND
-            return _scale_value(self.scale, cell)
+            return _scale_value(self.scale, spellings.flag(stripped) if self.binary else cell)
         if kind == FLAG:
+            stripped = spellings.flag(stripped)
             if stripped in ("1", "0"):
                 return stripped == "1"
             if stripped in EMPTY_SPELLINGS:
@@ -155,6 +159,7 @@ class Column:
                 # The model holds no "not known" status: the importer leaves the status alone
                 # and keeps the code as written for the export (see keeps_written).
                 return None
+            stripped = spellings.flag(stripped)
             if stripped in ("1", "0"):
                 return Commitment.Status.ACTIVE if stripped == "1" else Commitment.Status.INACTIVE
             raise ValueError(f"{cell!r} is not 1 (active) or 0 (inactive)")
@@ -215,13 +220,58 @@ class Column:
             # "not known" whatever the model says, and goes back as written. (A lead
             # institution's "N/A" does not: a lead entered since is exported.)
             return True
+        return self.same_value(parsed, current)
+
+    def same_value(self, parsed, current) -> bool:
+        """Whether a parsed cell is the model's current value, however the cell spelled it: a
+        date by the day it names (its text when it names none), an institution by its name's key,
+        a text as a spreadsheet reads it (spellings.py: "4.1" is "4.0999999999999996", LF is
+        CRLF), anything else by equality. The importer leaves what is stored alone where this
+        holds (equal is unchanged)."""
+        if self.kind == DATE:
+            return _same_date(parsed, current)
         # An institution is one whatever the accents, case or spacing of its name (the importer
         # links "Costa Rica Integra" to "Costa Rica Íntegra"): the file's spelling still means it.
         if self.kind == LEAD and parsed is not None and current is not None:
             return institution_key(parsed) == institution_key(current)
         if self.kind == SUPPORTING:
             return {institution_key(name) for name in parsed} == {institution_key(name) for name in current}
+        if self.kind == TEXT and isinstance(parsed, str) and isinstance(current, str):
+            return spellings.same_text(parsed, current)
         return parsed == current
+
+    def same_cell(self, first: str, second: str) -> bool:
+        """Whether two cells of this column are one value as a spreadsheet reads them ("1" and
+        "1.0"; for a date, the day both name). Not by the model's reading: "NR" and "0" are one
+        value to a flag, yet the export keeps the code a file wrote."""
+        if first == second or spellings.same_text(first, second):
+            return True
+        if self.kind != DATE:
+            return False
+        try:
+            return self.same_value(self.parse(first), self.parse(second))
+        except ValueError:
+            return False
+
+
+def _same_date(first, second) -> bool:
+    """Whether two (day, text) values of a date column say the same: the day a text names (the
+    export writes the text; dates.same_day: "07/15/05" is 7/15/1905), else the text itself
+    ("Ongoing"), else the day stored without a text."""
+    (first_day, first_text), (second_day, second_text) = (_date_meaning(first), _date_meaning(second))
+    if isinstance(first_day, str) or isinstance(second_day, str):
+        return first_day == second_day
+    return same_day(first_day, first_text, second_day, second_text)
+
+
+def _date_meaning(value):
+    """(what a date column's (day, text) names: a day, or the text when it names none; the text)."""
+    if value is None:
+        return None, ""
+    day, text = value
+    if text:
+        return parse_date(text)[0] or " ".join(text.split()), text
+    return day, ""
 
 
 def _commitment_length(field):

@@ -93,3 +93,20 @@ def _date(year: int, month: int, day: int) -> datetime.date | None:
 def format_date(value: datetime.date | None) -> str:
     """A date as OGP's export writes one (month/day/year, no leading zeros); "" for none."""
     return f"{value.month}/{value.day}/{value.year}" if value else ""
+
+
+def two_digit_year(text: str) -> bool:
+    """Whether a numeric date gives its year by two digits ("12/31/20")."""
+    match = NUMERIC.match(" ".join(text.split()).lower())
+    return bool(match) and len(match.group(3)) == 2
+
+
+def same_day(first: datetime.date, first_text: str, second: datetime.date, second_text: str) -> bool:
+    """Whether two dates, read from these texts, are one. A spreadsheet writes a date's year by two
+    digits ("7/15/1905" saved as "07/15/05"), which this module reads as 20xx: a two-digit year
+    is the same date as one of the same month and day whose year ends with those digits."""
+    if first == second:
+        return True
+    if first is None or second is None or not (two_digit_year(first_text) or two_digit_year(second_text)):
+        return False
+    return (first.month, first.day, first.year % 100) == (second.month, second.day, second.year % 100)

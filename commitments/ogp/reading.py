@@ -9,6 +9,7 @@ writing.py reads the rows again, with parsed_rows, to write them.
 
 import csv
 import io
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -30,6 +31,21 @@ from . import columns as oc
 MAX_CELL_CHARACTERS = 4 * 131_072
 csv.field_size_limit(MAX_CELL_CHARACTERS)
 CELL_TOO_LONG = f"is longer than the {MAX_CELL_CHARACTERS:,} characters a cell may hold"
+
+# Bounds on the file's shape, checked by a first look (_check_bounds) before csv reads a record:
+# a hostile file of a few megabytes can hold one record of millions of fields, or a line of
+# hundreds of megabytes, which csv would hold whole before any check. Within them a file is
+# refused in well under 2 s and 100 MB (tests/commitments/ogp/test_import_bounds.py).
+# OGP's export has 171 columns; its longest record is about 28,500 characters; it has some
+# 7,000 commitments (the 100,000 of the demo data import too).
+MAX_FIELDS = 1_000  # fields of a record, the header's included
+MAX_RECORD_CHARACTERS = 2 * MAX_CELL_CHARACTERS  # a record's text, all its fields
+MAX_ROWS = 200_000  # records under the header
+MAX_LINE_BYTES = 8 * 1024 * 1024  # a line read at once (a file ending its lines by "\r" alone is one)
+# A quoted stretch of a line (to its end when the quote closes on a later line): commas in it
+# do not separate fields.
+QUOTED = re.compile(r'"[^"]*(?:"|$)')
+ROW_TOO_LONG = f"the row is longer than the {MAX_RECORD_CHARACTERS:,} characters a row may hold"
 
 
 # Entity names in the result, in the order they are reported.
@@ -244,6 +260,8 @@ class FileSummary:
 def check_file(path, result: ImportResult) -> FileSummary:
     """First pass: every row is parsed and checked; only the summary of the rows is kept."""
     summary = FileSummary()
+    if not _within_bounds(path, result):
+        return summary
     consistency = _ConsistencyCheck()
     seen = {}  # identifier -> (line, member slug): small, kept for the check of moves
     for row in parsed_rows(path, result):
@@ -299,6 +317,10 @@ def parsed_rows(path, result: ImportResult):
         result.errors[:] = [RowError(error.line, "", "the file is not UTF-8 text (is it a CSV export?)")]
         result.rows = 0
         return
+    except _OutOfBounds as error:
+        result.errors[:] = [error.row_error]
+        result.rows = 0
+        return
     except csv.Error as error:
         if "field larger than field limit" in str(error):
             position = _field_position("".join(record_lines))
@@ -343,23 +365,76 @@ class _NotUTF8(Exception):
         self.line = line
 
 
+class _OutOfBounds(Exception):
+    """The file exceeds one of the bounds above: refused whole, with that bound's RowError."""
+
+    def __init__(self, row_error):
+        super().__init__(str(row_error))
+        self.row_error = row_error
+
+
+def _within_bounds(path, result) -> bool:
+    """Whether the file is within MAX_FIELDS, MAX_RECORD_CHARACTERS, MAX_ROWS and MAX_LINE_BYTES,
+    found by one pass over its lines that holds one line at a time and builds no record (commas
+    outside quotes counted); else the first excess is the result's only error. A file that is
+    not UTF-8 passes here: reading it says so, with its line."""
+    records, quoted, start, fields, size = 0, False, 1, 1, 0
+    try:
+        for number, line in enumerate(_lines(path), start=1):
+            if not quoted:  # a new record
+                start, fields, size = number, 1, 0
+            if quoted or '"' in line:
+                fields += QUOTED.sub("", '"' + line if quoted else line).count(",")
+            else:
+                fields += line.count(",")
+            if fields > MAX_FIELDS:
+                raise _OutOfBounds(RowError(start, "", f"has more than the {MAX_FIELDS:,} fields a row "
+                                                       f"may have"))
+            size += len(line)
+            if size > MAX_RECORD_CHARACTERS:
+                raise _OutOfBounds(RowError(start, "", ROW_TOO_LONG))
+            if line.count('"') % 2:
+                quoted = not quoted
+            if not quoted:
+                records += 1
+                if records > MAX_ROWS + 1:
+                    raise _OutOfBounds(RowError(number, "", f"the file has more than the {MAX_ROWS:,} rows "
+                                                            f"an import may hold"))
+    except _NotUTF8:
+        return True
+    except _OutOfBounds as error:
+        result.errors.append(error.row_error)
+        return False
+    return True
+
+
 def _lines(path):
     """The file's lines as text, read one at a time, each ending with its "\\n" (UTF-8, with or
-    without a BOM).
+    without a BOM); a line longer than MAX_LINE_BYTES is _OutOfBounds, found before it is held.
 
     Only "\\n" ends a line, so a record's line number is its line in any editor; a file whose
     lines end with "\\r" alone (it has no "\\n") is split by StringIO as csv expects.
     """
     with open(path, "rb") as handle:
-        first = handle.readline()
+        first = _bounded_line(handle, 1)
         # A UTF-8 character never holds the byte of "\n": each line decodes alone.
         text = _decode(first, 1, "utf-8-sig")
         if not first.endswith(b"\n"):
             yield from io.StringIO(text, newline="")
             return
         yield text
-        for number, line in enumerate(handle, start=2):
+        number = 2
+        while line := _bounded_line(handle, number):
             yield _decode(line, number)
+            number += 1
+
+
+def _bounded_line(handle, number) -> bytes:
+    line = handle.readline(MAX_LINE_BYTES + 1)
+    if len(line) > MAX_LINE_BYTES:
+        raise _OutOfBounds(RowError(number, "", f"the line is longer than the {MAX_LINE_BYTES:,} bytes "
+                                                f"a line may hold"))
+    return line
 
 
 def _decode(line: bytes, number: int, encoding="utf-8") -> str:

@@ -31,6 +31,7 @@ from ..models import (
 from . import columns as oc
 from .extra import text_entries
 from .reading import FileSummary, ImportResult, RowError, check_file, parsed_rows
+from .spellings import same_text
 
 # Rows of the file written per batch: the rows of a batch (and their objects) are all that is
 # held in memory at once.
@@ -93,6 +94,25 @@ OGP_VALUE_COLUMNS = {column.name: column.field for column in oc.COLUMNS
                      if column.target == oc.MID and column.field in OGP_VALUE_FIELDS}
 
 
+def _same_by_column(*targets):
+    """services.apply_values' `same` for the fields of these targets: a field's new value is its
+    current one when its column says so (columns.Column.same_value: "2016.0" read as 2016 is
+    2016, "4.1" is "4.0999999999999996"), so a file saved again by a spreadsheet updates nothing."""
+    # A report's publication year is its report's, not a field of the assessment beside it.
+    by_field = {column.field: column for column in oc.COLUMNS
+                if column.target in targets and column.kind != oc.YEAR}
+
+    def same(name, current, value):
+        column = by_field.get(name)
+        return column.same_value(value, current) if column else current == value
+    return same
+
+
+SAME_MEMBER = _same_by_column(oc.MEMBER)
+SAME_PLAN = _same_by_column(oc.PLAN)
+SAME_ASSESSMENT = _same_by_column(oc.MID, oc.FINAL)
+
+
 class _Writer:
     """Writes a checked file in bulk, in dependency order, counting what it creates and updates.
 
@@ -152,7 +172,7 @@ class _Writer:
             if member is None:
                 members[slug] = member = Member(slug=slug, **values)
                 to_create.append(member)
-            elif changed := services.apply_values(member, values):
+            elif changed := services.apply_values(member, values, SAME_MEMBER):
                 to_update.append(member)
                 fields.update(changed)
         self._save(Member, "members", to_create, to_update, fields)
@@ -177,7 +197,7 @@ class _Writer:
             # A title that was generated follows the plan's member and years; one set by hand stays.
             if plan.title == plan_title(plan.member.name, plan.submission_year, plan.end_year):
                 values["title"] = plan_title(member.name, values["submission_year"], values["end_year"])
-            if changed := services.apply_values(plan, values):
+            if changed := services.apply_values(plan, values, SAME_PLAN):
                 to_update.append(plan)
                 fields.update("member_id" if name == "member" else name for name in changed)
         self._save(ActionPlan, "action plans", to_create, to_update, fields)
@@ -335,7 +355,9 @@ class _Writer:
 
     @staticmethod
     def _unchanged(row, name, commitment) -> bool:
-        """Whether the cell is what the export writes for the commitment's current value.
+        """Whether the cell is what the export writes for the commitment's current value, or
+        another spelling of that value (a spreadsheet's "12/31/20" for "12/31/2020"): then what
+        is stored, its spelling included, stays (equal is unchanged).
 
         Reading it again could still change the record: a date entered without its text exports
         as "3/1/2021" and would come back with that text; an empty theme exports as "NA".
@@ -347,7 +369,7 @@ class _Writer:
             current = getattr(commitment, column.field), getattr(commitment, f"{column.field}_text")
         else:
             current = getattr(commitment, column.field)
-        return column.render(current) == row.cell(name)
+        return column.render(current) == row.cell(name) or column.same_value(row.values[name], current)
 
     def _commitment_values(self, row, plan, commitment) -> dict:
         values = {"action_plan_id": plan.pk}
@@ -385,7 +407,7 @@ class _Writer:
                 assessment.report = report  # the instance holding this import's publication year
                 values = {column.field: row.values[column.name] for column in row.slot_columns(slot)
                           if column.kind != oc.YEAR}
-                assessment.import_changes = services.apply_values(assessment, values)
+                assessment.import_changes = services.apply_values(assessment, values, SAME_ASSESSMENT)
             slots[slot] = assessment
         return slots
 
@@ -412,11 +434,15 @@ class _Writer:
         for name, cell in row.cells:
             column = oc.BY_NAME.get(name)
             if column is None or not column.applies_to(plan.submission_year):
+                if same_text(cell, extra.get(name, "")):
+                    continue  # the cell kept (or none) in another spelling: it stays as it was
                 # The export writes an absent cell as empty: no need to keep empty ones.
                 if cell:
                     extra[name] = cell
                 else:
                     extra.pop(name, None)
+            elif column.same_cell(cell, oc.export_cell(column, sources, extra)):
+                continue  # what the export writes now, spelled otherwise: its spelling stays
             elif oc.export_cell(column, sources, {}) != cell:
                 extra[name] = cell
             else:
