@@ -95,6 +95,13 @@ class ListPage:
                 for name in ("year_min", "year_max")}
 
     @cached_property
+    def chosen_sort(self):
+        """The sort select's value: the sort the visitor gave, else "relevance", the default, which
+        is the identifier order until a search is typed. (Preselecting the identifier order made a
+        search typed in the same form send sort=identifier: results by identifier, not relevance.)"""
+        return dict(self.filterset.url_params()).get("sort") or "relevance"
+
+    @cached_property
     def current_sort(self):
         # "relevance" when searching without a sort: no column head then claims the order.
         return self.filterset.current_sort()

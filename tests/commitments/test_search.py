@@ -480,9 +480,12 @@ def test_the_list_says_it_is_ordered_by_relevance(client, wetlands, language):
     assert '<option value="relevance">' in html and '<option value="title" selected>' in html
     head = html[html.index("<thead"):html.index("</thead>")]
     assert head.count('aria-sort="ascending"') == 1 and 'href="?q=humedales&amp;sort=-title"' in head
-    # Without a search the identifier order is current, as before.
+    # Without a search the identifier order is current (its head says so); the select keeps the
+    # default, so that a search typed in the same form comes by relevance.
     html = client.get(LIST_URL).content.decode()
-    assert '<option value="identifier" selected>' in html
+    assert '<option value="relevance" selected>' in html
+    head = html[html.index("<thead"):html.index("</thead>")]
+    assert head.count('aria-sort="ascending"') == 1
 
 
 @pytest.mark.django_db
@@ -648,3 +651,22 @@ def test_relevance_and_snippets_add_no_query(client, wetlands, django_assert_max
     # 12 on 2026-12-08: the version, the facets' counts (a search's ids once), the rows.
     with django_assert_max_num_queries(min(len(few), 12)):
         assert len(listed(client, {"q": "humedales"})) == 25
+
+
+@pytest.mark.django_db
+def test_a_search_typed_in_the_lists_own_form_comes_by_relevance(client, wetlands):
+    """The form preselects no order the visitor did not choose: a search typed in it (the other
+    fields as the page left them) is sorted by relevance, not sent with sort=identifier."""
+    from tests.html_forms import form_data
+
+    page = client.get(LIST_URL).content.decode()
+    assert re.search(r'<option value="relevance" selected>', page)
+    data = form_data(page, "commitment-filters")
+    data["q"] = "humedales costeros"
+    response = client.get(LIST_URL, data, follow=True)
+    assert "sort=" not in response.redirect_chain[-1][0] if response.redirect_chain else True
+    rows = re.findall(r'<td class="identifier-cell">([^<]+)</td>', response.content.decode())
+    assert rows == ["RL0003", "RL0002", "RL0001"]
+    # A sort the visitor chose stays chosen in the form.
+    chosen = client.get(LIST_URL, {"q": "humedales", "sort": "-title"}).content.decode()
+    assert re.search(r'<option value="-title" selected>', chosen)
