@@ -175,11 +175,13 @@ def _commitment_list_parameters():
             parameters.append(OpenApiParameter(name, _integer(*YEAR_BOUNDS), description=label))
         elif name in CommitmentFilter.MULTIPLE:
             kind = _integer(1) if name == "lead_institution" else OpenApiTypes.STR if choices else TEXT
-            # drf-spectacular makes an array of a named type (many=True), not of a schema given whole.
-            kind = {"type": "array", "items": kind} if isinstance(kind, dict) else kind
+            # drf-spectacular makes an array of a named type (many=True), not of a schema given whole:
+            # that one is given as the array itself (many=True beside it is a warning of check --deploy).
+            given_whole = isinstance(kind, dict)
+            kind = {"type": "array", "items": kind} if given_whole else kind
             known = "" if choices else " Its values: /api/v1/docs/; one no row has answers 404."
             parameters.append(OpenApiParameter(
-                name, kind, many=True, explode=True, enum=choices,
+                name, kind, many=not given_whole, explode=True, enum=choices,
                 description=f"{label}; repeat it for several (any of them).{known}"))
         else:
             parameters.append(OpenApiParameter(name, OpenApiTypes.STR, enum=choices, description=label))

@@ -319,7 +319,7 @@ class WriteMixin:
         took the version (a whole number from 1: the serializer refuses anything else with 400); that
         it is not the commitment's own is a conflict with the commitment's state, which no schema states."""
         if not isinstance(refused, services.StaleEdit):
-            return _refusal(refused.detail, {"version": [refused.detail]}, code=status.HTTP_409_CONFLICT,
+            return _refusal(refused.detail, {"version": [refused.detail]}, code=refused.status,
                             version=refused.commitment.version, changes=[])
         return _refusal(refused.message, {"version": [refused.detail]}, code=refused.status,
                         version=refused.current, changes=EntryOut(refused.changes, many=True).data)

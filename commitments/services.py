@@ -59,7 +59,7 @@ class VersionRefused(Exception):
     """An edit refused on the version its editor read, before anything else is looked at: the one
     decision (check_version) every writer maps to its medium. `message` is what a person reads first,
     `detail` the sentence about the version, `status` the HTTP status (400: no version could be this
-    one; 409, StaleEdit: someone saved since)."""
+    one; 409: VersionNotReached, or StaleEdit, someone saved since)."""
 
     status = 400
 
@@ -71,6 +71,13 @@ class VersionRefused(Exception):
     @property
     def message(self) -> str:
         return self.detail
+
+
+class VersionNotReached(VersionRefused):
+    """A version the commitment never reached (7 when it is at 5): well formed, so no form or schema
+    can refuse it, but in conflict with the commitment's state, as a stale one is: 409 on every path."""
+
+    status = 409
 
 
 class StaleEdit(VersionRefused):
@@ -123,7 +130,7 @@ def check_version(commitment, seen) -> int:
         raise VersionRefused(commitment, NOT_A_VERSION_MESSAGE % {
             "sent": Truncator(str(seen)).chars(20)}) from None
     if version > commitment.version:
-        raise VersionRefused(commitment, NO_SUCH_VERSION_MESSAGE % {"now": commitment.version})
+        raise VersionNotReached(commitment, NO_SUCH_VERSION_MESSAGE % {"now": commitment.version})
     if version < commitment.version:
         raise StaleEdit(commitment, version, current=commitment.version)
     return version

@@ -123,7 +123,7 @@ def test_a_stale_version_is_refused_with_the_services_wording_and_409_on_every_p
 
 
 @pytest.mark.parametrize("path", PATHS)
-def test_a_version_never_reached_is_refused_with_the_services_wording_and_400_on_every_path(
+def test_a_version_never_reached_is_refused_with_the_services_wording_and_409_on_every_path(
         path, client, chile_staff):
     before = cl0050()
     ahead = before.version + 5
@@ -133,7 +133,8 @@ def test_a_version_never_reached_is_refused_with_the_services_wording_and_400_on
 
     status, said = send(client, chile_staff, str(ahead))
 
-    assert status == expected.value.status == 400
+    # Well formed, so no schema refuses it: a conflict with the commitment's state, as a stale one.
+    assert status == expected.value.status == 409
     assert all(getattr(expected.value, attribute) in said for attribute in shown)
     assert "No such version" in expected.value.detail
     assert (cl0050().status, cl0050().version) == (before.status, before.version)
