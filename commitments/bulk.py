@@ -13,7 +13,6 @@ import csv
 import datetime
 import functools
 import io
-import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from itertools import zip_longest
@@ -33,7 +32,7 @@ from ogptracker import xlsx, xlsx_bounds
 from ogptracker.spreadsheets import neutralise, unneutralise
 from reviews.scales import Completion
 
-from . import permissions, services
+from . import permissions, search, services
 from .forms import CommitmentEditForm, MilestoneEditForm
 from .models import Commitment, Milestone
 from .validators import validate_upload_size
@@ -335,29 +334,23 @@ def _quoted(text: str) -> str:
     return Truncator(text).chars(QUOTE_LENGTH) or "—"
 
 
-def _folded(text: str) -> str:
-    """A name as compared: any case, accents and spacing ("No iniciado" is "no  INICIADO")."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(bare.casefold().split())
-
-
 @functools.cache
 def _status_names(milestone: bool) -> dict[str, str]:
     """Every name of each status of a row: its slug, and its label in each of the site's
-    languages (the download writes its user's; a colleague may upload it in the other)."""
+    languages (the download writes its user's; a colleague may upload it in the other), compared
+    as search compares words: any case, accents and spacing ("No iniciado" is "no  INICIADO")."""
     choices = STATUS_CHOICES[milestone]
-    names = {_folded(str(value)): value for value, _label in choices}
+    names = {search.normalize(str(value)): value for value, _label in choices}
     for language, _name in settings.LANGUAGES:
         with override(language):
             for value, label in choices:
-                names.setdefault(_folded(str(label)), value)
+                names.setdefault(search.normalize(str(label)), value)
     return names
 
 
 def _status_value(text: str, milestone: bool) -> str:
     """The stored value a cell names: the value itself, or its label in English or Spanish."""
-    return _status_names(milestone).get(_folded(text), text)
+    return _status_names(milestone).get(search.normalize(text), text)
 
 
 def _as_saved(instance, names) -> dict:
