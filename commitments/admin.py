@@ -475,9 +475,8 @@ class CommitmentAdmin(SafeAutocompleteAdmin, OGPImportAdminMixin, MemberScopedAd
         # Milestones and assessments changed here share the commitment's note in the history.
         note = form.cleaned_data.get("change_note", "")
         evidence = form.cleaned_data.get("change_evidence_url", "")
+        # A milestone's date met is already the rule's (MilestoneAdminFormSet.clean).
         for instance in formset.save(commit=False):
-            if isinstance(instance, Milestone):
-                services.milestone_completion_from_admin(instance)
             services.set_history(instance, request.user, note, evidence)
             instance.save()
         for instance in formset.deleted_objects:

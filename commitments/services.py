@@ -309,17 +309,6 @@ def with_completion(milestone: Milestone, data: dict, today, plan=None) -> dict:
     return data
 
 
-def milestone_completion_from_admin(milestone: Milestone) -> None:
-    """The admin's inline saves a milestone itself: its date met by with_completion, against the
-    status saved before this edit."""
-    before = Milestone.objects.filter(pk=milestone.pk).values("status", "completed_on").first() if (
-        milestone.pk) else None
-    saved = Milestone(**before) if before else Milestone(status=Completion.NOT_STARTED)
-    data = with_completion(saved, {"status": milestone.status, "completed_on": milestone.completed_on},
-                           timezone.localdate(), plan=milestone.commitment.action_plan)
-    milestone.completed_on = data["completed_on"]
-
-
 # The commitment's dates as the import spelled them ("Sept 2018"), which the export writes instead of
 # the date while they are kept (ogp/columns.py).
 DATE_SPELLINGS = {"start_date": "start_date_text", "end_date": "end_date_text"}
