@@ -141,9 +141,7 @@ class MilestoneEditForm(_KeptMixin, forms.Form):
         if "status" in data and "completed_on" in data:
             try:
                 # The date met as it would be saved: a date offered for a milestone left open is no change.
-                data["completed_on"] = with_completion(
-                    self.milestone, {"status": data["status"], "completed_on": data["completed_on"]},
-                    self.today)["completed_on"]
+                data["completed_on"] = self._date_met(data["status"], data["completed_on"])
             except ValidationError as refused:
                 self.add_error(None, refused)
         changed = any(name in data and data[name] != getattr(self.milestone, name) for name in self.FIELDS)
@@ -156,12 +154,16 @@ class MilestoneEditForm(_KeptMixin, forms.Form):
         if not isinstance(values["completed_on"], datetime.date | None):
             return values  # not a date: shown as typed
         try:
-            values["completed_on"] = with_completion(
-                self.milestone, {"status": values["status"], "completed_on": values["completed_on"]},
-                self.today)["completed_on"]
+            values["completed_on"] = self._date_met(values["status"], values["completed_on"])
         except ValidationError:
             pass  # refused: shown as typed
         return values
+
+    def _date_met(self, status, completed_on):
+        """The date met services.with_completion saves for this status and date (ValidationError when
+        it refuses them)."""
+        return with_completion(self.milestone, {"status": status, "completed_on": completed_on},
+                               self.today)["completed_on"]
 
     def change(self) -> MilestoneChange:
         return MilestoneChange(milestone=self.milestone,
