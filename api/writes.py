@@ -83,7 +83,9 @@ class JSONBodyParser(JSONParser):
 
 # validators.validate_text's rule as JSON Schema says it: no control character but tab and line
 # breaks (a carriage return is stored as a newline), and, the text being trimmed, one that shows.
-CONTROL = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
+# With the noncharacters validate_text refuses too (the Basic Multilingual Plane's: a pattern cannot
+# name the other planes' without the u flag, which JSON Schema's regular expressions do not take).
+CONTROL = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufdd0-\ufdef\ufffe\uffff"
 NOTE_PATTERN = rf"^[^{CONTROL}]*[^{CONTROL}\s][^{CONTROL}]*$"
 
 
