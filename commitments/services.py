@@ -430,7 +430,7 @@ def commitment_update(*, commitment: Commitment, user, data: dict, note: str, ex
 
 # Institutions ----------------------------------------------------------------------------------
 
-# The public note on each commitment a merge moves (a history's change reason holds 100 characters).
+# The public note on each commitment a merge moves.
 MERGE_NOTE = "Institutions merged: the same institution, kept under one name"
 MERGE_REFUSED_MESSAGE = _("Choose at least two institutions to merge, and one of them to keep.")
 
