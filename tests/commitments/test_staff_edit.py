@@ -280,13 +280,17 @@ def test_admin_needs_a_note_for_a_change(chile_staff):
     assert cl0050().status == Commitment.Status.INACTIVE
 
 
-def test_edit_page_query_count_does_not_grow_with_milestones(client, superuser,
-                                                             django_assert_max_num_queries):
+@pytest.fixture
+def few_and_many(client, superuser):
+    """A superuser's client, and two commitments, TS0001 with 2 milestones and TS0002 with 25."""
     client.force_login(superuser)
-    few = CommitmentFactory(identifier="TS0001")
-    many = CommitmentFactory(identifier="TS0002")
-    MilestoneFactory.create_batch(2, commitment=few)
-    MilestoneFactory.create_batch(25, commitment=many)
+    MilestoneFactory.create_batch(2, commitment=CommitmentFactory(identifier="TS0001"))
+    MilestoneFactory.create_batch(25, commitment=CommitmentFactory(identifier="TS0002"))
+    return client
+
+
+def test_edit_page_query_count_does_not_grow_with_milestones(few_and_many, django_assert_max_num_queries):
+    client = few_and_many
     with django_assert_max_num_queries(8) as small:
         assert client.get("/commitments/TS0001/edit/").status_code == 200
     with django_assert_max_num_queries(8) as large:
@@ -454,13 +458,9 @@ def test_every_aria_describedby_names_an_element_of_the_page(staff):
         assert [name for name in named if name not in ids] == []
 
 
-def test_the_page_after_a_refusal_costs_no_more_queries_with_more_milestones(client, superuser,
+def test_the_page_after_a_refusal_costs_no_more_queries_with_more_milestones(few_and_many,
                                                                               django_assert_max_num_queries):
-    client.force_login(superuser)
-    few = CommitmentFactory(identifier="TS0001")
-    many = CommitmentFactory(identifier="TS0002")
-    MilestoneFactory.create_batch(2, commitment=few)
-    MilestoneFactory.create_batch(25, commitment=many)
+    client = few_and_many
     counts = []
     for identifier in ("TS0001", "TS0002"):
         url = f"/commitments/{identifier}/edit/"
